@@ -1,0 +1,273 @@
+"""Contacts stated in a description → contact constraints for the infiller's and refiner's guidance.
+
+A ``ContactConstraint`` says: over frames ``[start, stop)``, joint ``joint`` of ``person`` should touch the body
+region of ``other`` spanned by ``target_joints`` (guidance pulls it to the nearest of those joints, so "B's
+shoulder" without a side lets either shoulder satisfy it).
+
+What the parser understands (English, one sentence or clause at a time):
+
+* ``[A's|B's|his|her|their] [left|right|both] <part> … <relation> … [A's|B's|the other's] [left|right] <part>``,
+  e.g. "A's left hand is on B's back", "B puts her right arm around A's waist", "the right hand of A holds B's
+  left hand", "A's hands rest on B's shoulders"; relations: on, onto, upon, around, against, over, across,
+  behind, under, at, to, touches, holds, grabs, grips, clasps, cups, strokes, pats, taps, pushes, presses, pulls.
+* A person acting without a named limb uses a hand: "A pats B on the back", "B touches A's shoulder".
+* "A hugs B" / "A and B hug (each other)" / "embrace": each hugging person's wrists on the other's back.
+* "shake hands" / "A shakes B's hand": right hand to right hand, both ways.
+* Frame ranges anywhere in the sentence: "frames 10-40", "from frame 10 to 40", "at frame 12" (inclusive, as
+  people count); without one the constraint spans the segment.
+
+Limits (documented, not bugs): person names are only ``A`` and ``B`` (capital letters, optionally "person A");
+pronouns resolve to the sentence's first-named person; a singular limb without a side ("a hand") is the right
+one; plural limbs ("hands", "arms") give one constraint per side; clauses with a negation (not, never, no
+longer, n't, without, away from) are skipped rather than turned into repulsion; "hold hands" side by side and
+relations across sentences ("… Then she lets go") are not understood; no synonyms beyond ``parts.SYNONYMS``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Optional
+
+from ..motion import PERSON_IDS
+from ..skeleton import JOINT_INDEX
+from .parts import ACTING_PARTS, PARTS, Part, effector_joint, lookup, part_words
+
+
+@dataclass(frozen=True)
+class ContactConstraint:
+    """Joint ``joint`` of ``person`` touches ``other``'s region ``target_joints`` over frames ``[start, stop)``."""
+
+    person: str
+    joint: str
+    other: str
+    target_joints: tuple[str, ...]
+    start: int
+    stop: int
+    source: str = ""  # the clause it was read from, for display
+
+    def __post_init__(self) -> None:
+        if self.person not in PERSON_IDS or self.other not in PERSON_IDS or self.person == self.other:
+            raise ValueError(f"contact: person/other must be A and B, got {self.person!r}/{self.other!r}")
+        unknown = [j for j in (self.joint, *self.target_joints) if j not in JOINT_INDEX]
+        if unknown or not self.target_joints:
+            raise ValueError(f"contact: unknown or missing joints {unknown or 'target_joints'}")
+        if not 0 <= self.start < self.stop:
+            raise ValueError(f"contact: needs 0 <= start < stop, got [{self.start}, {self.stop})")
+
+    @property
+    def joint_index(self) -> int:
+        return JOINT_INDEX[self.joint]
+
+    @property
+    def target_indices(self) -> tuple[int, ...]:
+        return tuple(JOINT_INDEX[j] for j in self.target_joints)
+
+
+_RELATIONS = {
+    "on", "onto", "upon", "around", "round", "against", "over", "across", "behind", "under", "at", "to",
+    "touch", "touches", "touching", "touched", "hold", "holds", "holding", "held", "grab", "grabs", "grabbing",
+    "grip", "grips", "gripping", "grasp", "grasps", "grasping", "clasp", "clasps", "clasping", "cup", "cups",
+    "cupping", "stroke", "strokes", "stroking", "pat", "pats", "patting", "tap", "taps", "tapping", "push", "pushes",
+    "pushing", "press", "presses", "pressing", "pull", "pulls", "pulling", "reach", "reaches", "reaching",
+}
+# Verbs that imply a hand when no limb is named ("A pats B on the back"): the hand is then the acting part.
+_HAND_VERBS = {w for w in _RELATIONS if w not in {"on", "onto", "upon", "around", "round", "against", "over",
+                                                   "across", "behind", "under", "at", "to"}}
+_NEGATION = re.compile(r"\b(not|never|no longer|without|away from)\b|n't\b", re.IGNORECASE)
+_HUG = re.compile(r"\b(hug|hugs|hugging|hugged|embrace|embraces|embracing|embraced)\b", re.IGNORECASE)
+_SHAKE = re.compile(r"\b(shake|shakes|shaking|shook)\b[^.;]*?\bhands?\b|\bhandshake\b", re.IGNORECASE)
+_RANGE = re.compile(r"\bframes?\s+(\d+)\s*(?:-|–|to|through|until)\s*(\d+)", re.IGNORECASE)
+_SINGLE = re.compile(r"\b(?:at|on|in)\s+frame\s+(\d+)", re.IGNORECASE)
+_PART_RE = "|".join(re.escape(w) for w in part_words())
+_TOKEN = re.compile(rf"\b(?:person\s+)?(?P<person>[AB])(?P<poss>'s|’s)?\b|\b(?P<part>{_PART_RE})\b|"
+                    r"\b(?P<side>left|right|both)\b|\b(?P<pron>his|her|their|its|own)\b|"
+                    r"\b(?P<other>other's|other’s|other)\b|\b(?P<of>of)\b|\b(?P<word>[a-z]+)\b", re.IGNORECASE)
+
+
+@dataclass
+class _Tok:
+    kind: str  # person | part | side | pron | other | of | rel | word
+    text: str
+    person: Optional[str] = None
+    possessive: bool = False
+
+
+def parse_contacts(text: str, start: int, stop: int) -> list[ContactConstraint]:
+    """Every contact ``text`` states, as constraints over ``[start, stop)`` unless a sentence names frames.
+
+    Sentences that state no contact (or one the parser does not understand, see the module docstring) give
+    nothing; duplicates are dropped, order follows the text.
+    """
+    out: list[ContactConstraint] = []
+    for sentence in re.split(r"[.;!?\n]+", text):
+        if not sentence.strip():
+            continue
+        s_start, s_stop = _frame_range(sentence, start, stop)
+        for clause in re.split(r",|\bwhile\b|\bwhereas\b|\bbut\b", sentence):
+            if not clause.strip() or _NEGATION.search(clause):
+                continue
+            for c in _parse_clause(clause, s_start, s_stop):
+                if c not in out:
+                    out.append(c)
+    return out
+
+
+def _frame_range(sentence: str, start: int, stop: int) -> tuple[int, int]:
+    m = _RANGE.search(sentence)
+    if m:
+        a, b = sorted((int(m.group(1)), int(m.group(2))))
+        return a, b + 1
+    m = _SINGLE.search(sentence)
+    if m:
+        return int(m.group(1)), int(m.group(1)) + 1
+    return start, stop
+
+
+def _tokens(clause: str) -> list[_Tok]:
+    toks: list[_Tok] = []
+    for m in _TOKEN.finditer(clause):
+        if m.group("person"):
+            toks.append(_Tok("person", m.group(0), m.group("person"), bool(m.group("poss"))))
+        elif m.group("part"):
+            toks.append(_Tok("part", m.group("part").lower()))
+        elif m.group("side"):
+            toks.append(_Tok("side", m.group("side").lower()))
+        elif m.group("pron"):
+            toks.append(_Tok("pron", m.group("pron").lower()))
+        elif m.group("other"):
+            toks.append(_Tok("other", m.group("other").lower(), possessive=m.group("other").lower() != "other"))
+        elif m.group("of"):
+            toks.append(_Tok("of", "of"))
+        else:
+            word = m.group("word").lower()
+            toks.append(_Tok("rel" if word in _RELATIONS else "word", word))
+    return toks
+
+
+def _other(pid: str) -> str:
+    return PERSON_IDS[1 - PERSON_IDS.index(pid)]
+
+
+def _parse_clause(clause: str, start: int, stop: int) -> list[ContactConstraint]:
+    toks = _tokens(clause)
+    people = [t.person for t in toks if t.kind == "person"]
+    if not people:
+        return []
+    subject = people[0]
+    src = " ".join(clause.split())
+    out: list[ContactConstraint] = []
+    if _HUG.search(clause):
+        huggers = {subject} | ({_other(subject)} if len(set(people)) == 2 and _is_mutual(toks) else set())
+        back = PARTS["back"].joints_for(None)
+        out += [ContactConstraint(p, f"{s}_wrist", _other(p), back, start, stop, src) for p in sorted(huggers)
+                for s in ("left", "right")]
+        return out
+    if _SHAKE.search(clause):
+        return [ContactConstraint(p, "right_wrist", _other(p), ("right_wrist",), start, stop, src)
+                for p in PERSON_IDS]
+    consumed = 0  # tokens before this index belong to an earlier relation
+    for r, tok in enumerate(toks):
+        if tok.kind != "rel" or r < consumed:
+            continue
+        target_i = next((i for i in range(r + 1, len(toks)) if toks[i].kind == "part"), None)
+        if target_i is None:
+            continue
+        actor_i = next((i for i in range(r - 1, consumed - 1, -1) if toks[i].kind == "part"
+                        and _acting(toks[i])), None)
+        owner = _owner(toks, actor_i, consumed, subject) if actor_i is not None else subject
+        if actor_i is None:
+            if tok.text not in _HAND_VERBS and not _has_hand_verb(toks, consumed, r):
+                continue
+            actor, actor_plural, actor_side = PARTS["hand"], False, None
+        else:
+            actor, actor_plural = lookup(toks[actor_i].text)
+            actor_side = _side_before(toks, actor_i)
+        target, target_plural = lookup(toks[target_i].text)
+        assert actor is not None and target is not None
+        target_owner = _target_owner(toks, target_i, r, owner, consumed)
+        if target_owner == owner:
+            continue  # touching oneself is no interaction constraint
+        target_side = _side_before(toks, target_i)
+        target_joints = target.joints_for(None if target_side == "both" or target_plural else target_side)
+        for side in _acting_sides(actor, actor_plural, actor_side):
+            out.append(ContactConstraint(owner, effector_joint(actor, side), target_owner, target_joints,
+                                         start, stop, src))
+        consumed = target_i + 1
+    return out
+
+
+def _acting(tok: _Tok) -> bool:
+    part, _ = lookup(tok.text)
+    return part is not None and part.name in ACTING_PARTS
+
+
+def _is_mutual(toks: list[_Tok]) -> bool:
+    """'A and B hug' / 'A hugs B and B hugs A' / 'hug each other': both people hug."""
+    words = [t.text.lower() for t in toks]
+    if "each" in words and "other" in words:
+        return True
+    for i in range(len(toks) - 2):
+        if toks[i].kind == "person" and toks[i + 1].text == "and" and toks[i + 2].kind == "person":
+            return True
+    return sum(1 for t in toks if _HUG.fullmatch(t.text)) > 1
+
+
+def _has_hand_verb(toks: list[_Tok], lo: int, hi: int) -> bool:
+    return any(t.kind == "rel" and t.text in _HAND_VERBS for t in toks[lo:hi])
+
+
+def _side_before(toks: list[_Tok], i: int) -> Optional[str]:
+    """A side word directly before the part (skipping nothing but the possessive and 'the')."""
+    j = i - 1
+    while j >= 0 and toks[j].kind == "word" and toks[j].text in {"the", "a", "an"}:
+        j -= 1
+    return toks[j].text if j >= 0 and toks[j].kind == "side" else None
+
+
+def _acting_sides(part: Part, plural: bool, side: Optional[str]) -> tuple[Optional[str], ...]:
+    if not part.sided:
+        return (None,)
+    if plural or side == "both":
+        return ("left", "right")
+    return (side or "right",)
+
+
+def _possessor_before(toks: list[_Tok], i: int, lo: int) -> Optional[_Tok]:
+    """The possessive directly before a part ('B's left hand', 'her hand', "the other's back")."""
+    j = i - 1
+    while j >= lo and (toks[j].kind == "side" or (toks[j].kind in {"word", "pron"}
+                                                      and toks[j].text in {"the", "a", "an", "own"})):
+        j -= 1
+    if j >= lo and (toks[j].kind == "pron" or (toks[j].kind in {"person", "other"} and toks[j].possessive)):
+        return toks[j]
+    return None
+
+
+def _of_after(toks: list[_Tok], i: int) -> Optional[_Tok]:
+    """'the back of B' / 'the hand of the other'."""
+    if i + 2 < len(toks) and toks[i + 1].kind == "of":
+        nxt = toks[i + 2] if toks[i + 2].text != "the" or i + 3 >= len(toks) else toks[i + 3]
+        if nxt.kind in {"person", "other"}:
+            return nxt
+    return None
+
+
+def _owner(toks: list[_Tok], i: int, lo: int, subject: str) -> str:
+    tok = _possessor_before(toks, i, lo) or _of_after(toks, i)
+    if tok is not None and tok.kind == "person" and tok.person:
+        return tok.person
+    return subject
+
+
+def _target_owner(toks: list[_Tok], i: int, rel: int, actor_owner: str, lo: int) -> str:
+    tok = _possessor_before(toks, i, rel) or _of_after(toks, i)
+    if tok is not None:
+        if tok.kind == "person" and tok.person:
+            return tok.person
+        if tok.kind == "pron" and tok.text in {"own"}:
+            return actor_owner
+        return _other(actor_owner)
+    # "A pats B on the back": the person named between the actor and the relation owns the target
+    named = [t.person for t in toks[lo:i] if t.kind == "person" and t.person and t.person != actor_owner]
+    return named[-1] if named else _other(actor_owner)

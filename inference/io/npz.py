@@ -1,0 +1,313 @@
+"""NPZ in and out, in the layouts people already use.
+
+Written by us (``format = "sm-studio-npz"``):
+
+* **two people, one file** — per-person keys with an ``A_``/``B_`` prefix on the smplx keyword names
+  (``A_global_orient (T,3)``, ``A_body_pose (T,63)``, ``A_transl (T,3)``, ``A_betas (1,nb)``, optional
+  ``A_left_hand_pose/A_right_hand_pose (T,45)``, ``A_jaw_pose (T,3)``, ``A_keypoints_2d (T,22,3)``,
+  ``A_reliability (T,)``, ``A_gender``), shared ``mocap_framerate``, ``up_axis``, ``units``, and the camera
+  (``camera_K (3,3)``, ``camera_R (T,3,3)``, ``camera_t (T,3)``, ``camera_size (2,)``) when known;
+* **one person per file** — the same keys without prefix: exactly the smplx keyword names, so
+  ``smplx_model(**{k: torch.tensor(f[k]) for k in SMPLX_KEYS})`` works unchanged (``betas`` is ``(1, nb)`` for
+  that reason).
+
+Read as well: AMASS-style ``poses (T,156|165)`` + ``trans (T,3)`` (Z-up, converted to our Y-up), and the frame
+rate under ``mocap_framerate``, ``mocap_frame_rate`` or ``fps``. Files are opened with ``allow_pickle=False``:
+an object array is refused with the key named, never unpickled.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import zipfile
+from pathlib import Path
+from typing import Callable, Mapping, Optional, Sequence, Union
+
+import numpy as np
+
+from ..motion import Camera, MotionError, PersonMotion, PERSON_IDS, Reconstruction
+from ..skeleton import NUM_BODY_JOINTS, NUM_HAND_JOINTS, UNITS, UP_AXIS
+from .atomic import atomic_write
+
+FORMAT = "sm-studio-npz"
+FORMAT_VERSION = 1
+SMPLX_KEYS = ("global_orient", "body_pose", "transl", "betas", "left_hand_pose", "right_hand_pose", "jaw_pose")
+FPS_KEYS = ("mocap_framerate", "mocap_frame_rate", "fps")
+DEFAULT_FPS = 30.0
+
+PathLike = Union[str, os.PathLike]
+# Returns the rest pelvis position for a shape vector; needed to re-express root motion in another up-axis.
+PelvisFn = Callable[[np.ndarray], np.ndarray]
+
+
+class NpzFile:
+    """Read access to an NPZ that names the file and key in every error."""
+
+    def __init__(self, source: Union[PathLike, bytes], label: Optional[str] = None) -> None:
+        self.label = label or (str(source) if not isinstance(source, bytes) else "<bytes>")
+        try:
+            handle = io.BytesIO(source) if isinstance(source, bytes) else source
+            self._npz = np.load(handle, allow_pickle=False)
+        except FileNotFoundError:
+            raise MotionError(f"{self.label}: file not found") from None
+        except (zipfile.BadZipFile, ValueError, OSError, EOFError) as exc:
+            raise MotionError(f"{self.label}: not a readable NPZ file ({exc})") from None
+        if not hasattr(self._npz, "files"):
+            raise MotionError(f"{self.label}: holds a single array, not an NPZ archive of named arrays")
+        self.keys = set(self._npz.files)
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.keys
+
+    def get(self, key: str, required: bool = True) -> Optional[np.ndarray]:
+        if key not in self.keys:
+            if required:
+                raise MotionError(f"{self.label}: missing key '{key}' (has: {', '.join(sorted(self.keys)) or 'none'})")
+            return None
+        try:
+            return self._npz[key]
+        except ValueError as exc:  # object arrays need pickle: refused
+            raise MotionError(f"{self.label}: key '{key}' holds Python objects, which are not loaded for safety "
+                              f"({exc})") from None
+        except (zipfile.BadZipFile, OSError, EOFError) as exc:
+            raise MotionError(f"{self.label}: key '{key}' is corrupt ({exc})") from None
+
+    def get_str(self, key: str, default: str) -> str:
+        value = self.get(key, required=False)
+        if value is None:
+            return default
+        if value.dtype.kind not in "US" or value.size != 1:
+            raise MotionError(f"{self.label}: key '{key}' should be a string, got {value.dtype} {value.shape}")
+        return str(value.reshape(()).item() if value.dtype.kind == "U" else value.reshape(()).item().decode())
+
+    def get_float(self, keys: Sequence[str], default: float) -> float:
+        for key in keys:
+            value = self.get(key, required=False)
+            if value is not None:
+                if value.size != 1 or value.dtype.kind not in "fiu":
+                    raise MotionError(f"{self.label}: key '{key}' should be one number, got {value.dtype} {value.shape}")
+                return float(value.reshape(()))
+        return default
+
+    def close(self) -> None:
+        self._npz.close()
+
+
+def load_reconstruction(path: Union[PathLike, Sequence[PathLike]], pelvis_fn: Optional[PelvisFn] = None,
+                        fps: Optional[float] = None) -> Reconstruction:
+    """Load two people: from one two-person file, or from two single-person files ``[A, B]``.
+
+    ``pelvis_fn`` gives the rest pelvis for a shape, needed only for Z-up files (AMASS); by default the free body
+    model's is used."""
+    if isinstance(path, (list, tuple)):
+        if len(path) != 2:
+            raise MotionError(f"expected two single-person files (A and B), got {len(path)}")
+        files = [NpzFile(p) for p in path]
+        try:
+            rates = {f.get_float(FPS_KEYS, DEFAULT_FPS) for f in files}
+            if len(rates) > 1 and fps is None:
+                raise MotionError(f"{path[0]} and {path[1]}: frame rates differ {sorted(rates)}; pass fps to resample")
+            people = [_person_from(f, "", pelvis_fn) for f in files]
+            return Reconstruction(tuple(people), fps or rates.pop())  # type: ignore[arg-type]
+        finally:
+            for f in files:
+                f.close()
+    f = NpzFile(path)
+    try:
+        return _reconstruction_from(f, pelvis_fn, fps)
+    finally:
+        f.close()
+
+
+def load_reconstruction_bytes(data: bytes, label: str) -> Reconstruction:
+    f = NpzFile(data, label)
+    try:
+        return _reconstruction_from(f, None, None)
+    finally:
+        f.close()
+
+
+def _reconstruction_from(f: NpzFile, pelvis_fn: Optional[PelvisFn], fps: Optional[float]) -> Reconstruction:
+    rate = fps or f.get_float(FPS_KEYS, DEFAULT_FPS)
+    if "A_global_orient" in f:
+        people = tuple(_person_from(f, f"{pid}_", pelvis_fn) for pid in PERSON_IDS)
+        meta_raw = f.get_str("meta_json", "{}")
+        try:
+            meta = json.loads(meta_raw)
+        except json.JSONDecodeError as exc:
+            raise MotionError(f"{f.label}: key 'meta_json' is not valid JSON ({exc})") from None
+        return Reconstruction(people, rate, _camera_from(f), meta=meta)  # type: ignore[arg-type]
+    raise MotionError(f"{f.label}: holds one person (no 'A_'/'B_' keys); pass two single-person files [A, B]")
+
+
+def load_person(path: PathLike, pelvis_fn: Optional[PelvisFn] = None) -> tuple[PersonMotion, float]:
+    """One person's motion and frame rate, from a smplx-keyword or AMASS-style file."""
+    f = NpzFile(path)
+    try:
+        return _person_from(f, "", pelvis_fn), f.get_float(FPS_KEYS, DEFAULT_FPS)
+    finally:
+        f.close()
+
+
+def _person_from(f: NpzFile, prefix: str, pelvis_fn: Optional[PelvisFn]) -> PersonMotion:
+    def key(name: str) -> str:
+        return prefix + name
+
+    def field(name: str, arr: Optional[np.ndarray], shape: tuple[int, ...]) -> Optional[np.ndarray]:
+        if arr is None:
+            return None
+        if arr.dtype.kind not in "fiu":
+            raise MotionError(f"{f.label}: key '{key(name)}' should hold numbers, got dtype {arr.dtype}")
+        try:
+            return arr.reshape(shape)
+        except ValueError:
+            raise MotionError(f"{f.label}: key '{key(name)}' has shape {arr.shape}, expected "
+                              f"{'×'.join(str(s) for s in shape)} values per file") from None
+
+    up = f.get_str("up_axis", UP_AXIS if key("global_orient") in f else "z")
+    units = f.get_str("units", UNITS)
+    if key("global_orient") in f:
+        orient = f.get(key("global_orient"))
+        frames = orient.shape[0] if orient.ndim >= 1 else 0
+        body = f.get(key("body_pose"))
+        fields = dict(
+            global_orient=field("global_orient", orient, (frames, 3)),
+            body_pose=field("body_pose", body, (frames, NUM_BODY_JOINTS - 1, 3)),
+            transl=field("transl", f.get(key("transl"), False), (frames, 3)),
+            left_hand_pose=field("left_hand_pose", f.get(key("left_hand_pose"), False), (frames, NUM_HAND_JOINTS, 3)),
+            right_hand_pose=field("right_hand_pose", f.get(key("right_hand_pose"), False), (frames, NUM_HAND_JOINTS, 3)),
+            jaw_pose=field("jaw_pose", f.get(key("jaw_pose"), False), (frames, 3)),
+        )
+    elif key("poses") in f:  # AMASS: flat SMPL-H (156) or SMPL-X (165) poses
+        poses = f.get(key("poses"))
+        if poses.ndim != 2 or poses.shape[1] not in (156, 165):
+            raise MotionError(f"{f.label}: key '{key('poses')}' should be (T, 156) or (T, 165), got {poses.shape}")
+        frames = poses.shape[0]
+        hands_at = 66 if poses.shape[1] == 156 else 75
+        fields = dict(
+            global_orient=poses[:, :3], body_pose=poses[:, 3:66].reshape(frames, 21, 3),
+            transl=field("trans", f.get(key("trans")), (frames, 3)),
+            left_hand_pose=poses[:, hands_at:hands_at + 45].reshape(frames, 15, 3),
+            right_hand_pose=poses[:, hands_at + 45:hands_at + 90].reshape(frames, 15, 3),
+            jaw_pose=poses[:, 66:69] if poses.shape[1] == 165 else None,
+        )
+    else:
+        raise MotionError(f"{f.label}: no motion found: needs '{key('global_orient')}' (smplx names) or "
+                          f"'{key('poses')}' + '{key('trans')}' (AMASS)")
+    if fields["transl"] is None:  # fitted per-frame parameters often come without translation
+        fields["transl"] = np.zeros((frames, 3), np.float32)
+    betas = f.get(key("betas"), required=False)
+    betas = np.zeros(10, np.float32) if betas is None else betas
+    if betas.dtype.kind not in "fiu" or betas.ndim > 2 or (betas.ndim == 2 and betas.shape[0] != 1):
+        raise MotionError(f"{f.label}: key '{key('betas')}' should be (nb,) or (1, nb), got {betas.dtype} {betas.shape}")
+    gender = f.get_str(key("gender"), "neutral").lower()
+    kp = f.get(key("keypoints_2d"), required=False)
+    try:
+        person = PersonMotion(
+            **fields, betas=betas.reshape(-1),
+            keypoints_2d=None if kp is None else field("keypoints_2d", kp, (frames, NUM_BODY_JOINTS, 3)),
+            reliability=f.get(key("reliability"), required=False), gender=gender,
+        )
+    except MotionError as exc:
+        raise MotionError(f"{f.label}: {prefix}{exc}") from None
+    if units not in ("m", "cm", "mm"):
+        raise MotionError(f"{f.label}: key 'units' must be m, cm or mm, got {units!r}")
+    if units != UNITS:
+        person.transl = person.transl * np.float32({"cm": 0.01, "mm": 0.001}[units])
+    if up == "z":
+        person = z_up_to_y_up(person, pelvis_fn or _default_pelvis)
+    elif up != UP_AXIS:
+        raise MotionError(f"{f.label}: key 'up_axis' must be 'y' or 'z', got {up!r}")
+    return person
+
+
+def _camera_from(f: NpzFile) -> Optional[Camera]:
+    if "camera_K" not in f:
+        return None
+    size = f.get("camera_size")
+    if size.shape != (2,):
+        raise MotionError(f"{f.label}: key 'camera_size' should be (width, height), got shape {size.shape}")
+    try:
+        return Camera(f.get("camera_K"), f.get("camera_R"), f.get("camera_t"), int(size[0]), int(size[1]))
+    except MotionError as exc:
+        raise MotionError(f"{f.label}: {exc}") from None
+
+
+# -90° about X maps Z-up (AMASS) onto Y-up: (x, y, z) → (x, z, -y).
+_Z_TO_Y = np.array([[1, 0, 0], [0, 0, 1], [0, -1, 0]], np.float64)
+
+
+def z_up_to_y_up(person: PersonMotion, pelvis_fn: PelvisFn) -> PersonMotion:
+    """Rotate a whole motion about the world origin. SMPL rotates about the rest pelvis ``j0`` before adding
+    ``transl``, so the new translation is ``G (j0 + t) - j0``, not ``G t``."""
+    from scipy.spatial.transform import Rotation
+
+    j0 = np.asarray(pelvis_fn(person.betas), np.float64)
+    root = Rotation.from_matrix(_Z_TO_Y) * Rotation.from_rotvec(person.global_orient.astype(np.float64))
+    out = person.copy()
+    out.global_orient = root.as_rotvec().astype(np.float32)
+    out.transl = ((person.transl + j0) @ _Z_TO_Y.T - j0).astype(np.float32)
+    return out
+
+
+def _default_pelvis(betas: np.ndarray) -> np.ndarray:
+    import torch
+
+    from ..body import load_body_model
+
+    body = load_body_model()
+    return body.rest(torch.as_tensor(betas, dtype=torch.float32))[1][0].cpu().numpy()
+
+
+def reconstruction_arrays(recon: Reconstruction) -> dict[str, np.ndarray]:
+    """The two-person layout as a dict of arrays (what ``save_reconstruction`` writes)."""
+    out: dict[str, np.ndarray] = {
+        "format": np.array(FORMAT), "format_version": np.array(FORMAT_VERSION),
+        "mocap_framerate": np.array(recon.fps), "up_axis": np.array(recon.up_axis), "units": np.array(recon.units),
+        "meta_json": np.array(json.dumps(recon.meta, sort_keys=True)),
+    }
+    for pid, person in recon:
+        out.update({f"{pid}_{k}": v for k, v in person_arrays(person).items()})
+    if recon.camera is not None:
+        cam = recon.camera
+        out.update(camera_K=cam.K, camera_R=cam.R, camera_t=cam.t, camera_size=np.array([cam.width, cam.height]))
+    return out
+
+
+def person_arrays(person: PersonMotion) -> Mapping[str, np.ndarray]:
+    """One person in smplx keyword layout (flat ``body_pose (T,63)``, ``betas (1,nb)``)."""
+    frames = person.num_frames
+    out: dict[str, np.ndarray] = {
+        "global_orient": person.global_orient, "body_pose": person.body_pose.reshape(frames, -1),
+        "transl": person.transl, "betas": person.betas[None], "gender": np.array(person.gender),
+    }
+    for name in ("left_hand_pose", "right_hand_pose"):
+        value = getattr(person, name)
+        if value is not None:
+            out[name] = value.reshape(frames, -1)
+    for name in ("jaw_pose", "keypoints_2d", "reliability"):
+        value = getattr(person, name)
+        if value is not None:
+            out[name] = value
+    return out
+
+
+def npz_bytes(arrays: Mapping[str, np.ndarray]) -> bytes:
+    buf = io.BytesIO()
+    np.savez(buf, **arrays)
+    return buf.getvalue()
+
+
+def save_reconstruction(recon: Reconstruction, path: PathLike) -> None:
+    """Both people in one file (atomic: a crash mid-write leaves any previous file intact)."""
+    atomic_write(Path(path), npz_bytes(reconstruction_arrays(recon)))
+
+
+def save_person(person: PersonMotion, fps: float, path: PathLike) -> None:
+    """One person, plain smplx keyword names (loads into ``smplx`` as is)."""
+    arrays = dict(person_arrays(person))
+    arrays.update(mocap_framerate=np.array(fps), up_axis=np.array(UP_AXIS), units=np.array(UNITS),
+                  format=np.array(FORMAT), format_version=np.array(FORMAT_VERSION))
+    atomic_write(Path(path), npz_bytes(arrays))

@@ -1,0 +1,138 @@
+"""A session: everything a user's correction work consists of, saved as one versioned file.
+
+File layout (``.smsession``, a zip; never pickle):
+
+* ``manifest.json`` — ``{"format": "sm-studio-session", "version": N, "video_path": str|null,
+  "segments": [...], "meta": {...}, "arrays": {"current": "current.npz", "original": "original.npz"|null}}``
+* ``current.npz`` — the reconstruction as the user has it now (two-person NPZ layout of ``inference.io.npz``)
+* ``original.npz`` — the reconstruction before any correction (for before/after and export of either)
+
+Writes are atomic (``inference.io.atomic``). A file of a newer format version is refused with a clear message;
+older versions are migrated on load (version 1 is the first, so there is nothing to migrate yet).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Optional, Union
+
+from .io.atomic import atomic_write
+from .io.npz import load_reconstruction_bytes, npz_bytes, reconstruction_arrays
+from .motion import MotionError, Reconstruction
+from .segments import Segment
+
+SESSION_FORMAT = "sm-studio-session"
+SESSION_VERSION = 1
+SESSION_SUFFIX = ".smsession"
+
+
+class SessionError(MotionError):
+    """A session file cannot be read or written; the message names the file and the part."""
+
+
+@dataclass
+class Session:
+    current: Reconstruction
+    original: Optional[Reconstruction] = None
+    segments: list[Segment] = field(default_factory=list)
+    video_path: Optional[str] = None
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.original is None:
+            self.original = self.current.copy()
+        for seg in self.segments:
+            if seg.stop > self.current.num_frames:
+                raise SessionError(f"segment {seg.id} [{seg.start}, {seg.stop}) runs past the last frame "
+                                   f"({self.current.num_frames})")
+
+    def segment(self, segment_id: str) -> Segment:
+        for seg in self.segments:
+            if seg.id == segment_id:
+                return seg
+        raise KeyError(f"no segment with id {segment_id!r}")
+
+    def equals(self, other: "Session") -> bool:
+        assert self.original is not None and other.original is not None
+        return (self.current.equals(other.current) and self.original.equals(other.original)
+                and [s.to_json() for s in self.segments] == [s.to_json() for s in other.segments]
+                and self.video_path == other.video_path and self.meta == other.meta)
+
+
+def save_session(session: Session, path: Union[str, Path]) -> None:
+    assert session.original is not None
+    manifest = {
+        "format": SESSION_FORMAT, "version": SESSION_VERSION, "video_path": session.video_path,
+        "segments": [s.to_json() for s in session.segments], "meta": session.meta,
+        "arrays": {"current": "current.npz", "original": "original.npz"},
+    }
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("manifest.json", json.dumps(manifest, indent=1, sort_keys=True))
+        zf.writestr("current.npz", npz_bytes(reconstruction_arrays(session.current)))
+        zf.writestr("original.npz", npz_bytes(reconstruction_arrays(session.original)))
+    atomic_write(Path(path), buf.getvalue())
+
+
+def load_session(path: Union[str, Path]) -> Session:
+    label = str(path)
+    try:
+        zf = zipfile.ZipFile(path)
+    except FileNotFoundError:
+        raise SessionError(f"{label}: file not found") from None
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise SessionError(f"{label}: not a session file ({exc})") from None
+    with zf:
+        manifest = _read_manifest(zf, label)
+        arrays = manifest.get("arrays") or {}
+        if not isinstance(arrays, dict) or not isinstance(arrays.get("current"), str):
+            raise SessionError(f"{label}: manifest.json 'arrays.current' is missing")
+        current = load_reconstruction_bytes(_read_member(zf, arrays["current"], label), f"{label}:{arrays['current']}")
+        original = None
+        if isinstance(arrays.get("original"), str):
+            original = load_reconstruction_bytes(_read_member(zf, arrays["original"], label),
+                                                 f"{label}:{arrays['original']}")
+        segments_raw = manifest.get("segments", [])
+        if not isinstance(segments_raw, list):
+            raise SessionError(f"{label}: manifest.json 'segments' should be a list")
+        try:
+            segments = [Segment.from_json(s) for s in segments_raw]
+        except MotionError as exc:
+            raise SessionError(f"{label}: {exc}") from None
+        video = manifest.get("video_path")
+        meta = manifest.get("meta", {})
+        if video is not None and not isinstance(video, str) or not isinstance(meta, dict):
+            raise SessionError(f"{label}: manifest.json 'video_path' or 'meta' has the wrong type")
+        try:
+            return Session(current, original, segments, video, meta)
+        except MotionError as exc:
+            raise SessionError(f"{label}: {exc}") from None
+
+
+def _read_manifest(zf: zipfile.ZipFile, label: str) -> dict[str, Any]:
+    try:
+        manifest = json.loads(_read_member(zf, "manifest.json", label))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise SessionError(f"{label}: manifest.json is not valid JSON ({exc})") from None
+    if not isinstance(manifest, dict) or manifest.get("format") != SESSION_FORMAT:
+        raise SessionError(f"{label}: not an SM Studio session (manifest format is not '{SESSION_FORMAT}')")
+    version = manifest.get("version")
+    if not isinstance(version, int) or version < 1:
+        raise SessionError(f"{label}: manifest.json has no valid 'version'")
+    if version > SESSION_VERSION:
+        raise SessionError(f"{label}: written by a newer SM Studio (session format {version}; this version reads up "
+                           f"to {SESSION_VERSION}). Update SM Studio to open it.")
+    return manifest
+
+
+def _read_member(zf: zipfile.ZipFile, name: str, label: str) -> bytes:
+    try:
+        return zf.read(name)
+    except KeyError:
+        raise SessionError(f"{label}: part '{name}' is missing") from None
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
+        raise SessionError(f"{label}: part '{name}' is corrupt ({exc})") from None

@@ -1,0 +1,7 @@
+"""``python -m sm_studio`` is the ``sm-studio`` command."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())

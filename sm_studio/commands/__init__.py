@@ -1,0 +1,1 @@
+"""One module per ``sm-studio`` subcommand, each with ``register(subparsers)``; see ``sm_studio.cli``."""
