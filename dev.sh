@@ -33,13 +33,26 @@ install_python() {
     echo "$want" > "$stamp"
 }
 
+# Readers we did not write, used by the export tests: Blender (bpy needs numpy < 2, so it lives in its own venv
+# and runs as a subprocess) and the Khronos glTF validator (npm).
+install_test_readers() {
+    if [ ! -f "$ROOT/.venv-blender/.bpy-installed" ]; then
+        python3 -m venv "$ROOT/.venv-blender"
+        "$ROOT/.venv-blender/bin/pip" install -q "bpy==5.0.1" && touch "$ROOT/.venv-blender/.bpy-installed"
+    fi
+    if [ ! -d "$VENV/node/node_modules/gltf-validator" ]; then
+        command -v npm >/dev/null || APT_PACKAGES="nodejs npm" install_system
+        npm install --silent --prefix "$VENV/node" gltf-validator@2.0.0-dev.3.10 >/dev/null
+    fi
+}
+
 cmd=${1:-}; shift || true
 case "$cmd" in
     demo)
         install_system; install_python
         exec "$VENV/bin/sm-studio" demo "$@" ;;
     test)
-        install_system; install_python
+        install_system; install_python; install_test_readers
         export QT_QPA_PLATFORM=offscreen PYOPENGL_PLATFORM=egl
         exec "$VENV/bin/python" -m pytest -q "$@" ;;
     *)

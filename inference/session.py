@@ -87,30 +87,34 @@ def load_session(path: Union[str, Path]) -> Session:
     except (zipfile.BadZipFile, OSError) as exc:
         raise SessionError(f"{label}: not a session file ({exc})") from None
     with zf:
-        manifest = _read_manifest(zf, label)
-        arrays = manifest.get("arrays") or {}
-        if not isinstance(arrays, dict) or not isinstance(arrays.get("current"), str):
-            raise SessionError(f"{label}: manifest.json 'arrays.current' is missing")
-        current = load_reconstruction_bytes(_read_member(zf, arrays["current"], label), f"{label}:{arrays['current']}")
-        original = None
-        if isinstance(arrays.get("original"), str):
-            original = load_reconstruction_bytes(_read_member(zf, arrays["original"], label),
-                                                 f"{label}:{arrays['original']}")
-        segments_raw = manifest.get("segments", [])
-        if not isinstance(segments_raw, list):
-            raise SessionError(f"{label}: manifest.json 'segments' should be a list")
         try:
-            segments = [Segment.from_json(s) for s in segments_raw]
-        except MotionError as exc:
-            raise SessionError(f"{label}: {exc}") from None
-        video = manifest.get("video_path")
-        meta = manifest.get("meta", {})
-        if video is not None and not isinstance(video, str) or not isinstance(meta, dict):
-            raise SessionError(f"{label}: manifest.json 'video_path' or 'meta' has the wrong type")
-        try:
-            return Session(current, original, segments, video, meta)
-        except MotionError as exc:
-            raise SessionError(f"{label}: {exc}") from None
+            return _session_from(zf, label)
+        except SessionError:
+            raise
+        except MotionError as exc:  # a bad array or segment inside: named, as a session error
+            message = str(exc)
+            raise SessionError(message if message.startswith(label) else f"{label}: {message}") from None
+
+
+def _session_from(zf: zipfile.ZipFile, label: str) -> Session:
+    manifest = _read_manifest(zf, label)
+    arrays = manifest.get("arrays") or {}
+    if not isinstance(arrays, dict) or not isinstance(arrays.get("current"), str):
+        raise SessionError(f"{label}: manifest.json 'arrays.current' is missing")
+    current = load_reconstruction_bytes(_read_member(zf, arrays["current"], label), f"{label}:{arrays['current']}")
+    original = None
+    if isinstance(arrays.get("original"), str):
+        original = load_reconstruction_bytes(_read_member(zf, arrays["original"], label),
+                                             f"{label}:{arrays['original']}")
+    segments_raw = manifest.get("segments", [])
+    if not isinstance(segments_raw, list):
+        raise SessionError(f"{label}: manifest.json 'segments' should be a list")
+    segments = [Segment.from_json(s) for s in segments_raw]
+    video = manifest.get("video_path")
+    meta = manifest.get("meta", {})
+    if (video is not None and not isinstance(video, str)) or not isinstance(meta, dict):
+        raise SessionError(f"{label}: manifest.json 'video_path' or 'meta' has the wrong type")
+    return Session(current, original, segments, video, meta)
 
 
 def _read_manifest(zf: zipfile.ZipFile, label: str) -> dict[str, Any]:

@@ -19,6 +19,7 @@ from PySide6.QtGui import QUndoStack
 
 from inference.motion import MotionError, Reconstruction
 from inference.segments import USER_AUTHOR, Segment, SegmentKind
+from inference.session import Session
 
 from . import edits
 
@@ -51,6 +52,7 @@ class Document(QObject):
         self._frame = 0
         self._num_video_frames = 0
         self._video_fps = 30.0
+        self.meta: dict = {}
         self.typing_burst = 0  # description edits merge into one undo step while this stays the same
 
     # ----- reading -----
@@ -117,6 +119,7 @@ class Document(QObject):
              candidate: Optional[Reconstruction] = None, session_path: Optional[Path] = None) -> None:
         """Replace the whole session (open file, demo, import). Clears undo history."""
         self.undo_stack.clear()
+        self.meta = {}
         self._reconstruction = reconstruction
         self._original = original if original is not None else (
             reconstruction.copy() if reconstruction is not None else None)
@@ -136,6 +139,18 @@ class Document(QObject):
         self.frameChanged.emit(0)
         self.sessionReplaced.emit()
         self.undo_stack.setClean()
+
+    def load_session(self, session: Session, session_path: Optional[Path] = None) -> None:
+        self.load(session.current, session.segments, Path(session.video_path) if session.video_path else None,
+                  session.original, session_path=session_path)
+        self.meta = dict(session.meta)
+
+    def to_session(self) -> Session:
+        """The saved state (a pending candidate is not part of it: it is a proposal, not the user's work)."""
+        if self._reconstruction is None:
+            raise MotionError("nothing to save: no motion is loaded")
+        return Session(self._reconstruction, self._original, list(self._segments),
+                       str(self.video_path) if self.video_path else None, dict(self.meta))
 
     def set_video(self, path: Optional[Path], num_frames: int, fps: float) -> None:
         """Attach a video (its length/rate matter when no motion is loaded yet)."""

@@ -9,6 +9,7 @@ scrubbing back and forth over the same stretch does not decode again.
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Sequence
 from pathlib import Path
 
 import cv2
@@ -74,3 +75,24 @@ class VideoReader:
     def close(self) -> None:
         self._cap.release()
         self._cache.clear()
+
+
+class VideoFrames(Sequence):
+    """Frames ``[start, stop)`` as a lazy sequence (what ``inference.describe.DescribeInput.frames`` accepts):
+    a backend that samples a few frames decodes only those. Opens its own reader in the thread that reads it."""
+
+    def __init__(self, path: str | Path, start: int, stop: int) -> None:
+        self._path, self._start, self._stop = Path(path), int(start), int(stop)
+        self._reader: VideoReader | None = None
+
+    def __len__(self) -> int:
+        return self._stop - self._start
+
+    def __getitem__(self, i):  # type: ignore[override]
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        if not -len(self) <= i < len(self):
+            raise IndexError(i)
+        if self._reader is None:
+            self._reader = VideoReader(self._path, cache_bytes=64 * 2**20)
+        return self._reader.frame(self._start + (i % len(self)))

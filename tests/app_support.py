@@ -33,7 +33,8 @@ def make_reconstruction(num_frames: int = 60, fps: float = 30.0, width: int = 32
         if i == 1:
             rel[20:36] = 0.2
         people.append(PersonMotion(orient, body, transl, np.zeros(10, np.float32), reliability=rel))
-    cam = Camera.from_fov(width, height, 60.0, num_frames, t=np.array([0.0, -0.9, 4.0]))
+    # OpenCV camera (y down, z forward) 4 m in front of the pair, looking at them along world -Z
+    cam = Camera.from_fov(width, height, 60.0, num_frames, R=np.diag([1.0, -1.0, -1.0]), t=np.array([0.0, 0.9, 4.0]))
     return Reconstruction(tuple(people), fps, cam)
 
 

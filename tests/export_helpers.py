@@ -12,16 +12,18 @@ import json
 import os
 import subprocess
 import sys
+from fractions import Fraction
 from pathlib import Path
 from typing import Optional
 
+import av
 import numpy as np
 import torch
 from torch import Tensor
 
 from inference.body.base import BodyModel, BodyOutput
 from inference.body.kinematics import forward_kinematics, skin
-from inference.motion import PersonMotion, Reconstruction
+from inference.motion import Camera, PersonMotion, Reconstruction
 from inference.rotations import axis_angle_to_matrix
 from inference.skeleton import BODY_PARENTS
 
@@ -114,6 +116,34 @@ def make_person(num_frames: int, seed: int, x_offset: float) -> PersonMotion:
 
 def make_recon(num_frames: int = 24, fps: float = 25.0) -> Reconstruction:
     return Reconstruction(people=(make_person(num_frames, 1, -0.4), make_person(num_frames, 2, 0.4)), fps=fps)
+
+
+VIDEO_W, VIDEO_H, VIDEO_FPS, VIDEO_T = 320, 240, 25.0, 20
+
+
+def footage(path: Path) -> None:
+    """``VIDEO_T + 5`` flat grey frames (brightness 90 + frame index) of H.264, for overlay tests."""
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream("libx264", rate=Fraction(VIDEO_FPS))
+        stream.width, stream.height, stream.pix_fmt = VIDEO_W, VIDEO_H, "yuv420p"
+        for i in range(VIDEO_T + 5):
+            img = np.full((VIDEO_H, VIDEO_W, 3), 90 + i, np.uint8)
+            container.mux(stream.encode(av.VideoFrame.from_ndarray(img, format="rgb24")))
+        container.mux(stream.encode())
+
+
+def filmed_recon() -> Reconstruction:
+    """``make_recon`` seen by a camera that frames both people in the ``footage`` image."""
+    recon = make_recon(VIDEO_T, VIDEO_FPS)
+    R = np.diag([1.0, -1.0, -1.0])  # looking along world −Z, image y down
+    cam = Camera.from_fov(VIDEO_W, VIDEO_H, 60.0, VIDEO_T, R=R, t=np.array([0.0, 1.0, 4.5]))
+    return Reconstruction(recon.people, recon.fps, cam)
+
+
+def read_video(path: Path) -> tuple[list[np.ndarray], "av.video.stream.VideoStream"]:
+    with av.open(str(path)) as container:
+        stream = container.streams.video[0]
+        return [f.to_ndarray(format="rgb24") for f in container.decode(stream)], stream
 
 
 def reference_joints(recon: Reconstruction, body: BodyModel, person: str, up: str = "y",

@@ -1,4 +1,5 @@
-"""The error every body-model loader raises, so callers can catch one type for "no usable body model"."""
+"""``BodyModelError`` and the argument checks both body models share, so callers catch one type for "no usable body
+model or bad body-model input"."""
 
 from __future__ import annotations
 

@@ -38,29 +38,33 @@ _FIELDS: dict[str, tuple[Optional[int], ...]] = {
 }
 
 
-def blend_skin(rest_vertices: Tensor, rest_joints: Tensor, weights: Tensor, transforms: Tensor,
-               frames_per_chunk: int = 64) -> Tensor:
+def skinning_features(rest_vertices: Tensor, weights: Tensor) -> Tensor:
+    """``(V, 4J)`` per-vertex products ``w_vj [x_v; 1]_k`` used by ``blend_skin``; fixed for one body shape."""
+    homogeneous = torch.cat([rest_vertices, rest_vertices.new_ones(rest_vertices.shape[0], 1)], dim=1)
+    return (weights[:, :, None] * homogeneous[:, None, :]).reshape(rest_vertices.shape[0], -1)
+
+
+def blend_skin(features: Tensor, rest_joints: Tensor, transforms: Tensor, frames_per_chunk: int = 256) -> Tensor:
     """Linear blend skinning, same result as ``kinematics.skin`` but several times faster on CPU.
 
-    ``kinematics.skin`` blends 3×3 rotations per vertex and then runs one tiny batched matmul per vertex; here the
-    12 numbers of each joint's 3×4 skinning matrix are blended with a single GEMM (``V×22 @ 22×(chunk·12)``) and
-    applied with elementwise products. Frames are processed in chunks so the blended matrices (``chunk×V×12``)
-    stay in cache-friendly sizes instead of allocating ``B×V×12`` at once.
+    A posed vertex is ``sum_j w_vj M_j [x_v; 1]`` with ``M_j`` joint j's 3×4 skinning matrix. Regrouped as
+    ``sum_(j,k) (w_vj [x_v; 1]_k) M_j[:, k]`` it is one GEMM of per-vertex ``features`` (``skinning_features``,
+    ``(V, 4J)``, fixed for a shape) by the frames' matrices ``(4J, 3B)``, instead of blending a matrix per vertex
+    and frame and applying it with a tiny batched matmul. Frames are chunked so the ``(V, 3·chunk)`` product stays
+    a few tens of MB.
     """
     rot = transforms[..., :3, :3]
     trans = transforms[..., :3, 3] - (rot @ rest_joints[..., :, :, None])[..., 0]
     mats = torch.cat([rot, trans[..., None]], dim=-1)  # (B, J, 3, 4)
     batch, num_joints = mats.shape[:2]
-    flat = mats.reshape(batch, num_joints, 12)
-    out = rest_vertices.new_empty(batch, rest_vertices.shape[0], 3)
+    by_column = mats.permute(1, 3, 0, 2)  # (J, 4, B, 3): row (j, k), column (frame, xyz)
+    chunks = []
     for start in range(0, batch, frames_per_chunk):
-        chunk = flat[start:start + frames_per_chunk]
-        n = chunk.shape[0]
-        # (V, J) @ (J, n*12) -> (V, n, 3, 4)
-        blended = (weights @ chunk.permute(1, 0, 2).reshape(num_joints, n * 12)).reshape(-1, n, 3, 4)
-        posed = (blended[..., :3] * rest_vertices[:, None, None, :]).sum(-1) + blended[..., 3]
-        out[start:start + n] = posed.permute(1, 0, 2)
-    return out
+        part = by_column[:, :, start:start + frames_per_chunk]
+        n = part.shape[2]
+        posed = features @ part.reshape(num_joints * 4, n * 3)  # (V, n*3)
+        chunks.append(posed.reshape(-1, n, 3).transpose(0, 1))
+    return torch.cat(chunks).contiguous() if len(chunks) > 1 else chunks[0].contiguous()
 
 
 def _load_arrays(path: Path) -> tuple[dict[str, np.ndarray], dict]:
@@ -110,6 +114,9 @@ class FreeBodyModel(BodyModel):
         self._device = torch.device("cpu")
         self._tensors = {k: torch.as_tensor(arrays[k], dtype=torch.float32)
                          for k in ("v_template", "shapedirs", "j_template", "j_shapedirs", "weights")}
+        # rest vertices, joints and skinning features of the last shape posed without gradients: a viewer poses
+        # the same two people frame after frame
+        self._shape_cache: Optional[tuple[Tensor, Tensor, Tensor, Tensor]] = None
         if device is not None:
             self.to(device)
 
@@ -132,6 +139,7 @@ class FreeBodyModel(BodyModel):
     def to(self, device: "str | torch.device") -> "FreeBodyModel":
         self._device = torch.device(device)
         self._tensors = {k: v.to(self._device) for k, v in self._tensors.items()}
+        self._shape_cache = None
         return self
 
     def rest(self, betas: Tensor) -> tuple[Tensor, Tensor]:
@@ -139,14 +147,27 @@ class FreeBodyModel(BodyModel):
         t = self._tensors
         return t["v_template"] + t["shapedirs"] @ b, t["j_template"] + t["j_shapedirs"] @ b
 
+    def _shape(self, betas: Tensor) -> tuple[Tensor, Tensor]:
+        """Rest joints and skinning features for ``betas``, reused while the same constant shape comes back."""
+        b = self.fit_betas(betas)
+        cacheable = not b.requires_grad  # a shape being optimised needs a fresh graph every call
+        cache = self._shape_cache
+        if cacheable and cache is not None and torch.equal(cache[0], b):
+            return cache[2], cache[3]
+        rest_vertices, rest_joints = self.rest(b)
+        features = skinning_features(rest_vertices, self._tensors["weights"])
+        if cacheable:
+            self._shape_cache = (b.clone(), rest_vertices, rest_joints, features)
+        return rest_joints, features
+
     def forward(self, global_orient: Tensor, body_pose: Tensor, transl: Tensor, betas: Tensor,
                 left_hand_pose: Optional[Tensor] = None, right_hand_pose: Optional[Tensor] = None) -> BodyOutput:
         """Hand poses are ignored: this mesh has no finger joints (see the module docstring)."""
         batch = check_pose_shapes(global_orient, body_pose, transl)
-        rest_vertices, rest_joints = self.rest(betas)
+        rest_joints, features = self._shape(betas)
         aa = torch.cat([global_orient.reshape(batch, 1, 3), body_pose], dim=1).to(self._device, torch.float32)
         joints, transforms = forward_kinematics(axis_angle_to_matrix(aa), rest_joints,
                                                 transl.to(self._device, torch.float32))
-        vertices = blend_skin(rest_vertices, rest_joints, self._tensors["weights"], transforms)
+        vertices = blend_skin(features, rest_joints, transforms)
         return BodyOutput(vertices=vertices, joints=joints, joint_transforms=transforms)
 

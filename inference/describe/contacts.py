@@ -10,7 +10,8 @@ What the parser understands (English, one sentence or clause at a time):
   e.g. "A's left hand is on B's back", "B puts her right arm around A's waist", "the right hand of A holds B's
   left hand", "A's hands rest on B's shoulders"; relations: on, onto, upon, around, against, over, across,
   behind, under, at, to, touches, holds, grabs, grips, clasps, cups, strokes, pats, taps, pushes, presses, pulls.
-* A person acting without a named limb uses a hand: "A pats B on the back", "B touches A's shoulder".
+* A person acting without a named limb uses a hand: "A pats B on the back", "B touches A's shoulder"; the
+  limb may follow the target: "A taps B on the left shoulder with the right hand".
 * "A hugs B" / "A and B hug (each other)" / "embrace": each hugging person's wrists on the other's back.
 * "shake hands" / "A shakes B's hand": right hand to right hand, both ways.
 * Frame ranges anywhere in the sentence: "frames 10-40", "from frame 10 to 40", "at frame 12" (inclusive, as
@@ -44,6 +45,7 @@ class ContactConstraint:
     target_joints: tuple[str, ...]
     start: int
     stop: int
+    region: str = ""  # the words for the target region ("right shoulder", "back"), for display
     source: str = ""  # the clause it was read from, for display
 
     def __post_init__(self) -> None:
@@ -70,6 +72,8 @@ _RELATIONS = {
     "grip", "grips", "gripping", "grasp", "grasps", "grasping", "clasp", "clasps", "clasping", "cup", "cups",
     "cupping", "stroke", "strokes", "stroking", "pat", "pats", "patting", "tap", "taps", "tapping", "push", "pushes",
     "pushing", "press", "presses", "pressing", "pull", "pulls", "pulling", "reach", "reaches", "reaching",
+    "slap", "slaps", "slapping", "meet", "meets", "meeting", "hit", "hits", "hitting", "squeeze", "squeezes",
+    "squeezing",
 }
 # Verbs that imply a hand when no limb is named ("A pats B on the back"): the hand is then the acting part.
 _HAND_VERBS = {w for w in _RELATIONS if w not in {"on", "onto", "upon", "around", "round", "against", "over",
@@ -80,7 +84,7 @@ _SHAKE = re.compile(r"\b(shake|shakes|shaking|shook)\b[^.;]*?\bhands?\b|\bhandsh
 _RANGE = re.compile(r"\bframes?\s+(\d+)\s*(?:-|–|to|through|until)\s*(\d+)", re.IGNORECASE)
 _SINGLE = re.compile(r"\b(?:at|on|in)\s+frame\s+(\d+)", re.IGNORECASE)
 _PART_RE = "|".join(re.escape(w) for w in part_words())
-_TOKEN = re.compile(rf"\b(?:person\s+)?(?P<person>[AB])(?P<poss>'s|’s)?\b|\b(?P<part>{_PART_RE})\b|"
+_TOKEN = re.compile(rf"\b(?:person\s+)?(?P<person>(?-i:[AB]))(?P<poss>'s|’s)?\b|\b(?P<part>{_PART_RE})\b|"
                     r"\b(?P<side>left|right|both)\b|\b(?P<pron>his|her|their|its|own)\b|"
                     r"\b(?P<other>other's|other’s|other)\b|\b(?P<of>of)\b|\b(?P<word>[a-z]+)\b", re.IGNORECASE)
 
@@ -99,21 +103,36 @@ def parse_contacts(text: str, start: int, stop: int) -> list[ContactConstraint]:
     Sentences that state no contact (or one the parser does not understand, see the module docstring) give
     nothing; duplicates are dropped, order follows the text.
     """
-    out: list[ContactConstraint] = []
+    explicit: list[ContactConstraint] = []
+    implied: list[ContactConstraint] = []
+    ranged: set[tuple[str, str, str]] = set()  # (person, joint, other) given with frames somewhere in the text
     for sentence in re.split(r"[.;!?\n]+", text):
         if not sentence.strip():
             continue
-        s_start, s_stop = _frame_range(sentence, start, stop)
-        for clause in re.split(r",|\bwhile\b|\bwhereas\b|\bbut\b", sentence):
+        frames = _frame_range(sentence)
+        s_start, s_stop = frames or (start, stop)
+        for clause in re.split(r"[,:()]|\bwhile\b|\bwhereas\b|\bbut\b", sentence):
             if not clause.strip() or _NEGATION.search(clause):
                 continue
-            for c in _parse_clause(clause, s_start, s_stop):
-                if c not in out:
-                    out.append(c)
+            implied += _implied(clause, s_start, s_stop)
+            found = _parse_clause(clause, s_start, s_stop)
+            explicit += found
+            if frames:
+                ranged |= {(c.person, c.joint, c.other) for c in found}
+    # "A hugs B. A's left hand is on B's upper back.": the stated spot beats the one a verb implies, and
+    # "… from frame 45 to 81" beats the same contact stated without frames
+    implied = [c for c in implied if not any(e.person == c.person and e.joint == c.joint and e.start < c.stop
+                                             and c.start < e.stop for e in explicit)]
+    out: list[ContactConstraint] = []
+    for c in explicit + implied:
+        timed = (c.person, c.joint, c.other) in ranged
+        if c not in out and (not timed or (c.start, c.stop) != (start, stop)):
+            out.append(c)
     return out
 
 
-def _frame_range(sentence: str, start: int, stop: int) -> tuple[int, int]:
+def _frame_range(sentence: str) -> Optional[tuple[int, int]]:
+    """``[start, stop)`` of the frames a sentence names (inclusive in the text), or ``None``."""
     m = _RANGE.search(sentence)
     if m:
         a, b = sorted((int(m.group(1)), int(m.group(2))))
@@ -121,7 +140,7 @@ def _frame_range(sentence: str, start: int, stop: int) -> tuple[int, int]:
     m = _SINGLE.search(sentence)
     if m:
         return int(m.group(1)), int(m.group(1)) + 1
-    return start, stop
+    return None
 
 
 def _tokens(clause: str) -> list[_Tok]:
@@ -157,44 +176,70 @@ def _parse_clause(clause: str, start: int, stop: int) -> list[ContactConstraint]
     subject = people[0]
     src = " ".join(clause.split())
     out: list[ContactConstraint] = []
-    if _HUG.search(clause):
-        huggers = {subject} | ({_other(subject)} if len(set(people)) == 2 and _is_mutual(toks) else set())
-        back = PARTS["back"].joints_for(None)
-        out += [ContactConstraint(p, f"{s}_wrist", _other(p), back, start, stop, src) for p in sorted(huggers)
-                for s in ("left", "right")]
-        return out
-    if _SHAKE.search(clause):
-        return [ContactConstraint(p, "right_wrist", _other(p), ("right_wrist",), start, stop, src)
-                for p in PERSON_IDS]
     consumed = 0  # tokens before this index belong to an earlier relation
     for r, tok in enumerate(toks):
         if tok.kind != "rel" or r < consumed:
             continue
-        target_i = next((i for i in range(r + 1, len(toks)) if toks[i].kind == "part"), None)
-        if target_i is None:
-            continue
         actor_i = next((i for i in range(r - 1, consumed - 1, -1) if toks[i].kind == "part"
                         and _acting(toks[i])), None)
         owner = _owner(toks, actor_i, consumed, subject) if actor_i is not None else subject
+        target_i = next((i for i in range(r + 1, len(toks)) if toks[i].kind == "part"), None)
+        if target_i is None:
+            target_i = _elided_target(toks, r)  # "A's right hand meets B's left": the same part
+            if target_i is None or actor_i is None:
+                continue
+            target, target_plural = lookup(toks[actor_i].text)
+        else:
+            target, target_plural = lookup(toks[target_i].text)
         if actor_i is None:
-            if tok.text not in _HAND_VERBS and not _has_hand_verb(toks, consumed, r):
+            actor_i = _with_limb(toks, target_i)
+        target_owner, named = _target_owner(toks, target_i, r, owner, consumed)
+        if actor_i is None:
+            # a verb alone implies a hand ("A pats B on the back"), but only with a named partner:
+            # "holding hands" says nothing about whose hand holds which
+            if not named or (tok.text not in _HAND_VERBS and not _has_hand_verb(toks, consumed, r)):
                 continue
             actor, actor_plural, actor_side = PARTS["hand"], False, None
         else:
             actor, actor_plural = lookup(toks[actor_i].text)
             actor_side = _side_before(toks, actor_i)
-        target, target_plural = lookup(toks[target_i].text)
         assert actor is not None and target is not None
-        target_owner = _target_owner(toks, target_i, r, owner, consumed)
         if target_owner == owner:
             continue  # touching oneself is no interaction constraint
-        target_side = _side_before(toks, target_i)
-        target_joints = target.joints_for(None if target_side == "both" or target_plural else target_side)
+        target_side = _side_before(toks, target_i) if toks[target_i].kind == "part" else toks[target_i].text
+        both = target_side == "both" or target_plural
+        target_joints = target.joints_for(None if both else target_side)
+        region = target.plural if target_plural else f"{target_side} {target.name}" if target_side and target.sided \
+            else target.name
         for side in _acting_sides(actor, actor_plural, actor_side):
             out.append(ContactConstraint(owner, effector_joint(actor, side), target_owner, target_joints,
-                                         start, stop, src))
+                                         start, stop, region, src))
         consumed = target_i + 1
     return out
+
+
+def _elided_target(toks: list[_Tok], rel: int) -> Optional[int]:
+    """Index of the side word in "… B's left" (a possessive followed by a bare side), else ``None``."""
+    for i in range(rel + 1, len(toks) - 1):
+        if toks[i].kind == "person" and toks[i].possessive and toks[i + 1].kind == "side":
+            return i + 1
+    return None
+
+
+def _implied(clause: str, start: int, stop: int) -> list[ContactConstraint]:
+    """Contacts a verb implies without naming limbs: hugging (wrists on the back), shaking hands."""
+    toks = _tokens(clause)
+    people = [t.person for t in toks if t.kind == "person" and t.person]
+    src = " ".join(clause.split())
+    if _HUG.search(clause) and people:
+        huggers = {people[0]} | ({_other(people[0])} if len(set(people)) == 2 and _is_mutual(toks) else set())
+        back = PARTS["back"].joints_for(None)
+        return [ContactConstraint(p, f"{s}_wrist", _other(p), back, start, stop, "back", src)
+                for p in sorted(huggers) for s in ("left", "right")]
+    if _SHAKE.search(clause) and people:
+        return [ContactConstraint(p, "right_wrist", _other(p), ("right_wrist",), start, stop, "right hand", src)
+                for p in PERSON_IDS]
+    return []
 
 
 def _acting(tok: _Tok) -> bool:
@@ -211,6 +256,15 @@ def _is_mutual(toks: list[_Tok]) -> bool:
         if toks[i].kind == "person" and toks[i + 1].text == "and" and toks[i + 2].kind == "person":
             return True
     return sum(1 for t in toks if _HUG.fullmatch(t.text)) > 1
+
+
+def _with_limb(toks: list[_Tok], after: int) -> Optional[int]:
+    """'… on the back with her left hand': the acting limb named after the target."""
+    for i in range(after + 1, len(toks) - 1):
+        if toks[i].text == "with":
+            part_i = next((j for j in range(i + 1, min(i + 5, len(toks))) if toks[j].kind == "part"), None)
+            return part_i if part_i is not None and _acting(toks[part_i]) else None
+    return None
 
 
 def _has_hand_verb(toks: list[_Tok], lo: int, hi: int) -> bool:
@@ -236,8 +290,7 @@ def _acting_sides(part: Part, plural: bool, side: Optional[str]) -> tuple[Option
 def _possessor_before(toks: list[_Tok], i: int, lo: int) -> Optional[_Tok]:
     """The possessive directly before a part ('B's left hand', 'her hand', "the other's back")."""
     j = i - 1
-    while j >= lo and (toks[j].kind == "side" or (toks[j].kind in {"word", "pron"}
-                                                      and toks[j].text in {"the", "a", "an", "own"})):
+    while j >= lo and (toks[j].kind == "side" or (toks[j].kind == "word" and toks[j].text in {"the", "a", "an"})):
         j -= 1
     if j >= lo and (toks[j].kind == "pron" or (toks[j].kind in {"person", "other"} and toks[j].possessive)):
         return toks[j]
@@ -254,20 +307,24 @@ def _of_after(toks: list[_Tok], i: int) -> Optional[_Tok]:
 
 
 def _owner(toks: list[_Tok], i: int, lo: int, subject: str) -> str:
+    """Whose acting part token ``i`` is: a possessive ('B's hand', 'the hand of B'), else the last person named
+    since the previous relation ('… and A wraps both arms around …'), else the clause's subject."""
     tok = _possessor_before(toks, i, lo) or _of_after(toks, i)
     if tok is not None and tok.kind == "person" and tok.person:
         return tok.person
-    return subject
+    named = [t.person for t in toks[lo:i] if t.kind == "person" and t.person and not t.possessive]
+    return named[-1] if named else subject
 
 
-def _target_owner(toks: list[_Tok], i: int, rel: int, actor_owner: str, lo: int) -> str:
+def _target_owner(toks: list[_Tok], i: int, rel: int, actor_owner: str, lo: int) -> tuple[str, bool]:
+    """Whose part token ``i`` is, and whether the text named them (rather than "the other one" by default)."""
     tok = _possessor_before(toks, i, rel) or _of_after(toks, i)
     if tok is not None:
         if tok.kind == "person" and tok.person:
-            return tok.person
-        if tok.kind == "pron" and tok.text in {"own"}:
-            return actor_owner
-        return _other(actor_owner)
+            return tok.person, True
+        if tok.text == "own":  # "his own knee"
+            return actor_owner, True
+        return _other(actor_owner), tok.kind == "other"
     # "A pats B on the back": the person named between the actor and the relation owns the target
     named = [t.person for t in toks[lo:i] if t.kind == "person" and t.person and t.person != actor_owner]
-    return named[-1] if named else _other(actor_owner)
+    return (named[-1], True) if named else (_other(actor_owner), False)

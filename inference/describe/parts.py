@@ -56,6 +56,7 @@ _PARTS: tuple[Part, ...] = (
     Part("face", ("head",), "faces"),
     Part("neck", ("neck",), "necks"),
     Part("upper back", ("spine3",), "upper backs"),
+    Part("middle back", ("spine2",), "middle backs"),
     Part("lower back", ("pelvis", "spine1"), "lower backs"),
     Part("back", ("spine1", "spine2", "spine3"), "backs"),
     Part("chest", ("spine2", "spine3"), "chests"),
@@ -72,7 +73,8 @@ SYNONYMS: dict[str, str] = {
     "cheek": "face", "cheeks": "face", "forehead": "head",
     "stomach": "belly", "tummy": "belly", "abdomen": "belly", "body": "torso", "trunk": "torso",
     "breast": "chest", "shoulder blade": "upper back", "shoulder blades": "upper back",
-    "lap": "thigh", "toes": "foot", "heel": "foot", "heels": "feet",
+    "mid back": "middle back", "mid-back": "middle back", "middle of the back": "middle back",
+    "small of the back": "lower back", "lap": "thigh", "toes": "foot", "heel": "foot", "heels": "feet",
 }
 
 # Parts a person acts with (a constraint's own joint); targets can be any part.

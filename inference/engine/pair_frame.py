@@ -91,8 +91,8 @@ def decode(features: Tensor) -> tuple[Tensor, Tensor]:
     return rot6d_to_matrix(rot6d), features[..., ROT_DIM:]
 
 
-def reference_frame_index(trusted: np.ndarray) -> int:
-    """The frame whose person-A pose defines the pair frame: A's first trusted frame, else B's, else 0.
+def anchor(trusted: np.ndarray) -> tuple[int, int]:
+    """(frame, person) whose pose defines the pair frame: A's first trusted frame, else B's, else A at 0.
 
     Trusted poses are the ones we believe, so anchoring the frame there keeps a wrong guess from tilting the
     whole window. Training windows use the same rule so the network sees the same distribution.
@@ -100,18 +100,16 @@ def reference_frame_index(trusted: np.ndarray) -> int:
     for person in range(trusted.shape[1]):
         hits = np.flatnonzero(trusted[:, person])
         if hits.size:
-            return int(hits[0])
-    return 0
+            return int(hits[0]), person
+    return 0, 0
 
 
 def pair_frame_for(rotmats: Tensor, pelvis: Tensor, trusted: np.ndarray) -> PairFrame:
-    """Pair frame for one window ``rotmats (T, 2, 22, 3, 3)``, ``pelvis (T, 2, 3)``, ``trusted (T, 2)``.
-
-    Anchored on person A when A is trusted somewhere in the window, else on B.
-    """
-    ref = reference_frame_index(trusted)
-    person = 0 if trusted[:, 0].any() or not trusted[:, 1].any() else 1
-    return PairFrame.from_reference(rotmats[ref, person, 0][None], pelvis[ref, person][None])
+    """Batched pair frames for windows ``rotmats (B, T, 2, 22, 3, 3)``, ``pelvis (B, T, 2, 3)``, ``trusted
+    (B, T, 2)``."""
+    frames, people = zip(*(anchor(m) for m in trusted))
+    idx = torch.arange(rotmats.shape[0])
+    return PairFrame.from_reference(rotmats[idx, list(frames), list(people), 0], pelvis[idx, list(frames), list(people)])
 
 
 def person_tensors(person: PersonMotion, rest_pelvis: np.ndarray, start: int = 0,

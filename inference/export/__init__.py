@@ -10,18 +10,18 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Callable, Optional, Sequence, Union
 
-from ..body.base import BodyModel
-from ..io.atomic import atomic_write
 from ..motion import PERSON_IDS, Reconstruction
 from ..session import Session
+from ..io.atomic import atomic_write
 from .progress import ExportCancelled, Progress
-from .tracks import ExportError, Frame, PersonTrack, build_tracks, check_people, frame_range
+from .tracks import Bodies, ExportError, Frame, PersonTrack, build_tracks, check_people, frame_range
 
 FORMATS: dict[str, str] = {".fbx": "fbx", ".glb": "glb", ".gltf": "gltf", ".bvh": "bvh", ".npz": "npz",
                            ".mp4": "mp4"}
 VERSIONS = ("corrected", "original")
+OVERLAYS = ("auto", "mesh", "skeleton")
 
-__all__ = ["export", "ExportError", "ExportCancelled", "FORMATS", "VERSIONS", "select_version"]
+__all__ = ["export", "ExportError", "ExportCancelled", "FORMATS", "OVERLAYS", "VERSIONS", "select_version"]
 
 
 def select_version(source: Union[Reconstruction, Session], version: Optional[str]) -> Reconstruction:
@@ -40,22 +40,25 @@ def select_version(source: Union[Reconstruction, Session], version: Optional[str
 
 def export(source: Union[Reconstruction, Session], path: Union[str, Path], format: Optional[str] = None, *,
            version: Optional[str] = None, people: Sequence[str] = PERSON_IDS,
-           frames: Optional[Union[Sequence[int], slice, range]] = None, body: Optional[BodyModel] = None,
+           frames: Optional[Union[Sequence[int], slice, range]] = None, body: Optional[Bodies] = None,
            up: str = "y", units: str = "m", skeleton_only: bool = False, combined: Optional[bool] = None,
-           video: Optional[Union[str, Path]] = None, progress: Optional[Callable[[int, int], None]] = None,
+           video: Optional[Union[str, Path]] = None, overlay: str = "auto",
+           progress: Optional[Callable[[int, int], None]] = None,
            cancel: Optional[Callable[[], bool]] = None) -> list[Path]:
     """Write ``source`` to ``path`` and return the files written.
 
     ``format`` defaults to the suffix of ``path`` (see :data:`FORMATS`). ``frames`` is ``None`` (all),
-    ``(start, stop)`` or a ``slice`` (half-open). ``body`` defaults to ``inference.body.load_body_model()``; its
-    rest skeleton gives the bone offsets and, unless ``skeleton_only``, the skinned mesh. ``up`` is ``"y"``
-    (Unity, Maya, glTF) or ``"z"`` (Blender, Unreal); ``units`` ``"m"`` or ``"cm"`` (glTF is always metres and
+    ``(start, stop)`` or a ``slice`` (half-open). ``body`` defaults to ``inference.body.load_body_model()`` with
+    each person's gender (a mapping person → model is accepted too); its rest skeleton for the person's shape
+    gives the bone offsets and, unless ``skeleton_only``, the skinned mesh. ``up`` is ``"y"`` (Unity, Maya,
+    glTF) or ``"z"`` (Blender, Unreal); ``units`` ``"m"`` or ``"cm"`` (glTF is always metres and
     +Y up by its specification). ``combined``: both people in one file (bones prefixed ``A_``/``B_``) or one
     file per person (``out_A.fbx``…); the default is per person for FBX (plain SMPL-X names, what retargeting
     presets expect) and BVH (the format holds one skeleton), one file for GLB/glTF/NPZ. The video overlay draws
-    the chosen people over ``video`` (default: the session's video). ``progress(done, total)`` is called as
-    frames are written; ``cancel()`` returning true stops the export, removes partial output and raises
-    :class:`ExportCancelled`.
+    the chosen people over ``video`` (default: the session's video) as ``overlay`` says: ``"mesh"`` (OpenGL),
+    ``"skeleton"`` (stick figures, no GL) or ``"auto"`` (meshes when GL is available). ``progress(done, total)``
+    is called as frames (video) or files are written; ``cancel()`` returning true stops the export, removes
+    partial output and raises :class:`ExportCancelled`.
     """
     path = Path(path)
     fmt = _format_of(path, format)
@@ -63,22 +66,31 @@ def export(source: Union[Reconstruction, Session], path: Union[str, Path], forma
     people = check_people(people)
     rng = frame_range(recon.num_frames, frames)
     prog = Progress(progress, cancel)
+    if fmt in ("npz", "mp4") and (up, units) != ("y", "m"):
+        raise ExportError(f"up/units: {fmt.upper()} export keeps the stored +Y up metres")
     if fmt == "npz":
         from .npz import write_npz
 
-        return write_npz(recon.slice(rng.start, rng.stop), path, people, _combined(fmt, combined, people))
+        return write_npz(recon.slice(rng.start, rng.stop), path, people, _combined(fmt, combined))
     if fmt == "mp4":
-        from .video import write_overlay_video
+        from .video import OverlayDrawer, write_overlay_video
 
         video_path = video if video is not None else getattr(source, "video_path", None)
         if video_path is None:
             raise ExportError("video: an overlay needs the source footage; pass video= or export a session with one")
-        return [write_overlay_video(recon, Path(video_path), path, people, rng, _body(body), prog)]
+        if overlay not in OVERLAYS:
+            raise ExportError(f"overlay: expected one of {OVERLAYS}, got {overlay!r}")
+        use_gl = None if overlay == "auto" else overlay == "mesh"
+        drawer = OverlayDrawer(recon, _bodies(recon, body, people), people, use_gl=use_gl)
+        try:
+            return [write_overlay_video(recon, Path(video_path), path, rng, drawer, prog)]
+        finally:
+            drawer.close()
     frame = Frame(up="y", units="m") if fmt in ("glb", "gltf") else Frame(up=up, units=units)
     if fmt in ("glb", "gltf") and (up, units) != ("y", "m"):
         raise ExportError("up/units: glTF is +Y up in metres by specification; importers convert")
-    together = _combined(fmt, combined, people)
-    tracks = build_tracks(recon, _body(body), people, rng, frame, skeleton_only,
+    together = _combined(fmt, combined)
+    tracks = build_tracks(recon, _bodies(recon, body, people), people, rng, frame, skeleton_only,
                           prefix_names=together and len(people) > 1)
     groups = [tracks] if together else [[t] for t in tracks]
     written = []
@@ -118,7 +130,7 @@ def _format_of(path: Path, format: Optional[str]) -> str:
                           f"use one of {sorted(FORMATS)} or pass format=") from None
 
 
-def _combined(fmt: str, combined: Optional[bool], people: tuple[str, ...]) -> bool:
+def _combined(fmt: str, combined: Optional[bool]) -> bool:
     if fmt == "bvh" and combined:
         raise ExportError("combined: BVH holds one skeleton per file; export one file per person")
     if combined is None:
@@ -126,9 +138,9 @@ def _combined(fmt: str, combined: Optional[bool], people: tuple[str, ...]) -> bo
     return bool(combined)
 
 
-def _body(body: Optional[BodyModel]) -> BodyModel:
+def _bodies(recon: Reconstruction, body: Optional[Bodies], people: tuple[str, ...]) -> Bodies:
     if body is not None:
         return body
     from ..body import load_body_model
 
-    return load_body_model()
+    return {pid: load_body_model(gender=recon.person(pid).gender) for pid in people}

@@ -9,6 +9,8 @@ to the previous frame.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 from scipy.spatial.transform import Rotation
 
@@ -21,7 +23,10 @@ def matrices_to_euler(rotations: np.ndarray, seq: str) -> np.ndarray:
     the order of ``seq``.
     """
     shape = rotations.shape[:-2]
-    flat = Rotation.from_matrix(rotations.reshape(-1, 3, 3)).as_euler(seq, degrees=True).reshape(*shape, 3)
+    with warnings.catch_warnings():
+        # exactly at gimbal lock scipy warns and sets the third angle to 0; the triple still gives the rotation
+        warnings.filterwarnings("ignore", message="Gimbal lock detected")
+        flat = Rotation.from_matrix(rotations.reshape(-1, 3, 3)).as_euler(seq, degrees=True).reshape(*shape, 3)
     return _make_continuous(flat)
 
 

@@ -10,7 +10,7 @@ an FBX, a GLB or a BVH file is the same number. All bones rest with identity ori
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional, Sequence
+from typing import Mapping, Optional, Sequence, Union
 
 import numpy as np
 import torch
@@ -26,7 +26,15 @@ class ExportError(MotionError):
     """An export request cannot be carried out (unknown format, bad frame range, unknown person, …)."""
 
 
-# Stored motion is +Y up, facing +Z. Z-up (Blender/Unreal): y→z, z→−y, so the person faces −Y as Blender expects.
+# One body model for everyone, or one per person (SMPL-X has a model per gender; the free body has one).
+Bodies = Union[BodyModel, Mapping[str, BodyModel]]
+
+
+def body_for(bodies: Bodies, pid: str) -> BodyModel:
+    return bodies if isinstance(bodies, BodyModel) else bodies[pid]
+
+
+# Stored motion is +Y up, facing +Z. Z-up (Blender/Unreal): y→z, z→−y, so the person faces −Y (Blender's front).
 _AXES: dict[str, np.ndarray] = {
     "y": np.eye(3),
     "z": np.array([[1.0, 0.0, 0.0], [0.0, 0.0, -1.0], [0.0, 1.0, 0.0]]),
@@ -137,7 +145,7 @@ def check_people(people: Sequence[str]) -> tuple[str, ...]:
     return people
 
 
-def build_tracks(recon: Reconstruction, body: BodyModel, people: Sequence[str] = PERSON_IDS,
+def build_tracks(recon: Reconstruction, bodies: Bodies, people: Sequence[str] = PERSON_IDS,
                  frames: Optional[Sequence[int] | slice | range] = None, frame: Frame = Frame(),
                  skeleton_only: bool = False, prefix_names: bool = False) -> list[PersonTrack]:
     """Rest skeleton (from ``body.rest(betas)``), local rotations and root path of each chosen person."""
@@ -145,7 +153,7 @@ def build_tracks(recon: Reconstruction, body: BodyModel, people: Sequence[str] =
     rng = frame_range(recon.num_frames, frames)
     tracks = []
     for pid in people:
-        person = recon.person(pid)
+        person, body = recon.person(pid), body_for(bodies, pid)
         with torch.no_grad():
             rest_v, rest_j = body.rest(body.fit_betas(torch.as_tensor(person.betas, dtype=torch.float32)))
         rest_j = rest_j.detach().cpu().double().numpy()

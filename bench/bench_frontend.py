@@ -1,0 +1,120 @@
+"""Front-end figures: monocular fit accuracy and speed, BVH retargeting error, 2D keypoint speed.
+
+* ``fit`` — every interaction kind of the generator (held-out seed), 2D keypoints projected from the truth with
+  Gaussian noise and occlusion-dependent degradation (``inference.frontend.synthetic``), fitted with known
+  intrinsics (and, at one noise level, with the default FOV guess). Baseline in the same run: the fit's own
+  initialisation (depth from torso length, facing from left/right order, rest pose).
+* ``bvh`` — motions written as CMU, Mixamo and MakeHuman BVH files on a skeleton of *other* proportions than
+  our body (the partner's shape, A-pose rest for MakeHuman, CMU's two-joint spine), imported, and the distance
+  between source and imported joints reported (re-chained with our bone lengths, and merely scaled).
+* ``keypoints`` — MediaPipe BlazePose on a rendered two-person clip: frames per second on the CPU.
+
+Usage: ``nice .venv/bin/python bench/bench_frontend.py fit|bvh|keypoints [--out results.json]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))
+
+
+def bench_fit(args: argparse.Namespace) -> list[dict]:
+    from inference.body import load_body_model
+    from inference.frontend.evaluate import evaluate_clip
+    from inference.generator import INTERACTION_KINDS
+
+    body = load_body_model()
+    rows = []
+    runs = [(k, n, True) for n in args.noise for k in INTERACTION_KINDS]
+    runs += [(k, args.noise[1 if len(args.noise) > 1 else 0], False) for k in INTERACTION_KINDS]
+    for kind, noise, known in runs:
+        row = evaluate_clip(kind, args.seed, noise, known_intrinsics=known, seconds=args.seconds, body=body)
+        rows.append(row)
+        f, i = row["fit"], row["init"]
+        print(f"{kind:14s} noise {noise:4.1f}px K {'known' if known else 'guess'}  hidden {row['hidden_share']:.2f}  "
+              f"MPJPE {f['mpjpe_mm']:6.1f} (init {i['mpjpe_mm']:6.1f})  PA {f['pa_mpjpe_mm']:6.1f} "
+              f"(init {i['pa_mpjpe_mm']:6.1f})  root {f['root_mm']:6.1f} (init {i['root_mm']:6.1f})  "
+              f"rel {f['relative_mm']:6.1f} (init {i['relative_mm']:6.1f})  {row['fit_seconds']:5.1f}s "
+              f"{row['frames'] / row['fit_seconds']:5.1f} frames/s", flush=True)
+    for noise in args.noise:
+        for known in (True, False):
+            sel = [r for r in rows if r["noise_px"] == noise and r["known_intrinsics"] == known]
+            if sel:
+                mean = {m: float(np.mean([r["fit"][m] for r in sel])) for m in sel[0]["fit"]}
+                base = {m: float(np.mean([r["init"][m] for r in sel])) for m in sel[0]["init"]}
+                print(f"MEAN noise {noise}px K {'known' if known else 'guess'}: "
+                      + "  ".join(f"{m} {mean[m]:.1f} (init {base[m]:.1f}, ratio {mean[m] / base[m]:.2f})"
+                                  for m in mean))
+    return rows
+
+
+def bench_bvh(args: argparse.Namespace) -> list[dict]:
+    import torch
+    from importer_files import write_family_bvh
+
+    from inference.body import load_body_model
+    from inference.generator import INTERACTION_KINDS, generate_clip
+    from inference.importers.bvh import load_bvh
+
+    body = load_body_model()
+    ours = body.rest(torch.zeros(body.num_betas))[1].numpy().astype(np.float64)
+    cases = {"cmu": dict(units=1 / 0.056444), "mixamo": dict(units=100.0, all_positions=True),
+             "makehuman": dict(units=10.0, z_up=True, a_pose_deg=45.0)}
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for kind in INTERACTION_KINDS:
+            recon = generate_clip(kind, args.seed, seconds=args.seconds).reconstruction
+            for family, kw in cases.items():
+                paths = []
+                for k, person in enumerate(recon.people):
+                    src_rest = body.rest(torch.as_tensor(person.betas))[1].numpy().astype(np.float64)
+                    path = Path(tmp) / f"{kind}_{family}_{k}.bvh"
+                    write_family_bvh(path, family, person, src_rest, **kw)
+                    paths.append(path)
+                report: dict = {}
+                start = time.perf_counter()
+                load_bvh(paths, rest_fn=lambda b: ours, report=report)
+                elapsed = time.perf_counter() - start
+                for path in paths:
+                    rows.append({"kind": kind, "family": family, **report[str(path)], "seconds": elapsed})
+    for family in cases:
+        sel = [r for r in rows if r["family"] == family]
+        print(f"{family:10s} re-chained {np.mean([r['rechained_mm'] for r in sel]):6.2f} mm   scaled "
+              f"{np.mean([r['scaled_mm'] for r in sel]):6.2f} mm   (max re-chained "
+              f"{np.max([r['rechained_mm'] for r in sel]):.2f})   import {np.mean([r['seconds'] for r in sel]):.2f}s "
+              f"per pair of {int(args.seconds * 30)} frames")
+    return rows
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("what", choices=("fit", "bvh", "keypoints"))
+    parser.add_argument("--seed", type=int, default=1000, help="generator seed (held out from tests)")
+    parser.add_argument("--seconds", type=float, default=3.0)
+    parser.add_argument("--noise", type=float, nargs="+", default=[0.0, 3.0, 8.0])
+    parser.add_argument("--video", type=Path, default=None, help="keypoints: a video (default: a rendered clip)")
+    parser.add_argument("--out", type=Path, default=None, help="write the rows as JSON")
+    args = parser.parse_args()
+    if args.what == "keypoints":
+        from inference.frontend.bench_keypoints import bench_keypoints
+
+        rows = bench_keypoints(args)
+    else:
+        rows = {"fit": bench_fit, "bvh": bench_bvh}[args.what](args)
+    if args.out:
+        args.out.write_text(json.dumps(rows, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,39 @@
+"""Interaction descriptions: what the two people do in a segment, in words, and the contacts those words state.
+
+Backends (one interface, ``base.Describer``):
+
+* ``OfflineDescriber`` (default) — templated English from the current 3D estimate: contacts per body part,
+  distance and facing, who moves; no model download.
+* ``VLMDescriber`` — a local vision-language model (``transformers``) looks at a few frames with A and B boxed.
+
+``describe_cached`` puts a disk cache in front of either; ``parse_contacts`` turns any description (a backend's or
+the user's edit) into ``ContactConstraint``s for the engine's guidance.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional, Union
+
+from .base import DescribeError, DescribeInput, Describer, Description
+from .cache import DescriptionCache, cache_key, describe_cached
+from .contacts import ContactConstraint, parse_contacts
+from .offline import OfflineDescriber
+
+BACKENDS = ("offline", "vlm")
+
+__all__ = ["BACKENDS", "ContactConstraint", "DescribeError", "DescribeInput", "Describer", "Description",
+           "DescriptionCache", "OfflineDescriber", "cache_key", "describe_cached", "make_describer", "parse_contacts"]
+
+
+def make_describer(backend: str = "offline", model_dir: Optional[Union[str, Path]] = None) -> Describer:
+    """The backend by name; ``vlm`` needs ``model_dir`` (a local model folder)."""
+    if backend == "offline":
+        return OfflineDescriber()
+    if backend == "vlm":
+        if model_dir is None:
+            raise DescribeError("the vlm backend needs --model-dir: the folder of a downloaded vision-language model")
+        from .vlm import VLMDescriber
+
+        return VLMDescriber(model_dir)
+    raise DescribeError(f"unknown description backend {backend!r}; expected one of {BACKENDS}")

@@ -1,0 +1,278 @@
+"""Held-out evaluation of the engine against interpolation and smoothing, on generated sequences.
+
+Each case is a generated clip (seeds disjoint from training) observed the way a monocular estimator sees it:
+jittery estimates on visible frames, one person hidden for 0.3–2 s (reliability 0, a frozen wrong guess in the
+estimate), 2D keypoints with pixel noise where visible and only a few on the hidden person. Every method fills
+the same segment; metrics (``metrics.py``) compare the result with the ground truth.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import time
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Callable, Optional
+
+import numpy as np
+
+from ..motion import Reconstruction
+from ..skeleton import JOINT_INDEX
+from ..segments import Segment
+from . import metrics as M
+from .bodies import pair_rest_joints
+from .baselines import interpolate_segment
+from .denoiser import MotionDenoiser
+from .guidance import ContactConstraint, GuidanceWeights
+from .infill import InfillOptions, infill_segment
+from .refine import RefineOptions, refine_sequence
+from .window_io import recon_joints
+
+LogFn = Callable[[str], None]
+
+
+@dataclass
+class EvalCase:
+    name: str
+    truth: Reconstruction
+    observed: Reconstruction
+    segment: Segment
+    text: str
+    contacts: list[M.LabelledContact]
+
+
+def _noisy_rotations(aa: np.ndarray, sigma: float, rng: np.random.Generator) -> np.ndarray:
+    from scipy.spatial.transform import Rotation
+
+    flat = aa.reshape(-1, 3).astype(np.float64)
+    noise = Rotation.from_rotvec(rng.normal(0, sigma, flat.shape))
+    return (Rotation.from_rotvec(flat) * noise).as_rotvec().reshape(aa.shape).astype(np.float32)
+
+
+def make_case(kind: str, seed: int, seconds: float = 5.0, fps: float = 30.0) -> EvalCase:
+    from ..generator import generate_clip
+
+    clip = generate_clip(kind, seed=seed, fps=fps, seconds=seconds)
+    truth = clip.reconstruction
+    rng = np.random.default_rng(seed + 7919)
+    n = truth.num_frames
+    hidden = int(rng.integers(2))
+    length = int(round(rng.uniform(0.3, 2.0) * fps))
+    start = int(rng.integers(15, max(16, n - length - 15)))
+    segment = Segment(start, start + length, "AB"[hidden])
+    rest = pair_rest_joints(truth)
+    joints = recon_joints(truth, rest)
+    people = []
+    for i, p in enumerate(truth.people):
+        q = p.copy()
+        q.global_orient = _noisy_rotations(p.global_orient, 0.02, rng)
+        q.body_pose = _noisy_rotations(p.body_pose, 0.02, rng)
+        q.transl = p.transl + rng.normal(0, 0.01, p.transl.shape).astype(np.float32)
+        kp = np.zeros((n, 22, 3), np.float32)
+        if truth.camera is not None:
+            uv = truth.camera.project(joints[:, i].astype(np.float64))[..., :2]
+            kp[..., :2] = uv + rng.normal(0, 2.0, uv.shape)
+            kp[..., 2] = 0.9
+        if i == hidden:
+            frames = slice(segment.start, segment.stop)
+            frozen = q.copy()
+            for name in ("global_orient", "body_pose", "transl"):
+                getattr(frozen, name)[frames] = getattr(q, name)[segment.start - 1]
+            q = frozen
+            q.body_pose[frames] = _noisy_rotations(q.body_pose[frames], 0.1, rng)
+            q.reliability[frames] = 0.0
+            visible = rng.random((length, 22)) < 0.25
+            kp[frames, :, 2] = np.where(visible, 0.5, 0.0)
+            kp[frames, :, :2] += rng.normal(0, 6.0, (length, 22, 2))
+        q.keypoints_2d = kp if truth.camera is not None else None
+        people.append(q)
+    observed = truth.replace_people(*people)
+    contacts = []
+    for c in clip.contacts:
+        person = "AB".index(c.person)
+        contacts.append(M.LabelledContact(person, JOINT_INDEX[c.joint], JOINT_INDEX[c.part], c.start, c.stop))
+    return EvalCase(f"{kind}-{seed}", truth, observed, segment, clip.label, contacts)
+
+
+def contact_constraints(case: EvalCase, margin: float = 0.03) -> list[ContactConstraint]:
+    """Labelled contacts as user constraints (A's joint, B's joint), at the labelled distance plus ``margin``."""
+    rest = pair_rest_joints(case.truth)
+    joints = recon_joints(case.truth, rest)
+    out = []
+    for c in case.contacts:
+        ja, jb = (c.joint, c.part) if c.person == 0 else (c.part, c.joint)
+        d = np.linalg.norm(joints[c.start:c.stop, 0, ja] - joints[c.start:c.stop, 1, jb], axis=-1)
+        out.append(ContactConstraint(c.start, c.stop, ja, jb, float(np.median(d)) + margin))
+    return out
+
+
+Method = Callable[[EvalCase], Reconstruction]
+
+
+def methods(infiller: MotionDenoiser, refiner: Optional[MotionDenoiser], steps: int = 20) -> dict[str, Method]:
+    base = InfillOptions(steps=steps)
+
+    def fill(case: EvalCase, **changes) -> Reconstruction:
+        opts = replace(base, contacts=contact_constraints(case), **changes)
+        return infill_segment(case.observed, case.segment, case.text, opts, model=infiller)
+
+    out: dict[str, Method] = {
+        "initial estimate": lambda c: c.observed,
+        "interpolation (SLERP + linear)": lambda c: interpolate_segment(c.observed, c.segment),
+        "infiller, no text": lambda c: fill(c, use_text=False),
+        "infiller, no guidance": lambda c: fill(c, guidance=GuidanceWeights.none()),
+        "infiller (text + guidance)": lambda c: fill(c),
+        "infiller + Savitzky-Golay": lambda c: refine_sequence(fill(c), None, RefineOptions(method="savgol")),
+    }
+    if refiner is not None:
+        out["infiller + learned refiner"] = lambda c: refine_sequence(fill(c), None, RefineOptions(), model=refiner)
+    return out
+
+
+def score(case: EvalCase, result: Reconstruction) -> dict[str, float]:
+    rest = pair_rest_joints(case.truth)
+    gt = recon_joints(case.truth, rest)
+    pred = recon_joints(result, rest)
+    n = case.truth.num_frames
+    occluded = np.zeros((n, 2), bool)
+    who = [0, 1] if case.segment.who == "both" else ["A", "B"].index(case.segment.who)
+    occluded[case.segment.start:case.segment.stop, who] = True
+    seg_frames = occluded.any(1)
+    floor = float(np.percentile(gt[:, :, list(M.FOOT_JOINTS), 1].min(-1), 5))
+    depth, share = M.interpenetration(pred)
+    return {
+        "MPJPE occluded (mm)": M.mpjpe(pred, gt, occluded),
+        "PA-MPJPE occluded (mm)": M.pa_mpjpe(pred, gt, occluded),
+        "root error occluded (mm)": M.root_error(pred, gt, occluded),
+        "accel error (mm/f²)": M.acceleration_error(pred, gt),
+        "border jump (mm/f²)": M.acceleration_error(pred, gt, M.border_frames(n, case.segment.start,
+                                                                             case.segment.stop)),
+        "penetration depth (mm)": depth,
+        "penetration frames (%)": share,
+        "contact dist. error (mm)": M.contact_distance_error(pred, gt, case.contacts, seg_frames),
+        "foot skating (mm/f)": M.foot_skating(pred, floor),
+    }
+
+
+def evaluate(cases: list[EvalCase], method_table: dict[str, Method], log: LogFn = print
+             ) -> tuple[list[dict], dict[str, dict[str, float]]]:
+    """Per-case rows and per-method means (NaN-aware) including mean runtime."""
+    rows: list[dict] = []
+    truth_rows = [score(c, c.truth) for c in cases]
+    for name, fn in method_table.items():
+        for case in cases:
+            t0 = time.perf_counter()
+            result = fn(case)
+            row = {"method": name, "case": case.name, "segment": f"{case.segment.who} "
+                   f"{case.segment.start}-{case.segment.stop}", **score(case, result),
+                   "runtime (s)": time.perf_counter() - t0}
+            rows.append(row)
+        log(f"evaluated {name}")
+    for case, row in zip(cases, truth_rows):
+        rows.append({"method": "ground truth (reference)", "case": case.name, "segment": "", **row,
+                     "runtime (s)": 0.0})
+    summary: dict[str, dict[str, float]] = {}
+    for row in rows:
+        summary.setdefault(row["method"], {})
+    for method in summary:
+        mine = [r for r in rows if r["method"] == method]
+        for key in mine[0]:
+            if key in ("method", "case", "segment"):
+                continue
+            vals = np.array([r[key] for r in mine], float)
+            summary[method][key] = float(np.nanmean(vals)) if np.isfinite(vals).any() else math.nan
+    return rows, summary
+
+
+def write_report(rows: list[dict], summary: dict[str, dict[str, float]], out_dir: Path, description: str,
+                 verdicts: list[str]) -> tuple[Path, Path]:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    csv_path = out_dir / "infill_eval.csv"
+    keys = list(rows[0].keys())
+    with csv_path.open("w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=keys)
+        w.writeheader()
+        for method, vals in summary.items():
+            w.writerow({"method": method, "case": "MEAN", "segment": "", **{k: f"{v:.3f}" for k, v in vals.items()}})
+        for r in rows:
+            w.writerow({k: (f"{v:.3f}" if isinstance(v, float) else v) for k, v in r.items()})
+    metric_keys = [k for k in keys if k not in ("method", "case", "segment")]
+    lines = [description, "", "| method | " + " | ".join(metric_keys) + " |",
+             "|---|" + "---|" * len(metric_keys)]
+    for method, vals in summary.items():
+        lines.append(f"| {method} | " + " | ".join(_fmt(vals[k]) for k in metric_keys) + " |")
+    lines += ["", "## What the numbers say", ""] + [f"- {v}" for v in verdicts]
+    md_path = out_dir / "infill_eval.md"
+    md_path.write_text("\n".join(lines) + "\n")
+    return md_path, csv_path
+
+
+def _fmt(v: float) -> str:
+    return "–" if not np.isfinite(v) else (f"{v:.1f}" if abs(v) >= 1 else f"{v:.2f}")
+
+
+LOWER_IS_BETTER = ("MPJPE occluded (mm)", "PA-MPJPE occluded (mm)", "root error occluded (mm)", "accel error (mm/f²)",
+                   "border jump (mm/f²)", "penetration depth (mm)", "penetration frames (%)",
+                   "contact dist. error (mm)", "foot skating (mm/f)")
+
+
+def compare(summary: dict[str, dict[str, float]], method: str, baseline: str) -> list[str]:
+    """Plain sentences: where ``method`` is better or worse than ``baseline``, per metric."""
+    if method not in summary or baseline not in summary:
+        return []
+    better, worse = [], []
+    for key in LOWER_IS_BETTER:
+        a, b = summary[method][key], summary[baseline][key]
+        if not (np.isfinite(a) and np.isfinite(b)):
+            continue
+        (better if a < b else worse).append(f"{key} {_fmt(a)} vs {_fmt(b)}")
+    out = []
+    if better:
+        out.append(f"**{method}** beats **{baseline}** on: " + "; ".join(better) + ".")
+    if worse:
+        out.append(f"**{method}** does NOT beat **{baseline}** on: " + "; ".join(worse) + ".")
+    return out
+
+
+FULL = "infiller (text + guidance)"
+INTERP = "interpolation (SLERP + linear)"
+
+
+def run_evaluation(num_cases: int, seed: int, out_dir: Path, infiller_path: Optional[str] = None,
+                   refiner_path: Optional[str] = None, steps: int = 20, seconds: float = 5.0,
+                   log: LogFn = print) -> tuple[Path, Path]:
+    """What ``sm-studio eval`` does: make the cases, run every method, write ``infill_eval.md`` + ``.csv``."""
+    from ..generator import INTERACTION_KINDS
+    from .models import get_model
+
+    infiller = get_model("infiller", infiller_path)
+    refiner = get_model("refiner", refiner_path)
+    cases = [make_case(INTERACTION_KINDS[i % len(INTERACTION_KINDS)], seed + i, seconds) for i in range(num_cases)]
+    log(f"{len(cases)} held-out cases (seeds {seed}–{seed + num_cases - 1})")
+    t0 = time.perf_counter()
+    rows, summary = evaluate(cases, methods(infiller, refiner, steps), log)
+    verdicts = (compare(summary, FULL, INTERP) + compare(summary, "infiller + learned refiner", FULL)
+                + compare(summary, "infiller + learned refiner", "infiller + Savitzky-Golay")
+                + compare(summary, FULL, "infiller, no text") + compare(summary, FULL, "infiller, no guidance"))
+    description = "\n".join([
+        "# Infiller evaluation (held-out generated sequences)",
+        "",
+        f"Generated by `sm-studio eval --cases {num_cases} --seed {seed} --seconds {seconds} --steps {steps}` "
+        f"in {time.perf_counter() - t0:.0f} s on CPU. {len(cases)} sequences of {seconds:g} s at 30 fps from "
+        "`inference.generator` with seeds disjoint from training (training used seeds < 100000), cycling "
+        "through its interaction kinds. Each is observed like a monocular estimate: 0.02 rad / 1 cm jitter on "
+        "visible frames; one person hidden for 0.3–2 s (reliability 0, a frozen and perturbed guess in the "
+        "estimate); 2D keypoints of the ground truth with 2 px noise, and on the hidden person only 25 % of the "
+        "joints visible (6 px noise, confidence 0.5). Every method fills the same segment. The full infiller "
+        "is given the labelled contacts as user contact constraints (at their labelled distance + 3 cm).",
+        "",
+        "Occluded = the hidden person's frames in the segment. Acceleration error, penetration and skating are "
+        "over the whole sequence (both people). Penetration uses conservative sphere proxies (the ground-truth "
+        "row shows what real contact scores). Lower is better everywhere. Per-case numbers: "
+        "`infill_eval.csv`.",
+        "",
+        f"Models: infiller `{infiller_path or 'resources/models/infiller'}`, refiner "
+        f"`{refiner_path or 'resources/models/refiner'}`.",
+    ])
+    return write_report(rows, summary, out_dir, description, verdicts)

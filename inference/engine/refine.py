@@ -1,0 +1,155 @@
+"""Sequence-level temporal refinement (the paper's refiner), and the plain smoothing filter it must beat.
+
+The learned refiner is a small diffusion model over windows of the whole sequence: each window is noised to a
+middle step and denoised in a few DDIM steps (SDEdit), so its content is kept while jitter, seams at segment
+borders and drift of the pair's relative placement are removed. Geometric guidance runs inside that sampling
+(as the paper does): no interpenetration, feet on the floor without sliding, reprojection on visible
+keypoints, and trusted frames anchored to their input. Overlapping windows are cross-faded.
+
+``method="savgol"`` is a Savitzky-Golay filter on the 6D rotations and pelvis positions: the baseline in the
+evaluation (``docs/eval/infill_eval.md``), and what to use where the learned refiner does not win.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Optional
+
+import numpy as np
+import torch
+from scipy.signal import savgol_filter
+
+from ..body import BodyModel
+from ..motion import MotionError, Reconstruction
+from ..rotations import matrix_to_rot6d, rot6d_to_matrix
+from .bodies import pair_rest_joints
+from .denoiser import MotionDenoiser
+from .diffusion import CancelFn, NoiseSchedule, ProgressFn, check_cancel, ddim_sample
+from .guidance import GuidanceWeights, apply_guidance
+from .models import get_model
+from .pair_frame import PairFrame, decode, from_pair_frame
+from .window_io import foot_floor, guidance_problem, read_window, world_tensors, write_world
+
+METHODS = ("learned", "savgol")
+
+
+def _default_weights() -> GuidanceWeights:
+    return GuidanceWeights(reprojection=1.0, penetration=1.0, contact=1.0, ground=1.0, skating=0.5,
+                           continuity=0.0, anchor=0.05)
+
+
+@dataclass
+class RefineOptions:
+    method: str = "learned"
+    steps: int = 6  # DDIM steps from the start step down
+    strength: float = 0.3  # how far up the noise schedule the input is pushed (0: unchanged, 1: from noise)
+    window: int = 64
+    overlap: int = 16
+    guidance: GuidanceWeights = field(default_factory=_default_weights)
+    guidance_iterations: int = 1
+    final_iterations: int = 4
+    trust_threshold: float = 0.5
+    floor: Optional[float] = None
+    savgol_window: int = 9
+    savgol_order: int = 2
+    seed: int = 0
+    model_path: Optional[str] = None
+
+
+def window_starts(num_frames: int, window: int, overlap: int) -> list[int]:
+    """Starts of windows of ``window`` frames covering ``num_frames`` with at least ``overlap`` shared frames."""
+    if num_frames <= window:
+        return [0]
+    stride = max(1, window - overlap)
+    starts = list(range(0, num_frames - window, stride)) + [num_frames - window]
+    return sorted(set(starts))
+
+
+def _blend_weights(length: int, overlap: int, first: bool, last: bool) -> np.ndarray:
+    ramp = np.minimum(1.0, (np.arange(length) + 1) / (overlap + 1))
+    w = np.ones(length)
+    if not first:
+        w = np.minimum(w, ramp)
+    if not last:
+        w = np.minimum(w, ramp[::-1])
+    return w
+
+
+def refine_sequence(recon: Reconstruction, trusted_mask: Optional[np.ndarray] = None,
+                    options: Optional[RefineOptions] = None, progress: Optional[ProgressFn] = None,
+                    cancel: Optional[CancelFn] = None, *, model: Optional[MotionDenoiser] = None,
+                    body: Optional[BodyModel] = None) -> Reconstruction:
+    """A refined copy of the whole sequence. ``trusted_mask`` ``(T, 2)`` marks frames backed by evidence
+    (default: reliability ≥ ``trust_threshold``)."""
+    options = options or RefineOptions()
+    if options.method not in METHODS:
+        raise MotionError(f"refine method must be one of {METHODS}, got {options.method!r}")
+    rest = pair_rest_joints(recon, body)
+    if trusted_mask is None:
+        trusted_mask = np.stack([p.reliability >= options.trust_threshold for p in recon.people], 1)
+    trusted_mask = np.asarray(trusted_mask, bool)
+    if trusted_mask.shape != (recon.num_frames, 2):
+        raise MotionError(f"trusted_mask: expected shape ({recon.num_frames}, 2), got {trusted_mask.shape}")
+    everything = np.ones((recon.num_frames, 2), bool)
+    if options.method == "savgol":
+        check_cancel(cancel)
+        out = smooth_sequence(recon, rest, options.savgol_window, options.savgol_order)
+        if progress is not None:
+            progress(1.0, "smoothing: done")
+        return out
+    model = model or get_model("refiner", options.model_path)
+    floor = options.floor if options.floor is not None else foot_floor(recon, rest, trusted_mask)
+    schedule = NoiseSchedule(model.config.diffusion_steps)
+    generator = torch.Generator().manual_seed(options.seed)
+    starts = window_starts(recon.num_frames, options.window, options.overlap)
+    acc_rot = torch.zeros(recon.num_frames, 2, 22, 6)
+    acc_pel = torch.zeros(recon.num_frames, 2, 3)
+    acc_w = torch.zeros(recon.num_frames, 1, 1)
+    for k, s in enumerate(starts):
+        e = min(recon.num_frames, s + options.window)
+        trusted = trusted_mask[s:e]
+        window = read_window(recon, s, e, trusted, rest)
+        problem = guidance_problem(window, everything[s:e], [], floor)
+        problem.anchor, problem.anchor_mask = window.features, torch.as_tensor(trusted)
+        trusted_t = torch.as_tensor(trusted, dtype=torch.float32)[None]
+        known = model.normalise(window.features)[None]
+        observed = model.observation(known, trusted_t)
+
+        @torch.no_grad()
+        def predict(x: torch.Tensor, step: int) -> torch.Tensor:
+            return model(x, torch.full((1,), step), observed, trusted_t)
+
+        def refine(x0: torch.Tensor, i: int, n: int, problem=problem) -> torch.Tensor:
+            iterations = options.final_iterations if i + 1 == n else options.guidance_iterations
+            return model.normalise(apply_guidance(model.denormalise(x0[0]), problem, options.guidance,
+                                                  iterations))[None]
+
+        def window_progress(frac: float, msg: str, k: int = k) -> None:
+            if progress is not None:
+                progress((k + frac) / len(starts), f"refining window {k + 1}/{len(starts)}: {msg}")
+
+        result = ddim_sample(predict, schedule, tuple(known.shape), options.steps, refine_x0=refine,
+                             start=known, strength=options.strength, generator=generator,
+                             progress=window_progress, cancel=cancel, label="refining")
+        frame = PairFrame(window.frame.rotation[None], window.frame.origin[None])
+        rotmats, pelvis = from_pair_frame(*decode(model.denormalise(result)), frame)
+        w = torch.as_tensor(_blend_weights(e - s, options.overlap, s == 0, e == recon.num_frames),
+                            dtype=torch.float32)[:, None, None]
+        acc_rot[s:e] += matrix_to_rot6d(rotmats[0]) * w[..., None]
+        acc_pel[s:e] += pelvis[0] * w
+        acc_w[s:e] += w
+    rotmats = rot6d_to_matrix(acc_rot / acc_w[..., None])
+    return write_world(recon, 0, rotmats, acc_pel / acc_w, rest, everything)
+
+
+def smooth_sequence(recon: Reconstruction, rest: np.ndarray, window: int = 9, order: int = 2) -> Reconstruction:
+    """Savitzky-Golay on world 6D rotations and pelvis positions, then back to rotations (Gram-Schmidt)."""
+    n = recon.num_frames
+    window = min(window, n if n % 2 else n - 1)
+    if window <= order:
+        return recon.copy()
+    rotmats, pelvis = world_tensors(recon, rest)
+    rot6d = savgol_filter(matrix_to_rot6d(rotmats).numpy(), window, order, axis=0)
+    pel = savgol_filter(pelvis.numpy(), window, order, axis=0)
+    return write_world(recon, 0, rot6d_to_matrix(torch.as_tensor(rot6d, dtype=torch.float32)),
+                       torch.as_tensor(pel, dtype=torch.float32), rest, np.ones((n, 2), bool))

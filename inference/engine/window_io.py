@@ -1,0 +1,118 @@
+"""Between a Reconstruction and the networks: read a window into pair-frame features, write results back.
+
+Shared by the infiller and the refiner so both see motions, keypoints and cameras the same way, and so the
+frames a caller wants kept are copied back bit for bit (never round-tripped through 6D).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional
+
+import numpy as np
+import torch
+from torch import Tensor
+
+from ..body.kinematics import pose_joints
+from ..motion import Reconstruction
+from .guidance import FOOT_JOINTS, ContactConstraint, GuidanceProblem
+from .pair_frame import (PairFrame, decode, encode, from_pair_frame, pair_frame_for, person_arrays, person_tensors,
+                         to_pair_frame)
+
+
+@dataclass
+class MotionWindow:
+    start: int
+    stop: int
+    frame: PairFrame  # unbatched
+    features: Tensor  # (W, 2, F), pair frame
+    rest_joints: Tensor  # (2, 22, 3)
+    keypoints: Optional[Tensor]  # (W, 2, 22, 3) or None
+    camera: Optional[tuple[Tensor, Tensor, Tensor]]  # K, R (W, 3, 3), t (W, 3)
+
+    @property
+    def length(self) -> int:
+        return self.stop - self.start
+
+
+def read_window(recon: Reconstruction, start: int, stop: int, trusted: np.ndarray, rest: np.ndarray) -> MotionWindow:
+    """Frames ``[start, stop)``; the pair frame is anchored on the window's ``trusted`` ``(W, 2)`` entries."""
+    tensors = [person_tensors(p, rest[i, 0], start, stop) for i, p in enumerate(recon.people)]
+    rotmats = torch.stack([t[0] for t in tensors], 1)[None]
+    pelvis = torch.stack([t[1] for t in tensors], 1)[None]
+    frame = pair_frame_for(rotmats, pelvis, trusted[None])
+    features = encode(*to_pair_frame(rotmats, pelvis, frame))[0]
+    keypoints = None
+    if any(p.keypoints_2d is not None for p in recon.people):
+        kp = [p.keypoints_2d[start:stop] if p.keypoints_2d is not None else np.zeros((stop - start, 22, 3))
+              for p in recon.people]
+        keypoints = torch.as_tensor(np.stack(kp, 1), dtype=torch.float32)
+    camera = None
+    if recon.camera is not None:
+        cam = recon.camera
+        camera = (torch.as_tensor(cam.K, dtype=torch.float32), torch.as_tensor(cam.R[start:stop], dtype=torch.float32),
+                  torch.as_tensor(cam.t[start:stop], dtype=torch.float32))
+    return MotionWindow(start, stop, frame.single(0), features, torch.as_tensor(rest), keypoints, camera)
+
+
+def write_window(recon: Reconstruction, window: MotionWindow, features: Tensor, rest: np.ndarray,
+                 replace: np.ndarray) -> Reconstruction:
+    """A copy of ``recon`` whose entries ``replace`` ``(W, 2)`` come from pair-frame ``features``; all other
+    frames stay exactly as they were."""
+    frame = PairFrame(window.frame.rotation[None], window.frame.origin[None])
+    rotmats, pelvis = from_pair_frame(*decode(features[None]), frame)
+    return write_world(recon, window.start, rotmats[0], pelvis[0], rest, replace)
+
+
+def world_tensors(recon: Reconstruction, rest: np.ndarray) -> tuple[Tensor, Tensor]:
+    """All frames in world space: rotations ``(T, 2, 22, 3, 3)`` and pelvis ``(T, 2, 3)``."""
+    tensors = [person_tensors(p, rest[i, 0]) for i, p in enumerate(recon.people)]
+    return torch.stack([t[0] for t in tensors], 1), torch.stack([t[1] for t in tensors], 1)
+
+
+def write_world(recon: Reconstruction, start: int, rotmats: Tensor, pelvis: Tensor, rest: np.ndarray,
+                replace: np.ndarray) -> Reconstruction:
+    """Entries ``replace`` ``(W, 2)`` of frames ``start…`` from world rotations ``(W, 2, 22, 3, 3)`` and pelvis
+    ``(W, 2, 3)``; everything else copied unchanged."""
+    people = []
+    for i, person in enumerate(recon.people):
+        rows = np.flatnonzero(replace[:, i])
+        if rows.size == 0:
+            people.append(person)
+            continue
+        arrays = person_arrays(rotmats[rows, i], pelvis[rows, i], rest[i, 0])
+        out = person.copy()
+        frames = start + rows
+        out.global_orient[frames] = arrays["global_orient"]
+        out.body_pose[frames] = arrays["body_pose"]
+        out.transl[frames] = arrays["transl"]
+        people.append(out)
+    return recon.replace_people(*people)
+
+
+def recon_joints(recon: Reconstruction, rest: np.ndarray) -> np.ndarray:
+    """World joints ``(T, 2, 22, 3)`` of every frame (no mesh)."""
+    out = []
+    with torch.no_grad():
+        for i, p in enumerate(recon.people):
+            f = lambda a: torch.as_tensor(a, dtype=torch.float32)  # noqa: E731
+            out.append(pose_joints(f(p.global_orient), f(p.body_pose), f(p.transl), f(rest[i])).numpy())
+    return np.stack(out, 1)
+
+
+def foot_floor(recon: Reconstruction, rest: np.ndarray, trusted: np.ndarray) -> Optional[float]:
+    """Height the foot joints' centres reach when planted, from trusted frames (a low percentile of the lowest
+    foot joint per frame); ``None`` without trusted frames. Used as the ground for guidance."""
+    if not trusted.any():
+        return None
+    lowest = recon_joints(recon, rest)[:, :, list(FOOT_JOINTS), 1].min(-1)  # (T, 2)
+    return float(np.percentile(lowest[trusted], 5))
+
+
+def guidance_problem(window: MotionWindow, free: np.ndarray, contacts: list[ContactConstraint],
+                     floor: Optional[float]) -> GuidanceProblem:
+    """Guidance inputs for a window; ``contacts`` in reconstruction frames are shifted into the window."""
+    shifted = [ContactConstraint(c.start - window.start, c.stop - window.start, c.joint_a, c.joint_b, c.distance)
+               for c in contacts if c.start < window.stop and c.stop > window.start]
+    return GuidanceProblem(window.rest_joints, window.frame, torch.as_tensor(free), window.keypoints, window.camera,
+                           shifted, floor)

@@ -1,0 +1,300 @@
+"""Monocular fitting of two people to 2D keypoints: an SMPLify-style optimisation over the whole sequence.
+
+Both people's SMPL-X body parameters (root orientation and translation, 21 joint rotations, one shape each) are
+optimised in the *camera* frame, then expressed in a world whose ground plane (estimated with them) is y = 0.
+Terms, and why each is there:
+
+* reprojection of the 22 body joints, confidence-weighted, through a Geman-McClure robust loss so a wrong
+  keypoint (a wrist snapped to the partner's hand) pulls less than a right one;
+* pose prior: L2 on the joint rotations plus joint-limit hinges (knees and elbows bend one way), the simple prior
+  that keeps unobserved joints near rest;
+* shape prior: L2 on betas (our shape space is ~N(0, 1));
+* temporal smoothness: second differences of joints in 3D and of the root, so noise in 2D does not become
+  jitter, and of the two people's *relative* placement, so their depth order stays consistent over time;
+* ground: feet may not sink below a common plane, and the lower foot of each person touches it;
+* no interpenetration between the two people: penalty on overlapping joint spheres.
+
+Stages as in SMPLify: the roots first (torso joints only), then everything. Depth is initialised from torso
+length in pixels, facing from the left/right order of shoulders and hips.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable, Optional
+
+import numpy as np
+import torch
+from torch import Tensor
+
+from ..body.base import BodyModel
+from ..body.kinematics import forward_kinematics
+from ..motion import Camera, MotionError, PersonMotion, Reconstruction
+from ..rotations import axis_angle_to_matrix, matrix_to_axis_angle
+from ..skeleton import JOINT_INDEX, NUM_BODY_JOINTS
+
+J = JOINT_INDEX
+TORSO = [J[n] for n in ("left_hip", "right_hip", "left_shoulder", "right_shoulder", "pelvis", "neck")]
+FEET = [J[n] for n in ("left_ankle", "right_ankle", "left_foot", "right_foot")]
+# SMPLify's limits in our layout: (body_pose joint index, axis, sign of the forbidden direction)
+LIMITS = [(J["left_elbow"] - 1, 1, 1.0), (J["right_elbow"] - 1, 1, -1.0),
+          (J["left_knee"] - 1, 0, -1.0), (J["right_knee"] - 1, 0, -1.0)]
+# Joint-sphere radii (m) for the interpenetration proxy: small enough that a hand resting on a back is allowed.
+RADII = np.full(NUM_BODY_JOINTS, 0.04)
+RADII[[J[n] for n in ("pelvis", "spine1", "spine2", "spine3")]] = 0.09
+RADII[[J[n] for n in ("left_hip", "right_hip", "head")]] = 0.08
+RADII[[J[n] for n in ("left_wrist", "right_wrist", "left_foot", "right_foot")]] = 0.03
+# camera axes -> upright: a level camera sees +Y world as -y image
+_FLIP = torch.diag(torch.tensor([1.0, -1.0, -1.0]))
+
+
+@dataclass
+class FitConfig:
+    steps_root: int = 50  # per facing hypothesis
+    facing_hypotheses: tuple[float, ...] = (0.0, 90.0, -90.0, 180.0)  # yaw (deg) tried around the initial facing
+    steps_full: int = 220
+    lr: float = 0.03
+    robust_sigma: float = 0.03  # Geman-McClure scale, as a fraction of the image's longer side
+    w_reproj: float = 1.0
+    w_pose: float = 2e-3
+    w_limits: float = 1.0
+    w_shape: float = 1e-3
+    w_smooth: float = 20.0
+    w_root_smooth: float = 50.0
+    w_relative: float = 20.0
+    w_ground: float = 5.0
+    w_contact: float = 0.5
+    w_penetration: float = 50.0
+    min_confidence: float = 0.05
+    fov_deg: float = 55.0  # horizontal field of view guessed when no intrinsics are given
+
+
+@dataclass
+class FitResult:
+    reconstruction: Reconstruction
+    initial: Reconstruction  # the initialisation, for comparison
+    losses: dict[str, float] = field(default_factory=dict)  # final value of each term
+    joints_cam: Optional[np.ndarray] = None  # (2, T, 22, 3) fitted joints in camera coordinates
+
+
+def _gmof(residual_sq: Tensor, sigma: float) -> Tensor:
+    return residual_sq / (residual_sq + sigma ** 2)
+
+
+def _second_diff(x: Tensor, dim: int = 1) -> Tensor:
+    if x.shape[dim] < 3:
+        return x.new_zeros(())
+    d = x.diff(dim=dim).diff(dim=dim)
+    return (d ** 2).sum(-1).mean()
+
+
+def _interpolate_missing(values: np.ndarray, valid: np.ndarray) -> np.ndarray:
+    """Fill invalid entries of a (T,) series by linear interpolation (held at the ends)."""
+    if valid.sum() == 0:
+        return values
+    t = np.arange(len(values))
+    return np.interp(t, t[valid], values[valid])
+
+
+def initial_guess(kp: np.ndarray, K: np.ndarray, rest: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Root rotation (T, 3) axis-angle and translation (T, 3) in the camera for one person's keypoints (T, 22, 3).
+
+    Depth from torso length (mid-hips to mid-shoulders) in pixels against the body's; facing from whether the
+    person's left shoulder/hip appear right of the right ones (facing the camera) or left (facing away)."""
+    f = float(K[0, 0])
+    conf = kp[..., 2]
+
+    def mid(a: str, b: str) -> tuple[np.ndarray, np.ndarray]:
+        return (kp[:, J[a], :2] + kp[:, J[b], :2]) / 2, np.minimum(conf[:, J[a]], conf[:, J[b]])
+
+    hips, ch = mid("left_hip", "right_hip")
+    shoulders, cs = mid("left_shoulder", "right_shoulder")
+    torso_px = np.linalg.norm(shoulders - hips, axis=-1)
+    torso_3d = np.linalg.norm((rest[J["left_shoulder"]] + rest[J["right_shoulder"]]) / 2
+                              - (rest[J["left_hip"]] + rest[J["right_hip"]]) / 2)
+    valid = (np.minimum(ch, cs) > 0.3) & (torso_px > 2)
+    depth = f * torso_3d / np.maximum(torso_px, 1e-6)
+    depth = _interpolate_missing(np.where(valid, depth, 0), valid) if valid.any() else np.full(len(kp), 4.0)
+    depth = np.clip(depth, 0.5, 50.0)
+    centre = np.stack([_interpolate_missing(hips[:, i], ch > 0.1) for i in range(2)], -1)
+    pelvis = np.concatenate([(centre - K[:2, 2]) / f * depth[:, None], depth[:, None]], -1)
+    side = (kp[:, J["left_shoulder"], 0] - kp[:, J["right_shoulder"], 0]
+            + kp[:, J["left_hip"], 0] - kp[:, J["right_hip"], 0])
+    facing = np.sign(np.convolve(np.sign(side), np.ones(9), mode="same"))
+    facing[facing == 0] = 1
+    orient = np.where(facing[:, None] > 0, [np.pi, 0.0, 0.0], [0.0, 0.0, np.pi])  # FLIP or 180° about z
+    return orient.astype(np.float64), pelvis - rest[0]
+
+
+def world_frame(normal: np.ndarray, offset: float, pelvis_cam: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """World→camera ``R, t`` (``x_cam = R x_world + t``) for a world with +Y along the ground normal, y = 0 on
+    the ground, its origin below the pair's mean pelvis, and +Z pointing from the pair towards the camera."""
+    up = normal / np.linalg.norm(normal)
+    to_cam = -pelvis_cam / max(np.linalg.norm(pelvis_cam), 1e-9)
+    z = to_cam - np.dot(to_cam, up) * up
+    z = z / max(np.linalg.norm(z), 1e-9) if np.linalg.norm(z) > 1e-6 else np.cross([1.0, 0, 0], up)
+    x = np.cross(up, z)
+    M = np.stack([x, up, z], 1)  # columns: world axes in camera coordinates
+    origin = pelvis_cam - (np.dot(up, pelvis_cam) + offset) * up
+    return M, origin
+
+
+def fit_two_people(keypoints: np.ndarray, width: int, height: int, fps: float, K: Optional[np.ndarray] = None,
+                   body: Optional[BodyModel] = None, config: Optional[FitConfig] = None,
+                   progress: Optional[Callable[[int, int], None]] = None) -> FitResult:
+    """Fit both people to ``keypoints (2, T, 22, 3)`` (pixels x, y, confidence; our joint order).
+
+    ``K``: camera intrinsics (default: from ``config.fov_deg``). Returns the reconstruction in a ground-aligned
+    world (camera included), the initialisation, and the final loss terms."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # thousands of tiny ops: threading costs more than it gives (6× slower on 2 cores)
+    try:
+        return _fit(keypoints, width, height, fps, K, body, config or FitConfig(), progress)
+    finally:
+        torch.set_num_threads(threads)
+
+
+def _fit(keypoints: np.ndarray, width: int, height: int, fps: float, K: Optional[np.ndarray],
+         body: Optional[BodyModel], cfg: FitConfig, progress: Optional[Callable[[int, int], None]]) -> FitResult:
+    kp_np = np.asarray(keypoints, np.float64)
+    if kp_np.ndim != 4 or kp_np.shape[0] != 2 or kp_np.shape[2:] != (NUM_BODY_JOINTS, 3):
+        raise MotionError(f"keypoints: expected shape (2, T, {NUM_BODY_JOINTS}, 3), got {kp_np.shape}")
+    if not np.all(np.isfinite(kp_np)):
+        raise MotionError("keypoints: non-finite values")
+    if body is None:
+        from ..body import load_body_model
+
+        body = load_body_model()
+    T = kp_np.shape[1]
+    if K is None:
+        K = Camera.from_fov(width, height, cfg.fov_deg, 1).K
+    K = np.asarray(K, np.float64)
+    dtype = torch.float32
+    Kt = torch.as_tensor(K, dtype=dtype)
+    kp = torch.as_tensor(kp_np, dtype=dtype)
+    conf = kp[..., 2] * (kp[..., 2] >= cfg.min_confidence)
+    scale = float(max(width, height))
+    sigma = cfg.robust_sigma
+
+    with torch.no_grad():
+        rest0 = body.rest(torch.zeros(body.num_betas))[1].cpu().numpy().astype(np.float64)
+    inits = [initial_guess(kp_np[p], K, rest0) for p in range(2)]
+    orient = torch.tensor(np.stack([i[0] for i in inits]), dtype=dtype, requires_grad=True)  # (2, T, 3)
+    transl = torch.tensor(np.stack([i[1] for i in inits]), dtype=dtype, requires_grad=True)
+    pose = torch.zeros(2, T, NUM_BODY_JOINTS - 1, 3, dtype=dtype, requires_grad=True)
+    betas = torch.zeros(2, body.num_betas, dtype=dtype, requires_grad=True)
+    # ground plane in the camera: normal from two tilt angles about "up" (-y), offset along it
+    tilt = torch.zeros(2, dtype=dtype, requires_grad=True)
+    ground = torch.zeros(1, dtype=dtype, requires_grad=True)
+
+    def plane_normal() -> Tensor:
+        ax, az = tilt[0], tilt[1]
+        n = torch.stack([torch.sin(az), -torch.cos(ax) * torch.cos(az), torch.sin(ax) * torch.cos(az)])
+        return n
+
+    def joints_cam() -> Tensor:
+        rests = torch.stack([body.rest(betas[p])[1].to(dtype) for p in range(2)])  # (2, 22, 3)
+        aa = torch.cat([orient[..., None, :], pose], 2).reshape(2 * T, NUM_BODY_JOINTS, 3)
+        rot = axis_angle_to_matrix(aa)
+        rest_b = rests[:, None].expand(2, T, NUM_BODY_JOINTS, 3).reshape(2 * T, NUM_BODY_JOINTS, 3)
+        pos, _ = forward_kinematics(rot, rest_b, transl.reshape(2 * T, 3))
+        return pos.reshape(2, T, NUM_BODY_JOINTS, 3)
+
+    radii = torch.as_tensor(RADII, dtype=dtype)
+    pair_r = radii[:, None] + radii[None, :]
+
+    torso_only = torch.zeros(NUM_BODY_JOINTS).index_fill(0, torch.tensor(TORSO), 1.0)
+
+    def reprojection(joints: Tensor, root_only: bool) -> Tensor:
+        """Per-person robust reprojection error (2,)."""
+        z = joints[..., 2:3].clamp(min=0.1)
+        uv = (joints[..., :2] / z) * torch.stack([Kt[0, 0], Kt[1, 1]]) + Kt[:2, 2]
+        rho = _gmof((((uv - kp[..., :2]) / scale) ** 2).sum(-1), sigma)
+        w = conf * torso_only if root_only else conf
+        return (w * rho).sum((1, 2)) / w.sum((1, 2)).clamp(min=1.0)
+
+    def losses(joints: Tensor, root_only: bool) -> dict[str, Tensor]:
+        out = {"reproj": cfg.w_reproj * reprojection(joints, root_only).sum()}
+        out["root_smooth"] = cfg.w_root_smooth * _second_diff(transl, 1)
+        if root_only:
+            return out
+        out["pose"] = cfg.w_pose * (pose ** 2).sum(-1).mean() * (NUM_BODY_JOINTS - 1)
+        lim = torch.stack([torch.relu(sign * pose[..., j, a]) for j, a, sign in LIMITS])
+        out["limits"] = cfg.w_limits * (lim ** 2).mean() * len(LIMITS)
+        out["shape"] = cfg.w_shape * (betas ** 2).sum()
+        out["smooth"] = cfg.w_smooth * _second_diff(joints.reshape(2, T, -1), 1) / NUM_BODY_JOINTS
+        out["relative"] = cfg.w_relative * _second_diff(joints[0, :, 0] - joints[1, :, 0], 0)
+        n = plane_normal()
+        h = joints[:, :, FEET] @ n + ground  # heights above the plane (2, T, 4)
+        out["ground"] = cfg.w_ground * (torch.relu(-h) ** 2).mean()
+        out["contact"] = cfg.w_contact * (h.min(-1).values ** 2).mean()
+        d = torch.cdist(joints[0], joints[1])  # (T, 22, 22)
+        out["penetration"] = cfg.w_penetration * (torch.relu(pair_r - d) ** 2).sum((-1, -2)).mean()
+        return out
+
+    def run(params: list[Tensor], steps: int, root_only: bool, done: int, total: int) -> dict[str, Tensor]:
+        opt = torch.optim.Adam(params, lr=cfg.lr)
+        terms: dict[str, Tensor] = {}
+        for step in range(steps):
+            opt.zero_grad()
+            terms = losses(joints_cam(), root_only)
+            sum(terms.values()).backward()
+            opt.step()
+            if progress is not None and step % 10 == 0:
+                progress(done + step, total)
+        return terms
+
+    total = len(cfg.facing_hypotheses) * cfg.steps_root + cfg.steps_full
+    with torch.no_grad():
+        j0 = joints_cam()
+        ground.fill_(float(-(j0[:, :, FEET] @ plane_normal()).min(-1).values.median()))
+    initial_state = (orient.detach().clone(), transl.detach().clone())
+    # Stage 1, once per facing hypothesis (a side view is ambiguous by ±90°, noisy left/right labels by 180°):
+    # keep, per person, the roots that explain the torso keypoints best.
+    best = [(float("inf"), orient[p].detach().clone(), transl[p].detach().clone()) for p in range(2)]
+    base = axis_angle_to_matrix(initial_state[0])
+    for k, yaw in enumerate(cfg.facing_hypotheses):
+        turn = axis_angle_to_matrix(torch.tensor([0.0, np.radians(yaw), 0.0], dtype=dtype))
+        with torch.no_grad():
+            orient.copy_(matrix_to_axis_angle(base @ turn))
+            transl.copy_(initial_state[1])
+        run([orient, transl], cfg.steps_root, True, k * cfg.steps_root, total)
+        with torch.no_grad():
+            err = reprojection(joints_cam(), True)
+        for p in range(2):
+            if float(err[p]) < best[p][0]:
+                best[p] = (float(err[p]), orient[p].detach().clone(), transl[p].detach().clone())
+    with torch.no_grad():
+        for p in range(2):
+            orient[p], transl[p] = best[p][1], best[p][2]
+    terms = run([orient, transl, pose, betas, tilt, ground], cfg.steps_full, False, total - cfg.steps_full, total)
+    if progress is not None:
+        progress(total, total)
+
+    with torch.no_grad():
+        final_joints = joints_cam()
+        normal = plane_normal().double().numpy()
+        offset = float(ground)
+    R, cam_t = world_frame(normal, offset, final_joints[:, :, 0].mean((0, 1)).double().numpy())
+    reliability = np.clip(kp_np[..., 2].mean(-1) / 0.7, 0.0, 1.0)
+
+    def to_world(p: int, orient_cam: Tensor, transl_cam: Tensor, pose_aa: Tensor, beta: Tensor) -> PersonMotion:
+        rot = np.einsum("ji,tjk->tik", R, axis_angle_to_matrix(orient_cam.double()).numpy())
+        rest_pelvis = body.rest(beta)[1][0].double().numpy()
+        pelvis_w = (transl_cam.double().numpy() + rest_pelvis - cam_t) @ R
+        return PersonMotion(global_orient=matrix_to_axis_angle(torch.as_tensor(rot)).numpy(),
+                            body_pose=pose_aa.double().numpy(), transl=pelvis_w - rest_pelvis,
+                            betas=beta.double().numpy(), keypoints_2d=kp_np[p].astype(np.float32),
+                            reliability=reliability[p])
+
+    camera = Camera.static(K, R, cam_t, T, width, height)
+    with torch.no_grad():
+        people = tuple(to_world(p, orient[p], transl[p], pose[p], betas[p]) for p in range(2))
+        zeros = torch.zeros(T, NUM_BODY_JOINTS - 1, 3)
+        init_people = tuple(to_world(p, initial_state[0][p], initial_state[1][p], zeros, torch.zeros(body.num_betas))
+                            for p in range(2))
+    final = {k: float(v.detach()) for k, v in terms.items()}
+    meta = {"source": "sm-studio monocular fit", "fit_losses": final}
+    recon = Reconstruction(people, fps, camera, meta=meta)  # type: ignore[arg-type]
+    init = Reconstruction(init_people, fps, camera, meta={"source": "sm-studio fit initialisation"})  # type: ignore
+    return FitResult(recon, init, final, final_joints.double().numpy())

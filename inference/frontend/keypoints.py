@@ -1,0 +1,176 @@
+"""2D body keypoints from video frames with MediaPipe BlazePose, mapped onto our 22 body joints.
+
+BlazePose (full, Apache-2.0) is the one pose model whose weights come from a package registry; it runs through the
+current Tasks API from ``resources/pose/pose_landmarker_full.task`` (built once by ``scripts/pack_pose_model.py``),
+never downloading anything. ``PoseLandmarker`` runs in VIDEO mode with ``num_poses=2``. When it finds fewer than
+two people (a small pair in a wide frame), the frame is tried again on a square crop around where the people
+were last seen, with a second landmarker in IMAGE mode (no temporal state to confuse).
+
+BlazePose-33 → our joints: shoulders, elbows, wrists, hips, knees and ankles map directly; the pelvis, the three
+spine joints, neck, head and collars are interpolated between mid-hips, mid-shoulders and mid-ears (their
+confidence is scaled down by :data:`SYNTH_CONFIDENCE`); the foot joint (ball of the foot) lies 70% of the way from
+ankle to toe tip.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Optional
+
+import numpy as np
+
+from ..motion import MotionError
+from ..skeleton import JOINT_INDEX, NUM_BODY_JOINTS
+
+MODEL_PATH = Path(__file__).resolve().parents[2] / "resources" / "pose" / "pose_landmarker_full.task"
+SYNTH_CONFIDENCE = 0.7
+
+# BlazePose-33 landmark indices
+BP = {"nose": 0, "left_ear": 7, "right_ear": 8, "left_shoulder": 11, "right_shoulder": 12, "left_elbow": 13,
+      "right_elbow": 14, "left_wrist": 15, "right_wrist": 16, "left_hip": 23, "right_hip": 24, "left_knee": 25,
+      "right_knee": 26, "left_ankle": 27, "right_ankle": 28, "left_heel": 29, "right_heel": 30,
+      "left_foot_index": 31, "right_foot_index": 32}
+DIRECT = ("left_shoulder", "right_shoulder", "left_elbow", "right_elbow", "left_wrist", "right_wrist", "left_hip",
+          "right_hip", "left_knee", "right_knee", "left_ankle", "right_ankle")
+# fractions along pelvis(mid-hips) -> mid-shoulders, from the rest skeleton's joint heights
+SPINE_FRACTIONS = {"spine1": 0.18, "spine2": 0.53, "spine3": 0.80}
+# fractions along mid-shoulders -> mid-ears
+NECK_FRACTION, HEAD_FRACTION = 0.45, 0.85
+
+
+class KeypointError(MotionError):
+    """The keypoint detector cannot run (missing package or model file) or got bad input."""
+
+
+def blazepose_to_body22(landmarks: np.ndarray) -> np.ndarray:
+    """``(..., 33, 3)`` BlazePose (x, y, confidence) → ``(..., 22, 3)`` in our joint order."""
+    lm = np.asarray(landmarks, np.float64)
+    if lm.shape[-2:] != (33, 3):
+        raise KeypointError(f"landmarks: expected shape (..., 33, 3), got {lm.shape}")
+    out = np.zeros(lm.shape[:-2] + (NUM_BODY_JOINTS, 3))
+
+    def p(name: str) -> np.ndarray:
+        return lm[..., BP[name], :]
+
+    def mid(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        xy = (a[..., :2] + b[..., :2]) / 2
+        return np.concatenate([xy, np.minimum(a[..., 2:], b[..., 2:])], -1)
+
+    def lerp(a: np.ndarray, b: np.ndarray, w: float, synth: float = SYNTH_CONFIDENCE) -> np.ndarray:
+        xy = a[..., :2] * (1 - w) + b[..., :2] * w
+        return np.concatenate([xy, np.minimum(a[..., 2:], b[..., 2:]) * synth], -1)
+
+    for name in DIRECT:
+        out[..., JOINT_INDEX[name], :] = p(name)
+    hips, shoulders = mid(p("left_hip"), p("right_hip")), mid(p("left_shoulder"), p("right_shoulder"))
+    ears = mid(p("left_ear"), p("right_ear"))
+    out[..., JOINT_INDEX["pelvis"], :] = lerp(hips, hips, 0.0)
+    for name, w in SPINE_FRACTIONS.items():
+        out[..., JOINT_INDEX[name], :] = lerp(hips, shoulders, w)
+    out[..., JOINT_INDEX["neck"], :] = lerp(shoulders, ears, NECK_FRACTION)
+    out[..., JOINT_INDEX["head"], :] = lerp(shoulders, ears, HEAD_FRACTION)
+    for side in ("left", "right"):
+        out[..., JOINT_INDEX[f"{side}_collar"], :] = lerp(shoulders, p(f"{side}_shoulder"), 0.15)
+        out[..., JOINT_INDEX[f"{side}_foot"], :] = lerp(p(f"{side}_ankle"), p(f"{side}_foot_index"), 0.7, 0.9)
+    return out
+
+
+@dataclass
+class Detection:
+    """One person found in one frame: BlazePose landmarks in pixels and their bounding box."""
+
+    landmarks: np.ndarray  # (33, 3): x, y (pixels), confidence (visibility × presence)
+    box: np.ndarray  # (4,) x0, y0, x1, y1 over the confident landmarks
+
+    @classmethod
+    def from_landmarks(cls, landmarks: np.ndarray) -> "Detection":
+        good = landmarks[:, 2] > 0.3
+        pts = landmarks[good if good.sum() >= 4 else slice(None), :2]
+        return cls(landmarks, np.concatenate([pts.min(0), pts.max(0)]))
+
+
+class PoseDetector:
+    """MediaPipe PoseLandmarker over a video's frames (call :meth:`detect` with increasing frame indices)."""
+
+    def __init__(self, fps: float, model_path: Optional[Path] = None, num_poses: int = 2,
+                 min_confidence: float = 0.3) -> None:
+        path = Path(model_path or MODEL_PATH)
+        if not path.is_file():
+            raise KeypointError(f"{path}: pose model missing; build it once with scripts/pack_pose_model.py")
+        try:
+            from mediapipe.tasks.python import vision
+            from mediapipe.tasks.python.core.base_options import BaseOptions
+        except ImportError as exc:
+            raise KeypointError(f"MediaPipe is not installed ({exc}); install mediapipe>=1.2 or pass "
+                                f"precomputed keypoints") from None
+        self._vision = vision
+        self.fps = fps
+
+        def make(mode: "vision.RunningMode") -> object:
+            opts = vision.PoseLandmarkerOptions(
+                base_options=BaseOptions(model_asset_path=str(path)), running_mode=mode, num_poses=num_poses,
+                min_pose_detection_confidence=min_confidence, min_pose_presence_confidence=min_confidence,
+                min_tracking_confidence=min_confidence)
+            return vision.PoseLandmarker.create_from_options(opts)
+
+        self._video = make(vision.RunningMode.VIDEO)
+        self._image = make(vision.RunningMode.IMAGE)
+        self._last_boxes: list[np.ndarray] = []
+        self.num_poses = num_poses
+
+    def close(self) -> None:
+        for lm in (self._video, self._image):
+            lm.close()  # type: ignore[attr-defined]
+
+    def __enter__(self) -> "PoseDetector":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _run(self, landmarker: object, rgb: np.ndarray, frame: Optional[int]) -> list[np.ndarray]:
+        import mediapipe as mp
+
+        image = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(rgb))
+        if frame is None:
+            result = landmarker.detect(image)  # type: ignore[attr-defined]
+        else:
+            result = landmarker.detect_for_video(image, int(round(frame * 1000.0 / self.fps)))  # type: ignore
+        h, w = rgb.shape[:2]
+        people = []
+        for pose in result.pose_landmarks:
+            people.append(np.array([[lm.x * w, lm.y * h, (lm.visibility or 0.0) * (lm.presence or 1.0)]
+                                    for lm in pose], np.float64))
+        return people
+
+    def detect(self, rgb: np.ndarray, frame: int) -> list[Detection]:
+        """People in one RGB frame ``(H, W, 3) uint8``; ``frame`` must increase between calls."""
+        people = self._run(self._video, rgb, frame)
+        if len(people) < self.num_poses and self._last_boxes:
+            cropped = self._crop_retry(rgb)
+            if len(cropped) > len(people):
+                people = cropped
+        dets = [Detection.from_landmarks(p) for p in people]
+        if dets:
+            self._last_boxes = [d.box for d in dets]
+        return dets
+
+    def _crop_retry(self, rgb: np.ndarray) -> list[np.ndarray]:
+        """Run on a square crop around the last boxes (enlarged), mapping landmarks back to the frame."""
+        h, w = rgb.shape[:2]
+        boxes = np.stack(self._last_boxes)
+        x0, y0 = boxes[:, :2].min(0)
+        x1, y1 = boxes[:, 2:].max(0)
+        side = 1.4 * max(x1 - x0, y1 - y0, 32.0)
+        cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+        left, top = int(max(0, cx - side / 2)), int(max(0, cy - side / 2))
+        right, bottom = int(min(w, cx + side / 2)), int(min(h, cy + side / 2))
+        if right - left < 32 or bottom - top < 32:
+            return []
+        crop = rgb[top:bottom, left:right]
+        people = self._run(self._image, crop, None)
+        for p in people:
+            p[:, 0] += left
+            p[:, 1] += top
+        return people

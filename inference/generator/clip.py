@@ -1,0 +1,163 @@
+"""The generator's public entry point: ``generate_clip(kind, seed)`` → motion + camera + label + contacts.
+
+A clip is a ``Reconstruction`` of two people (ground truth), a sentence saying what happens, and the list of
+contacts (which joint of whom touches which body part of whom, over which frames) with the exact world points the
+joints were placed at. Deterministic for ``(kind, seed)``: the random stream is seeded from both, so the same seed
+gives different but reproducible clips for different kinds.
+"""
+
+from __future__ import annotations
+
+import zlib
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+import numpy as np
+
+from ..body.base import BodyModel
+from ..motion import Camera, Reconstruction
+from .body_info import body_info
+from .build import pose_people
+from .geometry import UP, normalize, rot_y
+from .kinds import CHOREOGRAPHIES
+from .script import PersonScript
+
+INTERACTION_KINDS: tuple[str, ...] = tuple(CHOREOGRAPHIES)
+CONTACT_WEIGHT = 0.999  # arm weight from which the wrist is exactly on its target
+
+
+@dataclass
+class Contact:
+    """``person``'s ``joint`` touches ``other``'s ``part`` (skeleton joint nearest the spot, ``region`` in words)
+    during frames ``[start, stop)``; ``targets`` are the world points the joint was placed at."""
+
+    person: str
+    joint: str
+    other: str
+    part: str
+    region: str
+    start: int
+    stop: int
+    targets: np.ndarray = field(repr=False)  # (stop - start, 3)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"person": self.person, "joint": self.joint, "other": self.other, "part": self.part,
+                "region": self.region, "start": self.start, "stop": self.stop}
+
+
+@dataclass
+class GeneratedClip:
+    kind: str
+    seed: int
+    reconstruction: Reconstruction
+    label: str
+    contacts: list[Contact]
+    joints: dict[str, np.ndarray] = field(repr=False)  # pid -> (T, 22, 3) ground-truth world joints
+
+    def to_json(self) -> dict[str, Any]:
+        return {"kind": self.kind, "seed": self.seed, "label": self.label,
+                "contacts": [c.to_json() for c in self.contacts]}
+
+
+_BODY: Optional[BodyModel] = None
+
+
+def _default_body() -> BodyModel:
+    global _BODY
+    if _BODY is None:
+        from ..body import load_body_model
+
+        _BODY = load_body_model(device="cpu")
+    return _BODY
+
+
+def _rng(kind: str, seed: int) -> np.random.Generator:
+    return np.random.default_rng([int(seed) & 0xFFFFFFFF, zlib.crc32(kind.encode())])
+
+
+def _place(script: PersonScript, yaw: float, offset: np.ndarray) -> None:
+    """Turn the whole choreography by ``yaw`` about the vertical axis and shift it by ``offset``."""
+    script.root = script.root @ rot_y(yaw).T + offset
+    script.yaw = script.yaw + yaw
+
+
+def look_at_camera(eye: np.ndarray, target: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """OpenCV extrinsics (``x_cam = R x + t``; x right, y down, z forward) for a camera at ``eye`` looking at
+    ``target`` with the world's +Y up."""
+    fwd = normalize(np.asarray(target, np.float64) - eye)
+    right = normalize(np.cross(fwd, UP))
+    down = np.cross(fwd, right)
+    R = np.stack([right, down, fwd])
+    return R, -R @ eye
+
+
+def _camera(rng: np.random.Generator, joints: dict[str, np.ndarray], width: int, height: int) -> Camera:
+    """A static camera at eye height, from a random direction, as close as framing both people all clip long
+    allows (everything within the central 85% of the image)."""
+    pts = np.concatenate([j.reshape(-1, 3) for j in joints.values()])
+    pts = np.concatenate([pts, pts + UP * 0.15, pts * np.array([1.0, 0.0, 1.0])])  # top of head, soles
+    centre = 0.5 * (pts.min(0) + pts.max(0))
+    fov = rng.uniform(50.0, 65.0)
+    azimuth = rng.uniform(0, 2 * np.pi)
+    direction = np.array([np.sin(azimuth), 0.0, np.cos(azimuth)])
+    eye_height = rng.uniform(1.2, 1.8)
+    look = np.array([centre[0], rng.uniform(0.8, 1.0), centre[2]])
+    camera = Camera.from_fov(width, height, fov, 1)
+    dist = 3.0
+    for _ in range(6):  # grow/shrink the distance until the farthest point sits at the margin
+        eye = centre + dist * direction
+        eye[1] = eye_height
+        R, t = look_at_camera(eye, look)
+        uvz = Camera.static(camera.K, R, t, 1, width, height).project(pts[None])[0]
+        if np.any(uvz[:, 2] < 0.3):
+            dist *= 1.5
+            continue
+        spread = max(np.abs(uvz[:, 0] - width / 2).max() / (0.425 * width),
+                     np.abs(uvz[:, 1] - height / 2).max() / (0.425 * height))
+        dist = max(1.0, dist * (0.3 + 0.7 * spread))
+    eye = centre + dist * direction
+    eye[1] = eye_height
+    R, t = look_at_camera(eye, look)
+    return Camera.static(camera.K, R, t, len(next(iter(joints.values()))), width, height)
+
+
+def _contacts(scripts: dict[str, PersonScript], targets: dict[str, dict[str, np.ndarray]]) -> list[Contact]:
+    out: list[Contact] = []
+    for pid, script in scripts.items():
+        for side, arm in script.arms.items():
+            if arm.contact is None:
+                continue
+            on = np.concatenate([[False], arm.weight >= CONTACT_WEIGHT, [False]])
+            edges = np.flatnonzero(np.diff(on.astype(np.int8)))
+            for start, stop in zip(edges[::2], edges[1::2]):
+                c = arm.contact
+                out.append(Contact(pid, f"{side}_wrist", c.other, c.part, c.region, int(start), int(stop),
+                                   targets[pid][side][start:stop].copy()))
+    return out
+
+
+def generate_clip(kind: str, seed: int, fps: float = 30.0, seconds: float = 4.0, width: int = 640,
+                  height: int = 360, body: Optional[BodyModel] = None) -> GeneratedClip:
+    """One random clip of ``kind`` (see ``INTERACTION_KINDS``), with a camera of ``width``×``height`` pixels."""
+    if kind not in CHOREOGRAPHIES:
+        raise ValueError(f"unknown interaction kind {kind!r}; expected one of {INTERACTION_KINDS}")
+    if seconds < 2.0 or fps <= 0:
+        raise ValueError(f"need seconds >= 2 and fps > 0, got seconds={seconds}, fps={fps}")
+    body = body or _default_body()
+    rng = _rng(kind, seed)
+    num_frames = int(round(seconds * fps))
+    t = np.arange(num_frames) / fps
+    infos = [body_info(body, np.clip(rng.normal(0.0, 1.0, body.num_betas), -2.5, 2.5)) for _ in range(2)]
+    choreo = CHOREOGRAPHIES[kind](rng, infos[0], infos[1], t, num_frames / fps)
+    yaw = rng.uniform(-np.pi, np.pi)
+    offset = np.array([rng.uniform(-1.0, 1.0), 0.0, rng.uniform(-1.0, 1.0)])
+    for script in choreo.scripts.values():
+        _place(script, yaw, offset)
+    posed = pose_people(choreo.scripts, fps)
+    joints = {pid: p.joints for pid, p in posed.items()}
+    camera = _camera(rng, joints, width, height)
+    recon = Reconstruction((posed["A"].motion, posed["B"].motion), fps, camera,
+                           meta={"source": "sm-studio generator", "kind": kind, "seed": int(seed),
+                                 "label": choreo.label})
+    contacts = _contacts(choreo.scripts, {pid: p.arm_targets for pid, p in posed.items()})
+    return GeneratedClip(kind, int(seed), recon, choreo.label, contacts, joints)

@@ -1,0 +1,97 @@
+"""Importers: motion estimated or captured elsewhere → our one :class:`~inference.motion.Reconstruction`.
+
+:func:`import_motion` picks the reader from the files given:
+
+* ``.npz`` — our two-person file, or two single-person files (smplx names or AMASS ``poses``/``trans``), via
+  ``inference.io.npz``;
+* ``.smsession`` — the current reconstruction of a session;
+* ``.pkl`` — 4DHumans/PHALP tracking results or WHAM output (told apart by their layout), read with a restricted
+  unpickler (:mod:`.safe_pickle`) that never runs code from the file;
+* ``.pt`` / ``.pth`` — two GVHMR ``hmr4d_results.pt`` files (one person each), ``torch.load(weights_only=True)``;
+* ``.bvh`` — two BVH files recorded together (one skeleton each), retargeted onto our body (:mod:`.bvh`).
+
+Every failure is a :class:`~inference.motion.MotionError` naming the file and the key.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional, Sequence, Union
+
+from ..motion import MotionError, Reconstruction
+
+PathLike = Union[str, Path]
+SUFFIXES = (".npz", ".smsession", ".pkl", ".pt", ".pth", ".bvh")
+
+
+def import_motion(paths: Sequence[PathLike], tracks: Optional[Sequence[int]] = None, fps: Optional[float] = None,
+                  image_size: Optional[tuple[int, int]] = None) -> Reconstruction:
+    """Two people from ``paths`` (one file holding both, or one file per person, A first).
+
+    ``tracks``: the two track/subject ids to keep from a multi-person tracker file (A, B); ``fps`` overrides or
+    supplies the frame rate (PHALP, WHAM and GVHMR store none: 30 is assumed); ``image_size`` (width, height)
+    gives WHAM's camera intrinsics."""
+    paths = [Path(p) for p in paths]
+    if not paths:
+        raise MotionError("no input files")
+    suffixes = {p.suffix.lower() for p in paths}
+    if len(suffixes) != 1:
+        raise MotionError(f"mixed file types {sorted(suffixes)}: give files of one kind")
+    suffix = suffixes.pop()
+    if tracks is not None and suffix not in (".pkl",):
+        raise MotionError(f"track selection applies to PHALP/WHAM .pkl files, not {suffix}")
+    if suffix == ".npz":
+        from ..io.npz import load_reconstruction
+
+        if len(paths) > 2:
+            raise MotionError(f"give one two-person .npz or two single-person files, got {len(paths)}")
+        return load_reconstruction(paths[0] if len(paths) == 1 else paths, fps=fps)
+    if suffix == ".smsession":
+        from ..session import load_session
+
+        _one(paths, suffix)
+        recon = load_session(paths[0]).current
+        return recon if fps is None else _with_fps(recon, fps)
+    if suffix == ".pkl":
+        return _import_pickle(_one(paths, suffix), tracks, fps, image_size)
+    if suffix in (".pt", ".pth"):
+        from .gvhmr import load_gvhmr
+
+        return load_gvhmr(paths, fps=fps)
+    if suffix == ".bvh":
+        from .bvh import load_bvh
+
+        return load_bvh(paths, fps=fps)
+    raise MotionError(f"{paths[0]}: unknown file type '{suffix}' (known: {', '.join(SUFFIXES)})")
+
+
+def _one(paths: list[Path], suffix: str) -> Path:
+    if len(paths) != 1:
+        raise MotionError(f"a {suffix} file holds both people: give one, got {len(paths)}")
+    return paths[0]
+
+
+def _with_fps(recon: Reconstruction, fps: float) -> Reconstruction:
+    out = recon.copy()
+    out.fps = float(fps)
+    return out
+
+
+def _import_pickle(path: Path, tracks: Optional[Sequence[int]], fps: Optional[float],
+                   image_size: Optional[tuple[int, int]]) -> Reconstruction:
+    from .phalp import looks_like_phalp, phalp_reconstruction
+    from .safe_pickle import safe_load
+    from .wham import looks_like_wham, wham_reconstruction
+
+    obj, refused = safe_load(path)
+    if looks_like_phalp(obj):
+        return phalp_reconstruction(obj, refused, str(path), tracks, fps)
+    if looks_like_wham(obj):
+        return wham_reconstruction(obj, refused, str(path), tracks, fps, image_size)
+    kind = type(obj).__name__
+    keys = ", ".join(map(str, list(obj)[:5])) if isinstance(obj, dict) else ""
+    raise MotionError(f"{path}: a pickle, but neither 4DHumans/PHALP results nor WHAM output ({kind}"
+                      f"{' with keys ' + keys if keys else ''})")
+
+
+__all__ = ["import_motion", "SUFFIXES"]

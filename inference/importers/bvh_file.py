@@ -1,0 +1,187 @@
+"""BVH motion capture files: parsing and forward kinematics of the file's own skeleton.
+
+BVH conventions followed (Biovision's, as Blender and most tools read them): each joint's rotation channels are
+applied in the order listed (``Zrotation Xrotation Yrotation`` → ``Rz Rx Ry``, degrees, column vectors); a
+joint's position channels, when present, replace its ``OFFSET`` as the translation from its parent (the root's
+are its absolute position); the rest pose is all rotations zero.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Union
+
+import numpy as np
+
+from ..motion import MotionError
+
+_AXES = {"X": 0, "Y": 1, "Z": 2}
+_CHANNELS = {f"{a}{kind}" for a in "XYZ" for kind in ("position", "rotation")}
+
+
+@dataclass
+class BvhSkeleton:
+    names: list[str]
+    parents: np.ndarray  # (J,) -1 for the root
+    offsets: np.ndarray  # (J, 3)
+    channels: list[list[str]]  # per joint, e.g. ["Xposition", ..., "Zrotation", ...]
+    frame_time: float
+    motion: np.ndarray  # (F, C) all channels of every frame
+    label: str
+
+    @property
+    def num_frames(self) -> int:
+        return int(self.motion.shape[0])
+
+    @property
+    def fps(self) -> float:
+        return 1.0 / self.frame_time
+
+    def index(self, name: str) -> int:
+        return self.names.index(name)
+
+    def forward_kinematics(self) -> tuple[np.ndarray, np.ndarray]:
+        """World joint positions ``(F, J, 3)`` and rotations ``(F, J, 3, 3)`` in the file's units and axes."""
+        frames, joints = self.num_frames, len(self.names)
+        local_rot = np.repeat(np.eye(3)[None, None], frames, 0).repeat(joints, 1)
+        local_pos = np.repeat(self.offsets[None], frames, 0).copy()
+        col = 0
+        for j, chans in enumerate(self.channels):
+            for name in chans:
+                values = self.motion[:, col]
+                axis = _AXES[name[0]]
+                if name.endswith("position"):
+                    local_pos[:, j, axis] = values
+                else:
+                    local_rot[:, j] = local_rot[:, j] @ _axis_rotation(axis, np.radians(values))
+                col += 1
+        pos = np.zeros((frames, joints, 3))
+        rot = np.zeros((frames, joints, 3, 3))
+        for j in range(joints):
+            p = int(self.parents[j])
+            if p < 0:
+                rot[:, j], pos[:, j] = local_rot[:, j], local_pos[:, j]
+            else:
+                rot[:, j] = rot[:, p] @ local_rot[:, j]
+                pos[:, j] = pos[:, p] + np.einsum("fij,fj->fi", rot[:, p], local_pos[:, j])
+        return pos, rot
+
+    def rest_positions(self) -> np.ndarray:
+        """Joint positions ``(J, 3)`` with every rotation zero and the root at the origin (offsets only)."""
+        pos = np.zeros((len(self.names), 3))
+        for j in range(len(self.names)):
+            p = int(self.parents[j])
+            pos[j] = self.offsets[j] if p < 0 else pos[p] + self.offsets[j]
+        return pos - pos[0]
+
+
+def _axis_rotation(axis: int, angle: np.ndarray) -> np.ndarray:
+    c, s = np.cos(angle), np.sin(angle)
+    out = np.zeros(angle.shape + (3, 3))
+    i, k = [(1, 2), (2, 0), (0, 1)][axis]
+    out[..., axis, axis] = 1.0
+    out[..., i, i], out[..., i, k], out[..., k, i], out[..., k, k] = c, -s, s, c
+    return out
+
+
+def read_bvh(path: Union[str, Path]) -> BvhSkeleton:
+    label = str(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8", errors="replace")
+    except FileNotFoundError:
+        raise MotionError(f"{label}: file not found") from None
+    except OSError as exc:
+        raise MotionError(f"{label}: cannot be read ({exc})") from None
+    return parse_bvh(text, label)
+
+
+def parse_bvh(text: str, label: str = "<bvh>") -> BvhSkeleton:
+    tokens = re.findall(r"[^\s{}]+|[{}]", text)
+    pos = 0
+
+    def take(what: str) -> str:
+        nonlocal pos
+        if pos >= len(tokens):
+            raise MotionError(f"{label}: file ends early (expected {what})")
+        pos += 1
+        return tokens[pos - 1]
+
+    def expect(word: str) -> None:
+        tok = take(word)
+        if tok.upper() != word.upper():
+            raise MotionError(f"{label}: expected '{word}', found '{tok}' (token {pos})")
+
+    def number(what: str) -> float:
+        tok = take(what)
+        try:
+            return float(tok)
+        except ValueError:
+            raise MotionError(f"{label}: expected a number for {what}, found '{tok}'") from None
+
+    expect("HIERARCHY")
+    names: list[str] = []
+    parents: list[int] = []
+    offsets: list[list[float]] = []
+    channels: list[list[str]] = []
+    stack: list[int] = []
+    expect("ROOT")
+    pending = "joint"
+    while True:
+        if pending == "joint":
+            name = take("joint name")
+            names.append(name)
+            parents.append(stack[-1] if stack else -1)
+            expect("{")
+            stack.append(len(names) - 1)
+            expect("OFFSET")
+            offsets.append([number("OFFSET") for _ in range(3)])
+            expect("CHANNELS")
+            count = int(number("CHANNELS count"))
+            chans = [take("channel name") for _ in range(count)]
+            bad = [c for c in chans if c not in _CHANNELS]
+            if bad:
+                raise MotionError(f"{label}: joint '{name}' has unknown channel '{bad[0]}'")
+            channels.append(chans)
+        tok = take("JOINT, End Site or }")
+        up = tok.upper()
+        if up == "JOINT":
+            pending = "joint"
+        elif up == "END":
+            expect("Site")
+            expect("{")
+            expect("OFFSET")
+            for _ in range(3):
+                number("End Site OFFSET")
+            expect("}")
+            pending = "none"
+        elif tok == "}":
+            stack.pop()
+            pending = "none"
+            if not stack:
+                break
+        else:
+            raise MotionError(f"{label}: unexpected '{tok}' in HIERARCHY")
+    expect("MOTION")
+    expect("Frames:")
+    num_frames = int(number("Frames"))
+    expect("Frame")
+    expect("Time:")
+    frame_time = number("Frame Time")
+    if not frame_time > 0:
+        raise MotionError(f"{label}: 'Frame Time' must be positive, got {frame_time}")
+    num_channels = sum(len(c) for c in channels)
+    values = tokens[pos:]
+    if len(values) < num_frames * num_channels:
+        raise MotionError(f"{label}: MOTION has {len(values)} values, {num_frames} frames × {num_channels} "
+                          f"channels need {num_frames * num_channels}")
+    try:
+        motion = np.array(values[:num_frames * num_channels], dtype=np.float64).reshape(num_frames, num_channels)
+    except ValueError as exc:
+        raise MotionError(f"{label}: MOTION holds a non-number ({exc})") from None
+    if num_frames == 0:
+        raise MotionError(f"{label}: no frames")
+    if not np.all(np.isfinite(motion)):
+        raise MotionError(f"{label}: MOTION holds non-finite values")
+    return BvhSkeleton(names, np.array(parents), np.array(offsets, np.float64), channels, frame_time, motion, label)

@@ -1,0 +1,102 @@
+"""GVHMR results (``hmr4d_results.pt``, one person per file, written with ``torch.save`` by ``tools/demo``).
+
+Layout: ``smpl_params_incam`` and ``smpl_params_global``, each a dict of SMPL-X parameters ``global_orient (L,3)``,
+``body_pose (L,63)``, ``betas (L,10)``, ``transl (L,3)`` (camera frame, OpenCV axes / gravity-aligned Y-up
+world), and ``K_fullimg (L,3,3)``. Read with ``torch.load(weights_only=True)``: tensors and containers only.
+Two people come from two files of the same video (GVHMR's demo follows one person per run); they are placed
+from their camera-frame estimates, the world fixing the camera (see ``tracks``). The demo re-encodes video at
+30 fps, hence the default frame rate.
+"""
+
+from __future__ import annotations
+
+import pickle
+import zipfile
+from pathlib import Path
+from typing import Any, Optional, Sequence, Union
+
+import numpy as np
+import torch
+
+from ..motion import MotionError, Reconstruction
+from ..rotations import axis_angle_to_matrix
+from .tracks import PelvisFn, Track, assemble, default_pelvis_fn
+
+DEFAULT_FPS = 30.0
+PARAMS = {"global_orient": 3, "body_pose": 63, "transl": 3, "betas": 10}
+
+
+def load_pt(path: Union[str, Path]) -> Any:
+    label = str(path)
+    try:
+        return torch.load(path, map_location="cpu", weights_only=True)
+    except FileNotFoundError:
+        raise MotionError(f"{label}: file not found") from None
+    except (pickle.UnpicklingError, RuntimeError, EOFError, zipfile.BadZipFile, ValueError, OSError) as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise MotionError(f"{label}: not a readable torch file of tensors ({first})") from None
+
+
+def looks_like_gvhmr(obj: Any) -> bool:
+    return isinstance(obj, dict) and "smpl_params_incam" in obj
+
+
+def _params(obj: dict, group: str, label: str) -> dict[str, np.ndarray]:
+    if group not in obj or not isinstance(obj[group], dict):
+        raise MotionError(f"{label}: missing key '{group}' (a dict of SMPL-X parameters)")
+    out, frames = {}, None
+    for name, cols in PARAMS.items():
+        where = f"{label}: key '{group}.{name}'"
+        if name not in obj[group]:
+            raise MotionError(f"{label}: missing key '{group}.{name}'")
+        value = obj[group][name]
+        arr = value.detach().cpu().double().numpy() if isinstance(value, torch.Tensor) else np.asarray(value, float)
+        if arr.ndim != 2 or arr.shape[1] != cols:
+            raise MotionError(f"{where}: expected shape (L, {cols}), got {tuple(arr.shape)}")
+        if frames is not None and arr.shape[0] != frames:
+            raise MotionError(f"{where}: {arr.shape[0]} frames, other parameters have {frames}")
+        if not np.all(np.isfinite(arr)):
+            raise MotionError(f"{where}: non-finite values")
+        frames = arr.shape[0]
+        out[name] = arr
+    return out
+
+
+def _rot(aa: np.ndarray) -> np.ndarray:
+    return axis_angle_to_matrix(torch.as_tensor(aa)).numpy()
+
+
+def read_person(path: Union[str, Path], track_id: int) -> tuple[Track, Optional[np.ndarray]]:
+    label = str(path)
+    obj = load_pt(path)
+    if not looks_like_gvhmr(obj):
+        raise MotionError(f"{label}: not a GVHMR result (no 'smpl_params_incam')")
+    cam = _params(obj, "smpl_params_incam", label)
+    world = _params(obj, "smpl_params_global", label) if "smpl_params_global" in obj else None
+    n = cam["global_orient"].shape[0]
+    if world is not None and world["global_orient"].shape[0] != n:
+        raise MotionError(f"{label}: 'smpl_params_global' and 'smpl_params_incam' differ in length")
+    K = None
+    if "K_fullimg" in obj:
+        K = np.asarray(obj["K_fullimg"].detach().cpu().double().numpy() if isinstance(obj["K_fullimg"], torch.Tensor)
+                       else obj["K_fullimg"], np.float64)
+        if K.shape[-2:] != (3, 3):
+            raise MotionError(f"{label}: key 'K_fullimg' should be (L, 3, 3), got {K.shape}")
+        K = K.reshape(-1, 3, 3)[0]
+    track = Track(track_id, np.arange(n), _rot(cam["global_orient"]), cam["transl"],
+                  cam["body_pose"].reshape(n, 21, 3), cam["betas"].mean(0), "smplx",
+                  orient_world=_rot(world["global_orient"]) if world else None,
+                  transl_world=world["transl"] if world else None)
+    return track, K
+
+
+def load_gvhmr(paths: Sequence[Union[str, Path]], fps: Optional[float] = None,
+               pelvis_fn: Optional[PelvisFn] = None) -> Reconstruction:
+    """Two people from two GVHMR result files of the same video (A first). The image size is taken from the
+    principal point of ``K_fullimg`` (GVHMR puts it at the image centre)."""
+    if len(paths) != 2:
+        raise MotionError(f"GVHMR estimates one person per file: give two files (A, B), got {len(paths)}")
+    (a, K), (b, _) = read_person(paths[0], 0), read_person(paths[1], 1)
+    size = (int(round(2 * K[0, 2])), int(round(2 * K[1, 2]))) if K is not None else None
+    meta = {"source": "gvhmr", "source_file": [Path(p).name for p in paths]}
+    return assemble((a, b), fps or DEFAULT_FPS, K, size, pelvis_fn or default_pelvis_fn(), meta=meta)

@@ -1,0 +1,156 @@
+"""The 3D overlay, rendered on ONE dedicated thread that owns the renderer (GL contexts are thread-bound).
+
+The worker receives the decoded video frame (from :mod:`frame_loader`, which runs in parallel on its own thread)
+and returns it composited with the bodies, as a ready ``QImage``. Meshes go through ``inference.render``'s
+offscreen pyrender ``OverlayRenderer``; in skeleton mode, or when no GL context can be made, the skeletons are
+drawn with OpenCV instead and :attr:`OverlayImage.note` says why. ``OverlayStyle.scale`` renders at a fraction of
+the video's resolution — the window uses a lower one while playing, the full one when paused.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import Optional
+
+import cv2
+import numpy as np
+from PySide6.QtGui import QImage
+
+from inference.body.base import BodyModel
+from inference.motion import Reconstruction
+
+from .latest_worker import LatestOnlyWorker
+from .posed_bodies import JointCache, VertexCache, load_default_body
+from .skeleton_drawing import draw_skeletons
+from .style import PERSON_RGB
+
+log = logging.getLogger(__name__)
+
+MODES = ("solid", "wireframe", "skeleton")
+BACKGROUND_RGB = (30, 30, 34)
+MAX_RENDERERS = 2  # one per overlay size in use (playing and paused)
+
+
+@dataclass(frozen=True)
+class OverlayStyle:
+    mode: str = "solid"
+    visible: tuple[bool, bool] = (True, True)
+    opacity: float = 0.8
+    scale: float = 1.0  # overlay resolution relative to the video's
+
+
+@dataclass(frozen=True)
+class OverlayRequest:
+    recon: Reconstruction
+    frame: int
+    style: OverlayStyle
+    video_rgb: Optional[np.ndarray] = None  # the decoded frame, None to draw on a plain background
+    submitted: float = field(default_factory=time.perf_counter)  # for the window's latency estimate
+
+
+@dataclass(frozen=True)
+class OverlayImage:
+    frame: int
+    image: QImage  # RGB888: the frame with the bodies composited
+    rgb: np.ndarray
+    note: str  # "" or why the requested mode could not be drawn
+    joints: Optional[np.ndarray]  # (2, 22, 3) world joints at this frame, for the 3D view; None without a body
+
+
+class OverlayWorker(LatestOnlyWorker):
+    """Emits ``resultReady(OverlayRequest, OverlayImage)``."""
+
+    def __init__(self) -> None:
+        super().__init__("overlay-renderer")
+        self._body: Optional[BodyModel] = None
+        self._body_note = ""
+        self._joints: Optional[JointCache] = None
+        self._vertices: Optional[VertexCache] = None
+        self._renderers: dict[tuple[int, int], object] = {}
+        self._gl_note = ""
+
+    def handle(self, request: OverlayRequest) -> OverlayImage:
+        recon, style = request.recon, request.style
+        frame = min(max(request.frame, 0), recon.num_frames - 1)
+        self._ensure_body()
+        joints = None if self._joints is None else self._joints.joints(recon)[:, frame]
+        if recon.camera is None:
+            base = _base_image(request.video_rgb, None, (64, 36))
+            return _image(frame, base, "this motion has no camera, so it cannot be drawn over the video", joints)
+        size = (max(1, round(recon.camera.width * style.scale)), max(1, round(recon.camera.height * style.scale)))
+        base = _base_image(request.video_rgb, recon, size)
+        if self._body is None:
+            return _image(frame, base, self._body_note, joints)
+        if style.mode != "skeleton":
+            renderer = self._renderer(size)
+            if renderer is not None:
+                return _image(frame, self._render_mesh(renderer, recon, frame, style, base), "", joints)
+        layer = draw_skeletons(recon.camera, frame, joints, [PERSON_RGB[p] for p in ("A", "B")], style.visible, size)
+        alpha = layer[..., 3:4].astype(np.float32) / 255.0 * style.opacity
+        out = (base * (1 - alpha) + layer[..., :3] * alpha + 0.5).astype(np.uint8)
+        return _image(frame, out, self._gl_note if style.mode != "skeleton" else "", joints)
+
+    def _ensure_body(self) -> None:
+        if self._body is None and not self._body_note:
+            self._body, self._body_note = load_default_body()
+            if self._body is not None:
+                self._joints = JointCache(self._body)
+                self._vertices = VertexCache(self._body)
+
+    def _renderer(self, size: tuple[int, int]):
+        """The GL renderer for this size (made in this thread), or ``None`` with :attr:`_gl_note` set."""
+        if size in self._renderers:
+            return self._renderers[size]
+        if self._gl_note:
+            return None
+        try:
+            from inference.render import OverlayRenderer
+            renderer = OverlayRenderer(size[0], size[1], self._body.faces)  # type: ignore[union-attr]
+        except Exception as exc:  # ImportError, no EGL: draw skeletons instead, and say so
+            self._gl_note = f"mesh rendering unavailable ({type(exc).__name__}: {exc}); showing skeletons"
+            log.warning(self._gl_note)
+            return None
+        if len(self._renderers) >= MAX_RENDERERS:
+            oldest = next(iter(self._renderers))
+            self._renderers.pop(oldest).close()
+        self._renderers[size] = renderer
+        return renderer
+
+    def _render_mesh(self, renderer, recon: Reconstruction, frame: int, style: OverlayStyle,
+                     base: np.ndarray) -> np.ndarray:
+        from inference.render import PersonStyle
+
+        posed = self._vertices.vertices(recon, frame)  # type: ignore[union-attr]
+        verts = [v if show else None for v, show in zip(posed, style.visible)]
+        styles = [PersonStyle(tuple(c / 255 for c in PERSON_RGB[pid]), style.opacity, style.mode == "wireframe", show)
+                  for pid, show in zip(("A", "B"), style.visible)]
+        cam = recon.camera
+        K = cam.K.copy()
+        K[:2] *= np.array([[base.shape[1] / cam.width], [base.shape[0] / cam.height]])
+        return renderer.render(base, verts, K, cam.R[frame], cam.t[frame], styles)
+
+    def close(self) -> None:
+        for renderer in self._renderers.values():
+            renderer.close()
+        self._renderers.clear()
+
+
+def _base_image(video_rgb: Optional[np.ndarray], recon: Optional[Reconstruction], size: tuple[int, int]) -> np.ndarray:
+    """The video frame at the overlay size, or a plain background when there is no video."""
+    w, h = size
+    if video_rgb is None:
+        return np.full((h, w, 3), BACKGROUND_RGB, np.uint8)
+    if recon is None:
+        return np.ascontiguousarray(video_rgb)
+    if video_rgb.shape[:2] != (h, w):
+        return cv2.resize(video_rgb, (w, h), interpolation=cv2.INTER_AREA)
+    return np.ascontiguousarray(video_rgb)
+
+
+def _image(frame: int, rgb: np.ndarray, note: str, joints: Optional[np.ndarray]) -> OverlayImage:
+    rgb = np.ascontiguousarray(rgb)
+    h, w = rgb.shape[:2]
+    image = QImage(rgb.data, w, h, rgb.strides[0], QImage.Format_RGB888).copy()
+    return OverlayImage(frame, image, rgb, note, joints)

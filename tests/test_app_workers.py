@@ -1,0 +1,151 @@
+"""Worker machinery: latest-only threads drop superseded requests, playback follows the clock, jobs report."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+from PySide6.QtCore import QSettings
+
+from sm_studio.app_settings import AppSettings
+from sm_studio.document import Document
+from sm_studio.jobs import Job
+from sm_studio.latest_worker import LatestOnlyWorker
+from sm_studio.motion_backends import JobCancelled, smooth_frames
+from sm_studio.playback import Playback
+
+from app_support import make_reconstruction
+
+pytestmark = pytest.mark.gui
+
+
+class SlowSquare(LatestOnlyWorker):
+    """Takes 50 ms per request and records which requests it actually handled, and on which thread."""
+
+    def __init__(self) -> None:
+        super().__init__("slow-square")
+        self.handled: list[int] = []
+        self.threads: set[int] = set()
+
+    def handle(self, request: int) -> int:
+        self.threads.add(threading.get_ident())
+        time.sleep(0.05)
+        self.handled.append(request)
+        return request * request
+
+
+def test_latest_only_worker_drops_superseded_requests(qtbot) -> None:
+    worker = SlowSquare()
+    results: list[tuple[int, int]] = []
+    worker.resultReady.connect(lambda req, res: results.append((req, res)))
+    try:
+        for n in range(20):
+            worker.submit(n)
+        qtbot.waitUntil(lambda: bool(results) and results[-1][0] == 19, timeout=5000)
+        assert results[-1] == (19, 361)
+        assert len(worker.handled) < 5  # the 18 requests superseded while it worked were never computed
+        assert threading.get_ident() not in worker.threads
+    finally:
+        worker.stop()
+
+
+def test_worker_reports_failures_and_keeps_going(qtbot) -> None:
+    class Fragile(LatestOnlyWorker):
+        def handle(self, request: int) -> int:
+            if request < 0:
+                raise ValueError("negative")
+            return request
+
+    worker = Fragile("fragile")
+    try:
+        with qtbot.waitSignal(worker.failed) as failure:
+            worker.submit(-1)
+        assert "negative" in failure.args[1]
+        with qtbot.waitSignal(worker.resultReady) as ok:
+            worker.submit(3)
+        assert ok.args == [3, 3]
+    finally:
+        worker.stop()
+
+
+def test_playback_follows_the_clock_and_drops_frames(qtbot) -> None:
+    doc = Document()
+    doc.load(make_reconstruction(300, fps=30.0))
+    playback = Playback(doc)
+    shown: list[int] = [doc.frame]
+    doc.frameChanged.connect(shown.append)
+    start = time.perf_counter()
+    playback.toggle()
+    busy_until = time.perf_counter() + 0.3
+    while time.perf_counter() < busy_until:  # the GUI thread stalls for 300 ms (a slow paint, say)
+        pass
+    qtbot.wait(400)
+    playback.pause()
+    elapsed = time.perf_counter() - start
+    expected = elapsed * 30
+    assert abs(doc.frame - expected) < 6, (doc.frame, expected)  # in time with the clock, not behind
+    assert max(b - a for a, b in zip(shown, shown[1:])) >= 5  # the stall was skipped, not replayed
+
+
+def test_playback_stops_at_the_end(qtbot) -> None:
+    doc = Document()
+    doc.load(make_reconstruction(15, fps=30.0))
+    playback = Playback(doc)
+    playback.toggle()
+    qtbot.waitUntil(lambda: not playback.playing, timeout=3000)
+    assert doc.frame == 14
+    playback.shuttle(-1)
+    qtbot.waitUntil(lambda: not playback.playing, timeout=3000)
+    assert doc.frame == 0
+
+
+def test_job_runs_real_smoothing_and_reports_progress(qtbot) -> None:
+    recon = make_reconstruction(60)
+    job = Job("smooth", lambda p, c: smooth_frames(recon, 20, 36, ("B",), 10, p, c))
+    fractions: list[float] = []
+    job.progress.connect(lambda f, _m: fractions.append(f))
+    with qtbot.waitSignal(job.finished, timeout=10000) as done:
+        job.start()
+    out = done.args[0]
+    assert fractions[-1] == pytest.approx(1.0) and len(fractions) == 10
+    assert out.num_frames == 60 and not out.people[1].equals(recon.people[1])
+
+
+def test_smoothing_cancel_raises_and_leaves_input_alone() -> None:
+    recon = make_reconstruction(60)
+    before = recon.copy()
+    calls = []
+    with pytest.raises(JobCancelled):
+        smooth_frames(recon, 20, 36, ("B",), 10, lambda f, m: calls.append(f), lambda: len(calls) >= 3)
+    assert len(calls) == 3 and recon.equals(before)
+
+
+def test_smoothing_reduces_jitter_inside_only() -> None:
+    recon = make_reconstruction(60)
+    rng = __import__("numpy").random.default_rng(0)
+    b = recon.people[1].copy()
+    b.transl[20:36] += rng.normal(0, 0.05, (16, 3)).astype("float32")
+    noisy = recon.replace_people(recon.people[0], b)
+    out = smooth_frames(noisy, 20, 36, ("B",), 10, lambda f, m: None, lambda: False)
+
+    def jitter(t):
+        return float(abs(t[2:] - 2 * t[1:-1] + t[:-2]).mean())
+    assert jitter(out.people[1].transl[20:36]) < 0.5 * jitter(noisy.people[1].transl[20:36])
+    assert (out.people[1].transl[:18] == noisy.people[1].transl[:18]).all()
+    assert (out.people[1].transl[38:] == noisy.people[1].transl[38:]).all()
+
+
+def test_settings_round_trip(tmp_path) -> None:
+    s = AppSettings(QSettings(str(tmp_path / "s.ini"), QSettings.IniFormat))
+    for i in range(12):
+        s.add_recent(tmp_path / f"f{i}.npz")
+    s.add_recent(tmp_path / "f3.npz")
+    files = s.recent_files()
+    assert len(files) == 10 and files[0].endswith("f3.npz") and files.count(files[0]) == 1
+    s.set_device("cuda")
+    s.set_body_model_dir("/models/smplx")
+    again = AppSettings(QSettings(str(tmp_path / "s.ini"), QSettings.IniFormat))
+    assert again.device() == "cuda" and again.body_model_dir() == "/models/smplx"
+    with pytest.raises(ValueError):
+        s.set_device("tpu")

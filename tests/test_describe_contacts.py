@@ -1,0 +1,76 @@
+"""The contact parser on a table of sentences, and the constraint dataclass's checks."""
+
+from __future__ import annotations
+
+import pytest
+
+from inference.describe import ContactConstraint, parse_contacts
+
+BACK = ("spine1", "spine2", "spine3")
+SHOULDERS = ("left_collar", "left_shoulder", "right_collar", "right_shoulder")
+
+# sentence -> expected (person, joint, other, target_joints, start, stop) over a segment [0, 50)
+TABLE: list[tuple[str, list[tuple]]] = [
+    ("A's left hand is on B's back.", [("A", "left_wrist", "B", BACK, 0, 50)]),
+    ("B puts her right arm around A's waist.", [("B", "right_wrist", "A", ("pelvis", "spine1"), 0, 50)]),
+    ("The right hand of A holds B's left hand.", [("A", "right_wrist", "B", ("left_wrist",), 0, 50)]),
+    ("A's hands rest on B's shoulders.", [("A", "left_wrist", "B", SHOULDERS, 0, 50),
+                                          ("A", "right_wrist", "B", SHOULDERS, 0, 50)]),
+    ("A pats B on the back.", [("A", "right_wrist", "B", BACK, 0, 50)]),
+    ("A taps B on the right shoulder with the left hand.",
+     [("A", "left_wrist", "B", ("right_collar", "right_shoulder"), 0, 50)]),
+    ("Person B grabs A's right forearm at frame 5.", [("B", "right_wrist", "A", ("right_elbow", "right_wrist"), 5, 6)]),
+    ("A's right hand touches B's left shoulder from frame 10 to 20.",
+     [("A", "right_wrist", "B", ("left_collar", "left_shoulder"), 10, 21)]),
+    ("frames 30-12: B's left palm presses against the lower back of A.",
+     [("B", "left_wrist", "A", ("pelvis", "spine1"), 12, 31)]),
+    ("A's left hand is on B's back and B's right hand is on A's shoulder.",
+     [("A", "left_wrist", "B", BACK, 0, 50), ("B", "right_wrist", "A", SHOULDERS, 0, 50)]),
+    ("B wraps both arms around A's upper back and A wraps both arms around B's middle back.",
+     [("B", "left_wrist", "A", ("spine3",), 0, 50), ("B", "right_wrist", "A", ("spine3",), 0, 50),
+      ("A", "left_wrist", "B", ("spine2",), 0, 50), ("A", "right_wrist", "B", ("spine2",), 0, 50)]),
+    ("They high-five (A's right hand meets B's left, A's left hand meets B's right).",
+     [("A", "right_wrist", "B", ("left_wrist",), 0, 50), ("A", "left_wrist", "B", ("right_wrist",), 0, 50)]),
+    ("A's right foot pushes against B's left shin, while B's hand is on the back of A.",
+     [("A", "right_foot", "B", ("left_knee", "left_ankle"), 0, 50), ("B", "right_wrist", "A", BACK, 0, 50)]),
+    ("A and B shake hands.", [("A", "right_wrist", "B", ("right_wrist",), 0, 50),
+                              ("B", "right_wrist", "A", ("right_wrist",), 0, 50)]),
+    ("A hugs B.", [("A", "left_wrist", "B", BACK, 0, 50), ("A", "right_wrist", "B", BACK, 0, 50)]),
+    ("A and B hug each other.", [("A", "left_wrist", "B", BACK, 0, 50), ("A", "right_wrist", "B", BACK, 0, 50),
+                                 ("B", "left_wrist", "A", BACK, 0, 50), ("B", "right_wrist", "A", BACK, 0, 50)]),
+    # a stated spot beats the one the verb implies; stated frames beat the whole segment
+    ("A hugs B. A's left hand is on B's upper back.",
+     [("A", "left_wrist", "B", ("spine3",), 0, 50), ("A", "right_wrist", "B", BACK, 0, 50)]),
+    ("A taps B on the right shoulder with the left hand. A's left hand is on B's right shoulder from frame 45 to 81.",
+     [("A", "left_wrist", "B", ("right_collar", "right_shoulder"), 45, 82)]),
+    # nothing to constrain
+    ("A does not touch B.", []),
+    ("B's hand is no longer on A's back.", []),
+    ("A and B walk side by side, holding hands.", []),
+    ("They are 0.85 m apart (personal distance), facing each other.", []),
+    ("A puts his left hand on his own knee.", []),
+    ("A stands with their back to B.", []),
+]
+
+
+@pytest.mark.parametrize("text,expected", TABLE, ids=[t for t, _ in TABLE])
+def test_parse_table(text: str, expected: list[tuple]) -> None:
+    got = [(c.person, c.joint, c.other, c.target_joints, c.start, c.stop) for c in parse_contacts(text, 0, 50)]
+    assert got == expected
+
+
+def test_constraints_carry_their_words_and_indices() -> None:
+    (c,) = parse_contacts("B's left hand rests on A's right shoulder.", 3, 9)
+    assert c.region == "right shoulder" and "rests on A's right shoulder" in c.source
+    assert c.joint_index == 20 and c.target_indices == (14, 17)
+
+
+@pytest.mark.parametrize("kwargs,message", [
+    (dict(person="A", joint="left_wrist", other="A", target_joints=("head",), start=0, stop=5), "person/other"),
+    (dict(person="A", joint="left_paw", other="B", target_joints=("head",), start=0, stop=5), "unknown"),
+    (dict(person="A", joint="left_wrist", other="B", target_joints=(), start=0, stop=5), "missing"),
+    (dict(person="A", joint="left_wrist", other="B", target_joints=("head",), start=5, stop=5), "start < stop"),
+])
+def test_constraint_rejects_bad_fields(kwargs: dict, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        ContactConstraint(**kwargs)

@@ -1,0 +1,126 @@
+"""Infilling one segment: shapes, kept frames bit-exact, cancel, progress, guidance."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from engine_support import generated, single_thread, tiny_model  # noqa: F401 (fixture)
+from inference.engine import Cancelled, GuidanceWeights, InfillOptions, infill_segment
+from inference.engine.bodies import pair_rest_joints
+from inference.engine.guidance import GuidanceProblem, apply_guidance, guidance_terms, penetration_depth, window_joints
+from inference.engine.window_io import read_window, recon_joints
+from inference.motion import MotionError
+from inference.segments import Segment
+
+
+pytestmark = pytest.mark.usefixtures("single_thread")
+
+
+@pytest.fixture(scope="module")
+def recon():
+    return generated("hug", 3, seconds=3.0)
+
+
+@pytest.fixture(scope="module")
+def model():
+    return tiny_model()
+
+
+FAST = dict(steps=4, guidance_iterations=1, final_iterations=2, text_encoder=None)
+
+
+def test_infill_changes_only_the_segment_of_the_chosen_person(recon, model):
+    seg = Segment(30, 50, "A")
+    out = infill_segment(recon, seg, "", InfillOptions(**FAST), model=model)
+    a0, a1 = recon.people[0], out.people[0]
+    assert out.num_frames == recon.num_frames and a1.body_pose.shape == a0.body_pose.shape
+    outside = np.r_[0:30, 50:recon.num_frames]
+    for name in ("global_orient", "body_pose", "transl"):
+        assert np.array_equal(getattr(a1, name)[outside], getattr(a0, name)[outside])  # bit-exact
+        assert not np.allclose(getattr(a1, name)[30:50], getattr(a0, name)[30:50])
+    assert out.people[1].equals(recon.people[1])
+    assert np.all(np.isfinite(a1.body_pose))
+
+
+def test_inpainting_keeps_trusted_frames_exactly_for_both(recon, model):
+    seg = Segment(10, 25, "both")
+    out = infill_segment(recon, seg, "", InfillOptions(**FAST), model=model)
+    for p, q in zip(recon.people, out.people):
+        assert np.array_equal(p.transl[:10], q.transl[:10]) and np.array_equal(p.transl[25:], q.transl[25:])
+        assert np.array_equal(p.body_pose[25:], q.body_pose[25:])
+
+
+def test_long_segment_is_filled_in_chunks(recon, model):
+    opts = InfillOptions(**{**FAST, "max_window": 40, "context": 8})
+    calls = []
+    out = infill_segment(recon, Segment(5, 80, "B"), "", opts, progress=lambda f, m: calls.append(f), model=model)
+    assert not np.allclose(out.people[1].transl[70:80], recon.people[1].transl[70:80])
+    assert calls == sorted(calls) and calls[-1] == pytest.approx(1.0)
+
+
+def test_cancel_raises_and_leaves_input_untouched(recon, model):
+    before = recon.copy()
+    seen = []
+
+    def cancel():
+        seen.append(1)
+        return len(seen) > 2
+
+    with pytest.raises(Cancelled):
+        infill_segment(recon, Segment(30, 50, "A"), "", InfillOptions(**FAST), cancel=cancel, model=model)
+    assert recon.equals(before)
+
+
+def test_segment_outside_the_sequence_is_refused(recon, model):
+    with pytest.raises(MotionError, match="ends after"):
+        infill_segment(recon, Segment(80, recon.num_frames + 5, "A"), "", InfillOptions(**FAST), model=model)
+
+
+def test_same_seed_same_result(recon, model):
+    a = infill_segment(recon, Segment(30, 45, "A"), "", InfillOptions(**FAST, seed=4), model=model)
+    b = infill_segment(recon, Segment(30, 45, "A"), "", InfillOptions(**FAST, seed=4), model=model)
+    assert a.equals(b)
+
+
+def _overlapping_pair(recon):
+    """The two people pushed into each other: B's pelvis moved to 15 cm in front of A's."""
+    b = recon.people[1].copy()
+    a = recon.people[0]
+    b.transl = a.transl + np.array([0.0, 0.0, 0.15], np.float32)
+    b.global_orient = a.global_orient.copy()
+    b.body_pose = a.body_pose.copy()
+    return recon.replace_people(a, b)
+
+
+def test_guidance_step_reduces_interpenetration(recon):
+    close = _overlapping_pair(recon)
+    rest = pair_rest_joints(close)
+    trusted = np.ones((20, 2), bool)
+    window = read_window(close, 20, 40, trusted, rest)
+    free = np.zeros((20, 2), bool)
+    free[:, 1] = True
+    problem = GuidanceProblem(window.rest_joints, window.frame, torch.as_tensor(free))
+    weights = GuidanceWeights(penetration=1.0, reprojection=0, contact=0, ground=0, skating=0, continuity=0)
+    before = guidance_terms(window.features, problem, weights)["penetration"].item()
+    guided = apply_guidance(window.features, problem, weights, iterations=10)
+    after = guidance_terms(guided, problem, weights)["penetration"].item()
+    assert after < 0.5 * before
+    assert torch.equal(guided[:, 0], window.features[:, 0])  # person A is not free: untouched
+
+
+def test_guided_infill_interpenetrates_less_than_unguided(recon, model):
+    close = _overlapping_pair(recon)
+    seg = Segment(30, 50, "B")
+    rest = pair_rest_joints(close)
+    pen_only = GuidanceWeights(penetration=1.0, reprojection=0, contact=0, ground=0, skating=0, continuity=0)
+
+    def depth(out):
+        j = torch.as_tensor(recon_joints(out, rest)[30:50])
+        return penetration_depth(j[:, 0], j[:, 1]).amax((-1, -2)).mean().item()
+
+    plain = infill_segment(close, seg, "", InfillOptions(**FAST, guidance=GuidanceWeights.none()), model=model)
+    guided = infill_segment(close, seg, "", InfillOptions(**{**FAST, "final_iterations": 10}, guidance=pen_only),
+                            model=model)
+    assert depth(guided) < depth(plain)

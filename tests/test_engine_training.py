@@ -1,0 +1,108 @@
+"""Training: the loss goes down, checkpoints save and resume exactly, the CLI verb trains."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import torch
+from safetensors.torch import load_file
+
+from engine_support import clips, single_thread, text_table  # noqa: F401 (fixture)
+from inference.engine.checkpoint import CheckpointError, load_model, load_training_state
+from inference.engine.denoiser import DenoiserConfig, MotionDenoiser
+from inference.engine.diffusion import NoiseSchedule
+from inference.engine.training import TrainConfig, feature_statistics, train, training_loss
+from inference.engine.windows import WindowSampler, occlusion_mask
+
+pytestmark = pytest.mark.usefixtures("single_thread")
+
+TINY = DenoiserConfig(width=32, layers=1, heads=2, window=32, diffusion_steps=50)
+
+
+@pytest.fixture(scope="module")
+def data():
+    return clips(3)
+
+
+def test_loss_decreases_on_a_fixed_batch(data):
+    sampler = WindowSampler(data, "infiller", 32, text_table(c.text for c in data), seed=1)
+    torch.manual_seed(0)
+    model = MotionDenoiser(TINY)
+    mean, std = feature_statistics(sampler, 64)
+    model.feature_mean.copy_(mean)
+    model.feature_std.copy_(std)
+    batch = sampler.sample(8)
+    schedule = NoiseSchedule(TINY.diffusion_steps)
+    opt = torch.optim.Adam(model.parameters(), lr=3e-3)
+    losses = []
+    for _ in range(30):
+        loss, _ = training_loss(model, batch, schedule, TrainConfig(), torch.Generator().manual_seed(5))
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        losses.append(loss.item())
+    assert np.mean(losses[-3:]) < 0.5 * np.mean(losses[:3])
+
+
+def test_occlusion_masks_hide_someone_for_a_realistic_time():
+    rng = np.random.default_rng(0)
+    for _ in range(50):
+        mask = occlusion_mask(rng, 64, 30.0)
+        assert mask.shape == (64, 2) and (~mask).any()
+        longest = max(max((len(r) for r in np.split(col, np.flatnonzero(np.diff(col.astype(int))) + 1)
+                           if not r[0]), default=0) for col in mask.T)
+        assert 2 <= longest <= 60
+
+
+def test_sampler_corrupts_observations_but_not_targets(data):
+    sampler = WindowSampler(data, "refiner", 32, None, seed=2)
+    batch = sampler.sample(4)
+    assert batch.target.shape == (4, 32, 2, 135) and batch.trusted.shape == (4, 32, 2)
+    diff = (batch.observed - batch.target).abs()
+    assert diff.max() > 1e-3  # noisy estimate
+    assert batch.text is None
+
+
+def test_checkpoint_resume_matches_an_uninterrupted_run(tmp_path, data):
+    table = text_table(c.text for c in data)
+    cfg = TrainConfig(steps=4, batch_size=4, log_every=2, save_every=2, warmup=2)
+    train(TINY, cfg, data, tmp_path / "straight", log=lambda m: None, text_embeddings=table)
+    train(TINY, TrainConfig(**{**cfg.to_json(), "steps": 2}), data, tmp_path / "resumed", log=lambda m: None,
+          text_embeddings=table)
+    assert load_training_state(tmp_path / "resumed")["step"] == 2
+    info = train(TINY, cfg, data, tmp_path / "resumed", resume=True, log=lambda m: None, text_embeddings=table)
+    assert info["steps"] == 4
+    a = load_file(str(tmp_path / "straight.safetensors"))
+    b = load_file(str(tmp_path / "resumed.safetensors"))
+    assert a.keys() == b.keys()
+    for k in a:
+        assert torch.allclose(a[k], b[k], atol=1e-6), k
+    model, meta = load_model(tmp_path / "resumed")
+    assert model.config == TINY and meta["steps"] == 4
+
+
+def test_malformed_checkpoint_names_the_file(tmp_path, data):
+    (tmp_path / "bad.json").write_text(json.dumps({"config": {"width": "wide", "nonsense": 1}}))
+    (tmp_path / "bad.safetensors").write_bytes(b"not safetensors")
+    with pytest.raises(CheckpointError, match="bad.json"):
+        load_model(tmp_path / "bad")
+    with pytest.raises(CheckpointError, match="not found"):
+        load_model(tmp_path / "missing")
+
+
+def test_train_verb_writes_a_resumable_checkpoint(tmp_path, capsys):
+    from sm_studio.cli import main
+
+    cfg = tmp_path / "cfg.json"
+    cfg.write_text(json.dumps({"model": {"width": 32, "layers": 1, "heads": 2, "window": 32},
+                               "train": {"batch_size": 2, "log_every": 1, "save_every": 1}}))
+    out = tmp_path / "ref"
+    assert main(["train", "refiner", "--data", "generated:2:7", "--out", str(out), "--config", str(cfg),
+                 "--steps", "2"]) == 0
+    assert main(["train", "refiner", "--data", "generated:2:7", "--out", str(out), "--config", str(cfg),
+                 "--steps", "3", "--resume"]) == 0
+    text = capsys.readouterr().out
+    assert "step 3/3" in text and "after 3 steps" in text
+    assert load_model(out)[0].config.role == "refiner"

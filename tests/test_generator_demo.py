@@ -1,0 +1,56 @@
+"""The embedded demo: shipped, small, consistent, loadable by the app's readers, and up to date with the code."""
+
+from __future__ import annotations
+
+import json
+
+import cv2
+import numpy as np
+
+from inference.demo import DEMO_FPS, DEMO_KIND, DEMO_SECONDS, DEMO_SEED, DEMO_SIZE, demo_paths, ensure_demo
+from inference.generator import generate_clip
+from inference.generator.footage import load_segments
+from inference.io.npz import load_reconstruction
+
+
+def test_demo_is_shipped_and_small():
+    files = demo_paths()
+    assert all(p.is_file() for p in files.all())
+    assert sum(p.stat().st_size for p in files.all()) < 3_000_000
+    assert ensure_demo() == files
+
+
+def test_demo_files_agree_with_each_other():
+    files = demo_paths()
+    truth, initial = load_reconstruction(files.truth), load_reconstruction(files.initial)
+    assert truth.num_frames == initial.num_frames == round(DEMO_FPS * DEMO_SECONDS)
+    assert (truth.camera.width, truth.camera.height) == DEMO_SIZE
+    cap = cv2.VideoCapture(str(files.video))
+    assert (cap.get(cv2.CAP_PROP_FRAME_WIDTH), cap.get(cv2.CAP_PROP_FRAME_HEIGHT)) == DEMO_SIZE
+    frames = 0
+    while cap.read()[0]:
+        frames += 1
+    assert frames == truth.num_frames
+    segments = load_segments(files.segments)
+    assert {s.who for s in segments} == {"A", "B"}  # both people are hidden at some point
+    for s in segments:
+        assert s.stop <= truth.num_frames
+        assert initial.person(s.who).reliability[s.start:s.stop].min() < 1
+    info = json.loads(files.clip.read_text())
+    assert info["kind"] == DEMO_KIND and "hug" in info["label"] and info["contacts"]
+
+
+def test_shipped_truth_matches_the_generator():
+    """Regenerate the demo's motion (no rendering): the shipped ground truth must be what the code makes now."""
+    clip = generate_clip(DEMO_KIND, DEMO_SEED, DEMO_FPS, DEMO_SECONDS, *DEMO_SIZE)
+    truth = load_reconstruction(demo_paths().truth)
+    for mine, shipped in zip(clip.reconstruction.people, truth.people):
+        np.testing.assert_allclose(mine.body_pose, shipped.body_pose, atol=1e-4)
+        np.testing.assert_allclose(mine.transl, shipped.transl, atol=1e-4)
+    np.testing.assert_allclose(clip.reconstruction.camera.R, truth.camera.R, atol=1e-9)
+
+
+def test_ensure_demo_copies_into_a_directory(tmp_path):
+    files = ensure_demo(tmp_path / "demo")
+    assert all(p.is_file() and p.parent == tmp_path / "demo" for p in files.all())
+    assert files.video.read_bytes() == demo_paths().video.read_bytes()
