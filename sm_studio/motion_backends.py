@@ -1,9 +1,10 @@
-"""The computations behind "Infill segment" and "Refine sequence", as job functions for :mod:`sm_studio.jobs`.
+"""What "Infill segment" and "Refine sequence" run, as job functions for :mod:`sm_studio.jobs`.
 
-The real work is the diffusion engine in ``inference.engine``. When that is not installed, a stand-in keeps the
-actions usable and the job machinery exercised: temporal smoothing of the rotations (in the continuous 6D
-representation) and translations, repeated passes of a binomial filter with progress and cancel between passes.
-The UI labels it "smoothing (engine not installed)" so nobody mistakes it for the infiller.
+Everything that changes motion lives in ``inference.engine``; this module only picks the implementation and
+names it honestly in the UI. The learned models are used when their checkpoints are installed; otherwise the
+engine's own simple methods stand in, labelled as such: SLERP interpolation across the segment
+(``inference.engine.baselines``) for the infiller, the Savitzky-Golay smoothing filter (``refine_sequence(...,
+method="savgol")``) for the refiner. Without the engine package at all the actions are disabled, with the reason.
 """
 
 from __future__ import annotations
@@ -13,112 +14,86 @@ from dataclasses import dataclass
 from typing import Callable, Optional
 
 import numpy as np
-import torch
 
-from inference.motion import PersonMotion, Reconstruction
-from inference.rotations import axis_angle_to_rot6d, rot6d_to_axis_angle
+from inference.motion import Reconstruction
 from inference.segments import Segment
 
 from .jobs import CancelFn, JobFn, ProgressFn
 
-STANDIN_LABEL = "smoothing (engine not installed)"
-
-
-class JobCancelled(Exception):
-    """Raised inside a job when the user pressed Cancel."""
+InfillFn = Callable[[Reconstruction, Segment, str, ProgressFn, CancelFn], Reconstruction]
+RefineFn = Callable[[Reconstruction, list[Segment], ProgressFn, CancelFn], Reconstruction]
+LEARNED_INFILL = "diffusion infiller"
+LEARNED_REFINE = "temporal refiner"
 
 
 @dataclass(frozen=True)
 class MotionBackend:
-    """One implementation per action; ``*_label`` is shown in menus, progress and the candidate bar, and
-    ``note`` says why the stand-in is used (empty when both actions run the engine)."""
+    """``None`` for an action that cannot run here; ``note`` says why something is missing or stood in for."""
 
-    infill: Callable[[Reconstruction, Segment, str, ProgressFn, CancelFn], Reconstruction]
-    refine: Callable[[Reconstruction, list[Segment], ProgressFn, CancelFn], Reconstruction]
-    infill_label: str = "diffusion infiller"
-    refine_label: str = "temporal refiner"
+    infill: Optional[InfillFn]
+    refine: Optional[RefineFn]
+    infill_label: str = LEARNED_INFILL
+    refine_label: str = LEARNED_REFINE
     note: str = ""
 
     def infill_job(self, recon: Reconstruction, segment: Segment, text: str) -> JobFn:
-        return lambda progress, cancel: self.infill(recon, segment, text, progress, cancel)
+        if self.infill is None:
+            raise ValueError(f"infilling is unavailable: {self.note}")
+        infill = self.infill
+        return lambda progress, cancel: infill(recon, segment, text, progress, cancel)
 
     def refine_job(self, recon: Reconstruction, segments: list[Segment]) -> JobFn:
-        return lambda progress, cancel: self.refine(recon, list(segments), progress, cancel)
+        if self.refine is None:
+            raise ValueError(f"refining is unavailable: {self.note}")
+        refine = self.refine
+        return lambda progress, cancel: refine(recon, list(segments), progress, cancel)
 
 
-def _engine_function(module: str, name: str, role: str) -> tuple[Optional[Callable], str]:
-    """``inference.engine.<module>.<name>`` if it exists and its trained model ships; else ``None`` and why."""
+def trusted_mask(recon: Reconstruction, segments: list[Segment], threshold: float = 0.5) -> np.ndarray:
+    """``(T, 2)``: frames backed by evidence — reliable, and not inside a segment the user flagged for that person."""
+    mask = np.stack([p.reliability >= threshold for p in recon.people], 1)
+    for seg in segments:
+        for i, pid in enumerate(("A", "B")):
+            if seg.who in (pid, "both"):
+                mask[seg.start:seg.stop, i] = False
+    return mask
+
+
+def find_backend() -> MotionBackend:
     try:
-        fn = getattr(importlib.import_module(module), name)
-        from inference.engine.checkpoint import shipped_model_path
-    except (ImportError, AttributeError) as exc:
-        return None, f"{module}.{name} is not available ({exc})"
-    path = shipped_model_path(role)
-    if not path.exists():
-        return None, f"the {role} model is not installed ({path} is missing)"
-    return fn, ""
+        engine = importlib.import_module("inference.engine")
+        baselines = importlib.import_module("inference.engine.baselines")
+        from inference.engine.checkpoint import paths, shipped_model_path
+    except ImportError as exc:
+        return MotionBackend(None, None, "", "", f"the engine (inference.engine) is not installed: {exc}")
 
+    def installed(role: str) -> bool:  # weights and their description, as the loader needs them
+        weights, meta, _ = paths(shipped_model_path(role))
+        return weights.is_file() and meta.is_file()
+    notes = []
+    if installed("infiller"):
+        infill: InfillFn = lambda r, s, t, p, c: engine.infill_segment(r, s, t, progress=p, cancel=c)  # noqa: E731
+        infill_label = LEARNED_INFILL
+    else:
+        notes.append(f"no infiller model ({shipped_model_path('infiller')} is missing)")
 
-def find_backend(passes: int = 24) -> MotionBackend:
-    """The engine's infiller and refiner where they are installed, the smoothing stand-in for what is not."""
-    standin = standin_backend(passes)
-    infill, why_infill = _engine_function("inference.engine.infill", "infill_segment", "infiller")
-    refine, why_refine = _engine_function("inference.engine.refine", "refine_sequence", "refiner")
-    return MotionBackend(
-        (lambda r, s, t, p, c: infill(r, s, t, progress=p, cancel=c)) if infill else standin.infill,
-        (lambda r, segs, p, c: refine(r, segments=segs, progress=p, cancel=c)) if refine else standin.refine,
-        "diffusion infiller" if infill else STANDIN_LABEL,
-        "temporal refiner" if refine else STANDIN_LABEL,
-        "; ".join(w for w in (why_infill, why_refine) if w))
+        def infill(r: Reconstruction, s: Segment, _t: str, p: ProgressFn, c: CancelFn) -> Reconstruction:
+            out = baselines.interpolate_segment(r, s)
+            p(1.0, "interpolated")
+            return out
+        infill_label = "interpolation (infiller model not installed)"
+    if installed("refiner"):
+        def refine(r: Reconstruction, segs: list[Segment], p: ProgressFn, c: CancelFn) -> Reconstruction:
+            return engine.refine_sequence(r, trusted_mask(r, segs), progress=p, cancel=c)
+        refine_label = LEARNED_REFINE
+    else:
+        notes.append(f"no refiner model ({shipped_model_path('refiner')} is missing)")
 
-
-def standin_backend(passes: int = 24) -> MotionBackend:
-    return MotionBackend(
-        lambda r, s, _t, p, c: smooth_frames(r, s.start, s.stop, _who(s), passes, p, c),
-        lambda r, _segs, p, c: smooth_frames(r, 0, r.num_frames, ("A", "B"), max(2, passes // 6), p, c),
-        STANDIN_LABEL, STANDIN_LABEL, "the diffusion engine is not installed")
-
-
-def _who(seg: Segment) -> tuple[str, ...]:
-    return ("A", "B") if seg.who == "both" else (seg.who,)
-
-
-def smooth_frames(recon: Reconstruction, start: int, stop: int, who: tuple[str, ...], passes: int,
-                  progress: ProgressFn, cancel: CancelFn, margin: int = 2) -> Reconstruction:
-    """Smooth frames ``[start, stop)`` of the chosen people; ``margin`` frames either side are read (so the
-    result joins its neighbours) but never changed. Cancel is checked between passes."""
-    lo, hi = max(0, start - margin), min(recon.num_frames, stop + margin)
-    people = list(recon.people)
-    work = [(i, pid) for i, pid in enumerate(("A", "B")) if pid in who]
-    total = passes * len(work)
-    done = 0
-    for i, pid in work:
-        person = recon.people[i]
-        pose6 = axis_angle_to_rot6d(torch.as_tensor(person.pose_axis_angle()[lo:hi]))
-        feats = torch.cat([pose6.reshape(hi - lo, -1), torch.as_tensor(person.transl[lo:hi])], 1)
-        fixed = torch.zeros(hi - lo, dtype=torch.bool)
-        fixed[: start - lo] = True
-        fixed[stop - lo:] = True
-        for _ in range(passes):
-            if cancel():
-                raise JobCancelled(f"{STANDIN_LABEL}: cancelled after {done} of {total} passes")
-            padded = torch.cat([feats[:1], feats, feats[-1:]])
-            smoothed = 0.25 * padded[:-2] + 0.5 * padded[1:-1] + 0.25 * padded[2:]
-            feats = torch.where(fixed[:, None], feats, smoothed)
-            done += 1
-            progress(done / total, f"person {pid}: pass {done}/{total}")
-        people[i] = _with_features(person, lo, feats)
-    return recon.replace_people(*people)
-
-
-def _with_features(person: PersonMotion, lo: int, feats: torch.Tensor) -> PersonMotion:
-    n = feats.shape[0]
-    aa = rot6d_to_axis_angle(feats[:, :-3].reshape(n, 22, 6)).numpy().astype(np.float32)
-    out = person.copy()
-    out.global_orient[lo:lo + n] = aa[:, 0]
-    out.body_pose[lo:lo + n] = aa[:, 1:]
-    out.transl[lo:lo + n] = feats[:, -3:].numpy()
-    return out
+        def refine(r: Reconstruction, segs: list[Segment], p: ProgressFn, c: CancelFn) -> Reconstruction:
+            return engine.refine_sequence(r, trusted_mask(r, segs), engine.RefineOptions(method="savgol"),
+                                          progress=p, cancel=c)
+        refine_label = "smoothing (refiner model not installed)"
+    return MotionBackend(infill, refine, infill_label, refine_label, "; ".join(notes))
 
 
 def describe_backend() -> tuple[Optional[object], str]:

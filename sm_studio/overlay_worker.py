@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Optional
 
 import cv2
@@ -22,6 +22,7 @@ from inference.body.base import BodyModel
 from inference.motion import Reconstruction
 
 from .latest_worker import LatestOnlyWorker
+from .orbit_camera import Orbit, ground_grid, pair_target
 from .posed_bodies import JointCache, VertexCache, load_default_body
 from .skeleton_drawing import draw_skeletons
 from .style import PERSON_RGB
@@ -30,7 +31,7 @@ log = logging.getLogger(__name__)
 
 MODES = ("solid", "wireframe", "skeleton")
 BACKGROUND_RGB = (30, 30, 34)
-MAX_RENDERERS = 2  # one per overlay size in use (playing and paused)
+MAX_RENDERERS = 3  # one per image size in use: overlay while playing, overlay when paused, 3D view
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,7 @@ class OverlayRequest:
     frame: int
     style: OverlayStyle
     video_rgb: Optional[np.ndarray] = None  # the decoded frame, None to draw on a plain background
+    orbit: Optional[Orbit] = None  # also render the meshes through the 3D view's camera
     submitted: float = field(default_factory=time.perf_counter)  # for the window's latency estimate
 
 
@@ -57,6 +59,7 @@ class OverlayImage:
     rgb: np.ndarray
     note: str  # "" or why the requested mode could not be drawn
     joints: Optional[np.ndarray]  # (2, 22, 3) world joints at this frame, for the 3D view; None without a body
+    orbit_image: Optional[QImage] = None  # the meshes seen by ``request.orbit``, when asked and possible
 
 
 class OverlayWorker(LatestOnlyWorker):
@@ -70,8 +73,20 @@ class OverlayWorker(LatestOnlyWorker):
         self._vertices: Optional[VertexCache] = None
         self._renderers: dict[tuple[int, int], object] = {}
         self._gl_note = ""
+        self._last: Optional[tuple[tuple, OverlayRequest, OverlayImage]] = None
 
     def handle(self, request: OverlayRequest) -> OverlayImage:
+        key = (id(request.recon), request.frame, request.style, id(request.video_rgb))
+        if self._last is not None and self._last[0] == key and self._last[1].recon is request.recon:
+            overlay = self._last[2]  # only the 3D view's camera moved: keep the composite
+        else:
+            overlay = self._overlay(request)
+            self._last = (key, request, overlay)
+        if request.orbit is None or overlay.joints is None or request.style.mode == "skeleton":
+            return overlay
+        return replace(overlay, orbit_image=self._render_orbit(request, overlay.frame, overlay.joints))
+
+    def _overlay(self, request: OverlayRequest) -> OverlayImage:
         recon, style = request.recon, request.style
         frame = min(max(request.frame, 0), recon.num_frames - 1)
         self._ensure_body()
@@ -118,18 +133,37 @@ class OverlayWorker(LatestOnlyWorker):
         self._renderers[size] = renderer
         return renderer
 
-    def _render_mesh(self, renderer, recon: Reconstruction, frame: int, style: OverlayStyle,
-                     base: np.ndarray) -> np.ndarray:
+    def _render_orbit(self, request: OverlayRequest, frame: int, joints: np.ndarray) -> Optional[QImage]:
+        orbit = request.orbit
+        renderer = self._renderer((orbit.width, orbit.height))
+        if renderer is None:
+            return None
+        target = pair_target(joints)
+        K, R, t = orbit.camera(target)
+        base = np.full((orbit.height, orbit.width, 3), BACKGROUND_RGB, np.uint8)
+        for a, b in ground_grid(centre=target):
+            px, ok = orbit.project(np.stack([a, b]), target)
+            if ok.all():
+                cv2.line(base, tuple(int(v) for v in px[0]), tuple(int(v) for v in px[1]), (70, 74, 80), 1,
+                         cv2.LINE_AA)
+        solid = replace(request.style, opacity=1.0)
+        rgb = self._render_mesh(renderer, request.recon, frame, solid, base, (K, R, t))
+        return _image(frame, rgb, "", None).image
+
+    def _render_mesh(self, renderer, recon: Reconstruction, frame: int, style: OverlayStyle, base: np.ndarray,
+                     camera: Optional[tuple[np.ndarray, np.ndarray, np.ndarray]] = None) -> np.ndarray:
         from inference.render import PersonStyle
 
         posed = self._vertices.vertices(recon, frame)  # type: ignore[union-attr]
         verts = [v if show else None for v, show in zip(posed, style.visible)]
         styles = [PersonStyle(tuple(c / 255 for c in PERSON_RGB[pid]), style.opacity, style.mode == "wireframe", show)
                   for pid, show in zip(("A", "B"), style.visible)]
-        cam = recon.camera
-        K = cam.K.copy()
-        K[:2] *= np.array([[base.shape[1] / cam.width], [base.shape[0] / cam.height]])
-        return renderer.render(base, verts, K, cam.R[frame], cam.t[frame], styles)
+        if camera is None:  # the video's camera, scaled to the overlay size
+            cam = recon.camera
+            K = cam.K.copy()
+            K[:2] *= np.array([[base.shape[1] / cam.width], [base.shape[0] / cam.height]])
+            camera = (K, cam.R[frame], cam.t[frame])
+        return renderer.render(base, verts, *camera, styles)
 
     def close(self) -> None:
         for renderer in self._renderers.values():

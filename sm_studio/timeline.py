@@ -33,6 +33,8 @@ class SegmentRegion(pg.LinearRegionItem):
                          hoverBrush=person_color(seg.who, alpha + 30), swapMode="block")
         self.seg_id = seg.id
         self.setZValue(-10)
+        text = seg.description or "no description yet"
+        self.setToolTip(f"{seg.kind.value} · person {seg.who} · frames {seg.start}–{seg.stop - 1}\n{text}")
         for line in self.lines:
             line.setPen(pg.mkPen(person_color(seg.who), width=3 if selected else 1))
 

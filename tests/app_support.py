@@ -69,3 +69,23 @@ def frame_index(rgb: np.ndarray) -> int:
         if block.mean() > 128:
             n |= 1 << b
     return n
+
+
+def tiny_engine_backend(steps: int = 8):
+    """The real engine's infiller (DDIM sampling with inpainting, progress and cancel between steps) driven by a
+    tiny *untrained* network: it exercises the job machinery at test speed; its output quality means nothing."""
+    import torch
+
+    from inference.engine import InfillOptions, infill_segment
+    from inference.engine.denoiser import DenoiserConfig, MotionDenoiser
+    from sm_studio.motion_backends import MotionBackend, find_backend
+
+    torch.manual_seed(0)
+    config = DenoiserConfig(width=32, layers=1, heads=2, text_dim=0, diffusion_steps=max(20, steps))
+    model = MotionDenoiser(config).eval()
+    options = InfillOptions(steps=steps, use_text=False, guidance_iterations=0, final_iterations=0)
+
+    def infill(recon, seg, text, progress, cancel):
+        return infill_segment(recon, seg, text, options, progress=progress, cancel=cancel, model=model)
+    fallback = find_backend()
+    return MotionBackend(infill, fallback.refine, "tiny untrained infiller (test)", fallback.refine_label)

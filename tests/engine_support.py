@@ -27,6 +27,7 @@ def tiny_model(role: str = "infiller", text_dim: int = 384, seed: int = 0) -> Mo
     mean[-2] = 0.9
     model.feature_mean.copy_(mean)
     model.feature_std.fill_(0.3)
+    model.residual_std.fill_(0.05)
     return model
 
 

@@ -115,3 +115,17 @@ def test_navigation(doc: Document, qtbot) -> None:
     doc.set_frame(30)
     assert doc.neighbour_segment(+1).start == 45 and doc.neighbour_segment(-1).start == 20
     assert doc.segment_at(30).start == 20 and doc.segment_at(40) is None
+
+
+def test_model_and_worker_layers_do_not_import_widgets() -> None:
+    """The layer rule of DESIGN.md: document model and workers use QtCore/QtGui only."""
+    import subprocess
+    import sys
+
+    modules = ["sm_studio.document", "sm_studio.edits", "sm_studio.jobs", "sm_studio.latest_worker",
+               "sm_studio.frame_loader", "sm_studio.overlay_worker", "sm_studio.playback", "sm_studio.autosave"]
+    code = "import sys\n" + "".join(f"import {m}\n" for m in modules) + \
+        "print('PySide6.QtWidgets' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "False"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import numpy as np
@@ -13,9 +12,8 @@ from inference.io.npz import load_reconstruction, save_reconstruction
 from inference.session import Session, load_session, save_session
 from sm_studio.app_settings import AppSettings
 from sm_studio.main_window import MainWindow
-from sm_studio.motion_backends import MotionBackend, smooth_frames, standin_backend
 
-from app_support import frame_index, make_reconstruction, make_segments, write_video
+from app_support import frame_index, make_reconstruction, make_segments, tiny_engine_backend, write_video
 
 pytestmark = pytest.mark.gui
 NUM_FRAMES = 60
@@ -35,7 +33,7 @@ def files(tmp_path: Path) -> dict[str, Path]:
 @pytest.fixture
 def window(qtbot, tmp_path: Path):
     settings = AppSettings(QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat))
-    w = MainWindow(settings, backend=standin_backend(passes=40))
+    w = MainWindow(settings, backend=tiny_engine_backend(), recovery_path=tmp_path / "recovery.smsession")
     w.confirm_close = False
     qtbot.addWidget(w)
     w.resize(1000, 700)
@@ -45,7 +43,7 @@ def window(qtbot, tmp_path: Path):
 
 
 def _wait_idle(qtbot, w: MainWindow, timeout: int = 20000) -> None:
-    qtbot.waitUntil(lambda: not w.job_bar.busy and not w._open_queue, timeout=timeout)
+    qtbot.waitUntil(lambda: not w.job_bar.busy and not w.files.queue, timeout=timeout)
 
 
 def _image_array(img) -> np.ndarray:
@@ -58,7 +56,7 @@ def _shown_index(w: MainWindow) -> int:
 
 
 def test_open_video_and_motion_then_seek_frame_exact(window: MainWindow, files, qtbot) -> None:
-    window.open_paths([files["video"], files["npz"]])
+    window.files.open_paths([files["video"], files["npz"]])
     _wait_idle(qtbot, window)
     assert window.video is not None and window.doc.reconstruction is not None
     assert window.doc.reconstruction.equals(load_reconstruction(files["npz"]))
@@ -66,21 +64,21 @@ def test_open_video_and_motion_then_seek_frame_exact(window: MainWindow, files, 
         window.doc.set_frame(target)
         qtbot.waitUntil(lambda: window.video_view.frame_index == target, timeout=5000)
         assert _shown_index(window) == target
-    raw = window._last_decoded.rgb
+    raw = window.pipeline.last_decoded.rgb
     for mode in ("skeleton", "solid"):
         window.mode_combo.setCurrentText(mode)
         qtbot.waitUntil(lambda: window.video_view.composited and window.video_view.frame_index == 21
-                        and window.last_overlay_request.style.mode == mode, timeout=30000)
+                        and window.pipeline.last_overlay_request.style.mode == mode, timeout=30000)
         composite = _image_array(window.video_view.frame_image)
         assert composite.shape == raw.shape
         changed = np.abs(composite.astype(int) - raw).sum(-1) > 30
-        assert changed.sum() > 300, (mode, window.overlay_note)  # the bodies were drawn
+        assert changed.sum() > 300, (mode, window.pipeline.note)  # the bodies were drawn
         assert _shown_index(window) == 21  # over the right frame (the index blocks are not covered)
     assert window.orbit_view.joints is not None and window.orbit_view.joints.shape == (2, 22, 3)
 
 
 def test_play_advances_and_keys_step(window: MainWindow, files, qtbot) -> None:
-    window.open_paths([files["session"]])
+    window.files.open_paths([files["session"]])
     _wait_idle(qtbot, window)
     window.activateWindow()
     qtbot.keyClick(window, Qt.Key_Space)
@@ -104,7 +102,7 @@ def test_play_advances_and_keys_step(window: MainWindow, files, qtbot) -> None:
 
 
 def test_timeline_and_panel_follow_the_model_both_ways(window: MainWindow, files, qtbot) -> None:
-    window.open_paths([files["session"]])
+    window.files.open_paths([files["session"]])
     _wait_idle(qtbot, window)
     doc = window.doc
     assert window.video is not None and len(doc.segments) == 2
@@ -143,7 +141,7 @@ def test_timeline_and_panel_follow_the_model_both_ways(window: MainWindow, files
 
 
 def test_infill_job_runs_to_a_candidate_and_accepts(window: MainWindow, files, qtbot) -> None:
-    window.open_paths([files["session"]])
+    window.files.open_paths([files["session"]])
     _wait_idle(qtbot, window)
     doc = window.doc
     doc.select(doc.segments[0].id)
@@ -152,7 +150,7 @@ def test_infill_job_runs_to_a_candidate_and_accepts(window: MainWindow, files, q
     assert window.job_bar.busy
     _wait_idle(qtbot, window)
     assert doc.candidate is not None and doc.previewing_candidate
-    assert "engine not installed" in doc.candidate_label
+    assert window.backend.infill_label in doc.candidate_label
     assert window.candidate_bar.isVisibleTo(window)
     b_before, b_after = before.people[1], doc.candidate.people[1]
     assert not np.allclose(b_before.body_pose[20:36], b_after.body_pose[20:36])  # it changed the segment
@@ -167,22 +165,16 @@ def test_infill_job_runs_to_a_candidate_and_accepts(window: MainWindow, files, q
 
 
 def test_cancel_a_job_midway(window: MainWindow, files, qtbot) -> None:
-    window.open_paths([files["session"]])
+    window.files.open_paths([files["session"]])
     _wait_idle(qtbot, window)
     doc = window.doc
     doc.select(doc.segments[0].id)
     seen: list[float] = []
-
-    def slow_infill(recon, seg, _text, progress, cancel):  # the real smoothing, paced so Cancel lands midway
-        def paced(fraction: float, message: str) -> None:
-            progress(fraction, message)
-            time.sleep(0.02)
-        return smooth_frames(recon, seg.start, seg.stop, ("B",), 100, paced, cancel)
-    window.backend = MotionBackend(slow_infill, window.backend.refine, "paced smoothing")
+    window.backend = tiny_engine_backend(steps=200)  # many sampling steps: Cancel lands midway
 
     def on_progress(fraction: float, _msg: str) -> None:
         seen.append(fraction)
-        window.job_bar.cancel()  # press Cancel after the first pass reported
+        window.job_bar.cancel()  # press Cancel after the first step reported
     window.actions_by_name["infill"].trigger()
     window.job_bar.job.progress.connect(on_progress)
     cancelled = []
@@ -194,7 +186,7 @@ def test_cancel_a_job_midway(window: MainWindow, files, qtbot) -> None:
 
 
 def test_save_and_reopen_session(window: MainWindow, files, qtbot, tmp_path: Path) -> None:
-    window.open_paths([files["session"]])
+    window.files.open_paths([files["session"]])
     _wait_idle(qtbot, window)
     doc = window.doc
     doc.set_description(doc.segments[1].id, "B turns away")
@@ -202,32 +194,32 @@ def test_save_and_reopen_session(window: MainWindow, files, qtbot, tmp_path: Pat
     doc.swap_identities(50)
     assert doc.is_modified
     out = tmp_path / "edited.smsession"
-    window.save_to(out)
+    window.files.save_to(out)
     _wait_idle(qtbot, window)
     assert not doc.is_modified and doc.session_path == out and "edited" in window.windowTitle()
     expected = doc.to_session()
     assert load_session(out).equals(expected)
     window.doc.load(make_reconstruction(NUM_FRAMES))  # something else in between
-    window.open_paths([out])
+    window.files.open_paths([out])
     _wait_idle(qtbot, window)
     assert doc.to_session().equals(expected)
     assert str(out.resolve()) in window.settings.recent_files()
 
 
 def test_bad_file_gives_an_error_and_keeps_the_session(window: MainWindow, files, qtbot, tmp_path: Path) -> None:
-    window.open_paths([files["session"]])
+    window.files.open_paths([files["session"]])
     _wait_idle(qtbot, window)
     before = window.doc.to_session()
     bad = tmp_path / "broken.npz"
     bad.write_bytes(b"not a zip at all")
-    window.open_paths([bad])
+    window.files.open_paths([bad])
     _wait_idle(qtbot, window)
     assert "broken.npz" in window.last_error
     assert window.doc.to_session().equals(before)
 
 
 def test_regenerate_description_with_the_installed_backend(window: MainWindow, files, qtbot) -> None:
-    window.open_paths([files["session"]])
+    window.files.open_paths([files["session"]])
     _wait_idle(qtbot, window)
     doc = window.doc
     seg = doc.segments[0]
@@ -248,7 +240,7 @@ def test_regenerate_description_with_the_installed_backend(window: MainWindow, f
 
 
 def test_ctrl_z_in_the_text_box_undoes_through_the_document(window: MainWindow, files, qtbot) -> None:
-    window.open_paths([files["session"]])
+    window.files.open_paths([files["session"]])
     _wait_idle(qtbot, window)
     doc = window.doc
     seg = doc.segments[0]
@@ -268,15 +260,15 @@ def test_ctrl_z_in_the_text_box_undoes_through_the_document(window: MainWindow, 
 
 
 def test_export_npz_and_other_formats(window: MainWindow, files, qtbot, tmp_path: Path) -> None:
-    window.open_paths([files["session"]])
+    window.files.open_paths([files["session"]])
     _wait_idle(qtbot, window)
     out = tmp_path / "out.npz"
-    window.export_to(out, "npz")
+    window.files.export_to(out, "npz")
     _wait_idle(qtbot, window)
     assert load_reconstruction(out).equals(window.doc.reconstruction)
-    formats = window._extra_export_formats()
+    formats = window.files.extra_export_formats()
     if "bvh" in formats:  # the exporters of inference.export, through the same job machinery
-        window.export_to(tmp_path / "out.bvh", "bvh")
+        window.files.export_to(tmp_path / "out.bvh", "bvh")
         _wait_idle(qtbot, window, timeout=60000)
         assert list(tmp_path.glob("out*.bvh")), window.last_error
 
@@ -295,9 +287,59 @@ def test_drop_video_and_motion_opens_both(window: MainWindow, files, qtbot) -> N
 
 
 def test_log_panel_shows_worker_messages_and_recent_menu(window: MainWindow, files, qtbot) -> None:
-    window.open_paths([files["session"]])
+    window.files.open_paths([files["session"]])
     _wait_idle(qtbot, window)
     qtbot.waitUntil(lambda: "job finished: Opening start.smsession" in window.log_panel.toPlainText(), timeout=5000)
     window._fill_recent_menu()
     entries = [a.text() for a in window.recent_menu.actions()]
     assert str(files["session"].resolve()) in entries
+
+
+def test_autosave_writes_recovery_and_restore_brings_it_back(window: MainWindow, files, qtbot, tmp_path: Path) -> None:
+    window.files.open_paths([files["session"]])
+    _wait_idle(qtbot, window)
+    doc = window.doc
+    recovery = window.autosave.path
+    window.autosave.save_now()
+    assert not recovery.exists()  # nothing unsaved yet
+    doc.add_segment(1, 5, "A")
+    doc.set_description(doc.segments[0].id, "typed before the crash")
+    window.autosave.save_now()
+    qtbot.waitUntil(recovery.is_file, timeout=10000)
+    qtbot.waitUntil(lambda: window.autosave._job is None, timeout=10000)
+    expected = doc.to_session()
+    assert load_session(recovery).equals(expected)
+
+    other = MainWindow(window.settings, backend=window.backend, recovery_path=tmp_path / "other-recovery.smsession")
+    other.confirm_close = False
+    qtbot.addWidget(other)
+    try:
+        other.files.restore(recovery)
+        qtbot.waitUntil(lambda: not other.job_bar.busy and other.doc.reconstruction is not None, timeout=20000)
+        assert other.doc.to_session().equals(expected)
+        assert other.doc.is_modified and other.doc.session_path is None and other.video is not None
+    finally:
+        other.shutdown()
+
+    window.files.save_to(tmp_path / "saved.smsession")  # saved for real: the recovery file goes away
+    _wait_idle(qtbot, window)
+    assert not recovery.exists()
+
+
+def test_shortcut_help_lists_the_bound_keys(window: MainWindow) -> None:
+    table = dict(window.shortcut_table())
+    assert table["Space"] == "Play/Pause" and table["J"] == "Shuttle backward" and table["Down"] == "Next segment"
+    assert any(k.startswith("Ctrl+S") for k in table) and "Shift+Left" in table
+
+
+def test_3d_view_renders_meshes_when_paused_and_follows_the_orbit(window: MainWindow, files, qtbot) -> None:
+    window.files.open_paths([files["session"]])
+    _wait_idle(qtbot, window)
+    view = window.orbit_view
+    qtbot.waitUntil(lambda: view.mesh_image is not None, timeout=30000)
+    first = view.mesh_image
+    view._set_orbit(yaw=view.orbit.yaw + 90)  # what a mouse drag does
+    qtbot.waitUntil(lambda: window.pipeline.last_overlay_request.orbit == view.orbit
+                    and view.mesh_image is not first, timeout=30000)
+    a, b = _image_array(first), _image_array(view.mesh_image)
+    assert a.shape == b.shape and (np.abs(a.astype(int) - b).sum(-1) > 30).sum() > 200  # the view turned

@@ -12,10 +12,10 @@ from sm_studio.app_settings import AppSettings
 from sm_studio.document import Document
 from sm_studio.jobs import Job
 from sm_studio.latest_worker import LatestOnlyWorker
-from sm_studio.motion_backends import JobCancelled, smooth_frames
+from sm_studio.motion_backends import LEARNED_REFINE, find_backend, trusted_mask
 from sm_studio.playback import Playback
 
-from app_support import make_reconstruction
+from app_support import make_reconstruction, make_segments, tiny_engine_backend
 
 pytestmark = pytest.mark.gui
 
@@ -100,40 +100,45 @@ def test_playback_stops_at_the_end(qtbot) -> None:
     assert doc.frame == 0
 
 
-def test_job_runs_real_smoothing_and_reports_progress(qtbot) -> None:
+def test_job_runs_the_engine_and_reports_progress(qtbot) -> None:
     recon = make_reconstruction(60)
-    job = Job("smooth", lambda p, c: smooth_frames(recon, 20, 36, ("B",), 10, p, c))
+    seg = make_segments()[0]
+    backend = tiny_engine_backend(steps=6)
+    job = Job("infill", backend.infill_job(recon, seg, ""))
     fractions: list[float] = []
     job.progress.connect(lambda f, _m: fractions.append(f))
-    with qtbot.waitSignal(job.finished, timeout=10000) as done:
+    with qtbot.waitSignal(job.finished, timeout=30000) as done:
         job.start()
     out = done.args[0]
-    assert fractions[-1] == pytest.approx(1.0) and len(fractions) == 10
-    assert out.num_frames == 60 and not out.people[1].equals(recon.people[1])
+    assert fractions[-1] == pytest.approx(1.0) and len(fractions) == 6
+    assert out.num_frames == 60 and not out.people[1].equals(recon.people[1]) and out.people[0].equals(recon.people[0])
 
 
-def test_smoothing_cancel_raises_and_leaves_input_alone() -> None:
+def test_job_failure_is_reported_not_raised(qtbot) -> None:
+    def broken(_p, _c):
+        raise OSError("disk on fire")
+    job = Job("broken", broken)
+    with qtbot.waitSignal(job.failed, timeout=5000) as failure:
+        job.start()
+    assert "disk on fire" in failure.args[0] and "Traceback" in failure.args[1]
+
+
+def test_fallback_refine_is_labelled_and_runs() -> None:
+    backend = find_backend()
+    if backend.refine_label == LEARNED_REFINE:
+        pytest.skip("the learned refiner is installed")
+    assert "smoothing" in backend.refine_label and "not installed" in backend.refine_label
     recon = make_reconstruction(60)
-    before = recon.copy()
-    calls = []
-    with pytest.raises(JobCancelled):
-        smooth_frames(recon, 20, 36, ("B",), 10, lambda f, m: calls.append(f), lambda: len(calls) >= 3)
-    assert len(calls) == 3 and recon.equals(before)
+    out = backend.refine_job(recon, make_segments())(lambda f, m: None, lambda: False)
+    assert out.num_frames == 60 and not out.equals(recon)
 
 
-def test_smoothing_reduces_jitter_inside_only() -> None:
+def test_trusted_mask_excludes_flagged_frames() -> None:
     recon = make_reconstruction(60)
-    rng = __import__("numpy").random.default_rng(0)
-    b = recon.people[1].copy()
-    b.transl[20:36] += rng.normal(0, 0.05, (16, 3)).astype("float32")
-    noisy = recon.replace_people(recon.people[0], b)
-    out = smooth_frames(noisy, 20, 36, ("B",), 10, lambda f, m: None, lambda: False)
-
-    def jitter(t):
-        return float(abs(t[2:] - 2 * t[1:-1] + t[:-2]).mean())
-    assert jitter(out.people[1].transl[20:36]) < 0.5 * jitter(noisy.people[1].transl[20:36])
-    assert (out.people[1].transl[:18] == noisy.people[1].transl[:18]).all()
-    assert (out.people[1].transl[38:] == noisy.people[1].transl[38:]).all()
+    mask = trusted_mask(recon, make_segments())
+    assert mask.shape == (60, 2)
+    assert not mask[20:36, 1].any() and mask[20:36, 0].all()  # B is flagged (and unreliable) there, A is not
+    assert not mask[45:52, 0].any() and mask[45:52, 1].all()
 
 
 def test_settings_round_trip(tmp_path) -> None:

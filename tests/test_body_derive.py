@@ -71,8 +71,28 @@ def test_t_pose_rotations_straighten_a_bent_a_pose_arm(derive) -> None:
         sh, el, wr = (straight[JI[f"{side}_{n}"]] for n in ("shoulder", "elbow", "wrist"))
         for a, b in ((sh, el), (el, wr)):
             np.testing.assert_allclose((b - a) / np.linalg.norm(b - a), [sign, 0, 0], atol=1e-9)
-    # bones keep their lengths and the rest of the body does not move
-    np.testing.assert_allclose(straight[:16], a_np[:16], atol=1e-12)
+    # legs (already straight in this skeleton) stay vertical seen from the front; the trunk does not move
+    for side in ("left", "right"):
+        hip, ankle = straight[JI[f"{side}_hip"]], straight[JI[f"{side}_ankle"]]
+        assert abs(ankle[0] - hip[0]) < 1e-9
+    trunk = [JI[n] for n in ("pelvis", "spine1", "spine2", "spine3", "neck", "head", "left_collar", "right_collar",
+                             "left_shoulder", "right_shoulder", "left_hip", "right_hip")]
+    np.testing.assert_allclose(straight[trunk], a_np[trunk], atol=1e-12)
+
+
+def test_t_pose_rotations_bring_splayed_legs_under_the_hips(derive) -> None:
+    _, joints = FreeBodyModel().rest(torch.zeros(10))
+    joints = joints.double().numpy().copy()
+    for side, sign in (("left", 1.0), ("right", -1.0)):
+        for name, dx in (("knee", 0.04), ("ankle", 0.08), ("foot", 0.09)):
+            joints[JI[f"{side}_{name}"], 0] += sign * dx
+    tips = {side: joints[JI[f"{side}_wrist"]] + [sign * 0.09, 0, 0] for side, sign in (("left", 1.0), ("right", -1.0))}
+    rot = torch.as_tensor(derive.t_pose_rotations(joints, tips))[None]
+    posed, _ = forward_kinematics(rot, torch.as_tensor(joints), torch.zeros(1, 3, dtype=torch.float64))
+    posed = posed[0].numpy()
+    for side in ("left", "right"):
+        assert abs(posed[JI[f"{side}_ankle"], 0] - posed[JI[f"{side}_hip"], 0]) < 1e-9
+        np.testing.assert_allclose(posed[JI[f"{side}_ankle"], 2], joints[JI[f"{side}_ankle"], 2], atol=1e-9)
 
 
 def test_closest_barycentrics_match_dense_sampling(derive) -> None:

@@ -8,17 +8,27 @@ import pytest
 import torch
 
 import inference.body as body_pkg
-from inference.body import BodyModel, BodyModelError, FreeBodyModel, default_device, load_body_model
+from inference.body import (BodyModel, BodyModelError, FreeBodyModel, clear_body_model_cache, default_device,
+                            load_body_model)
 from inference.motion import MotionError
 
 from test_body_smplx import write_fake_smplx
 
 
 @pytest.fixture(scope="module")
-def fake_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def fake_dir(tmp_path_factory: pytest.TempPathFactory):
     folder = tmp_path_factory.mktemp("smplx_models")
     write_fake_smplx(folder / "SMPLX_NEUTRAL.npz")
-    return folder
+    yield folder
+    clear_body_model_cache()  # do not keep the fake SMPL-X in memory for the rest of the test session
+
+
+def test_clearing_the_cache_loads_a_fresh_model(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("SMPLX_MODEL_DIR", raising=False)
+    first = load_body_model(device="cpu")
+    clear_body_model_cache()
+    second = load_body_model(device="cpu")
+    assert second is not first and isinstance(second, FreeBodyModel)
 
 
 def test_free_body_without_any_configuration(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -139,6 +139,16 @@ def test_a_segment_describes_only_its_frames(describer: OfflineDescriber) -> Non
     assert "A's right hand holds B's right hand." in during.text  # the whole segment: no frame range stated
 
 
+def test_a_hand_about_to_touch_is_near_but_not_in_contact(describer: OfflineDescriber) -> None:
+    recon = clip("handshake", 0).reconstruction
+    touch = describe(describer, recon).details["contacts"][0]["start"]  # the first frame the hands touch
+    d = describe(describer, recon, touch - 20, touch)
+    assert d.details["contacts"] == []
+    m = re.search(r"A's right hand comes within (\d+) cm of B's right hand at frame (\d+)\.", d.text)
+    assert m and 4 <= int(m.group(1)) < 15 and int(m.group(2)) == touch - 1, d.text
+    assert parse_contacts(d.text, touch - 20, touch) == []  # "near" is no contact
+
+
 def frozen(recon: Reconstruction, frames: int, spread: float) -> Reconstruction:
     """Both people held in their first pose for ``frames`` frames, B moved ``spread`` metres along +X."""
     people = []

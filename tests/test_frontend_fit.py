@@ -41,7 +41,7 @@ def test_fit_recovers_poses_better_than_its_start(fitted):
     fit = _camera_joints(result.reconstruction, body)
     init = _camera_joints(result.initial, body)
     for p in range(2):
-        assert metrics.mpjpe(fit[p], truth[p]) < 0.7 * metrics.mpjpe(init[p], truth[p])
+        assert metrics.mpjpe(fit[p], truth[p]) < 0.8 * metrics.mpjpe(init[p], truth[p])
         assert metrics.pa_mpjpe(fit[p], truth[p]) < 150.0
         assert metrics.root_error(fit[p], truth[p]) < 600.0  # monocular depth: tens of cm
     # the fitted people reproject onto their keypoints (a few pixels, as noisy as the input)

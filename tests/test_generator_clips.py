@@ -89,20 +89,35 @@ def test_hands_reach_their_targets_during_contact(kind, clips):
             assert err.max() < 0.05, (kind, seed, c.person, c.joint, err.max())
 
 
-@pytest.mark.parametrize("kind", ["handshake", "hug", "high_five", "push", "dance_hold", "shoulder_tap"])
+@pytest.mark.parametrize("kind", ["handshake", "hug", "high_five", "push", "dance_hold", "shoulder_tap",
+                                  "arm_around_shoulders"])
 def test_contact_kinds_have_contacts(kind, clips):
     for seed in SEEDS:
         assert clips[(kind, seed)].contacts, (kind, seed)
 
 
+def test_waving_is_contact_free(clips):
+    for seed in SEEDS:
+        clip = clips[("wave", seed)]
+        assert not clip.contacts
+        gap = np.linalg.norm(clip.joints["A"][:, None] - clip.joints["B"][:, :, None], axis=-1)
+        assert gap.min() > 1.0
+
+
 def test_contacts_are_where_the_label_says(clips):
-    """Hand-to-hand contacts: the named hands are close; hands on a back are behind it, on a chest in front."""
+    """Hand-to-hand contacts: the named hands are close; a hand on a shoulder is on *that* shoulder; hands on a
+    back are behind it, on a chest in front."""
     for (kind, seed), clip in clips.items():
         for c in clip.contacts:
             mine = clip.joints[c.person][c.start:c.stop, JOINT_INDEX[c.joint]]
             theirs = clip.joints[c.other][c.start:c.stop, JOINT_INDEX[c.part]]
             if c.part.endswith("wrist"):
                 assert np.linalg.norm(mine - theirs, axis=-1).max() < 0.2, (kind, seed, c)
+            elif c.part.endswith("shoulder"):  # on top of that shoulder, not the other one
+                other_side = c.part.replace("left", "x").replace("right", "left").replace("x", "right")
+                elsewhere = clip.joints[c.other][c.start:c.stop, JOINT_INDEX[other_side]]
+                assert np.linalg.norm(mine - theirs, axis=-1).max() < 0.12, (kind, seed, c)
+                assert (np.linalg.norm(mine - elsewhere, axis=-1) > 0.2).all(), (kind, seed, c)
             elif c.part.startswith("spine"):
                 other = clip.joints[c.other][c.start:c.stop]
                 forward = _forward(other)
@@ -141,7 +156,7 @@ def test_hug_label_matches_who_hugs_high(clips):
 
 def test_every_named_hand_has_a_contact_with_that_hand():
     """Labels like "A's left hand ... B's right hand" name exactly the wrists in the contact list."""
-    for kind in ("high_five", "walk_together", "dance_hold", "shoulder_tap"):
+    for kind in ("high_five", "walk_together", "dance_hold", "shoulder_tap", "arm_around_shoulders"):
         for seed in range(8):
             clip = generate_clip(kind, seed)
             named = set(re.findall(r"([AB])'s (left|right) hand", clip.label))

@@ -10,7 +10,7 @@ import torch
 from inference.body import load_body_model
 from inference.generator import look_at_camera
 from inference.motion import Camera
-from inference.render import BACKGROUND_ID, OverlayRenderer, PersonStyle, RenderError, project
+from inference.render import BACKGROUND_ID, OverlayRenderer, PersonStyle, RenderError, gl_available, project
 from inference.render.skeleton2d import SkeletonOverlay, draw_skeleton
 from inference.render.video_writer import Mp4Writer
 from inference.render.visibility import hidden_by_other
@@ -45,6 +45,10 @@ def _pose(body, x: float, z: float, yaw: float = 0.0, arm: float = 0.0):
 def _camera(eye, target):
     R, t = look_at_camera(np.asarray(eye, float), np.asarray(target, float))
     return Camera.from_fov(W, H, 60.0, 1, R, t).K, R, t
+
+
+def test_gl_is_available_here():
+    assert gl_available()  # CI and this machine render with EGL on llvmpipe; the fallback is for others
 
 
 def test_posed_body_covers_its_projected_pelvis(body, renderer):
@@ -87,6 +91,19 @@ def test_opacity_blends_with_the_frame(body, renderer):
     red_solid, red_half = solid[inside, 0].mean(), half[inside, 0].mean()
     assert red_solid < 60  # a blue body (specular highlights add a little red)
     assert abs(red_half - (0.5 * 200 + 0.5 * red_solid)) < 12  # half of the frame shows through
+
+
+def test_each_person_has_their_own_opacity(body, renderer):
+    a, _ = _pose(body, -0.5, 0.0)
+    b, _ = _pose(body, 0.5, 0.0)
+    K, R, t = _camera([0.0, 1.0, 4.0], [0.0, 0.9, 0.0])
+    frame = np.full((H, W, 3), 200, np.uint8)
+    styles = [PersonStyle((0.0, 0.0, 1.0), 1.0), PersonStyle((0.0, 0.0, 1.0), 0.25)]
+    out = renderer.render(frame, [a, b], K, R, t, styles)
+    ids = renderer.id_depth([a, b], K, R, t).ids
+    kernel = np.ones((3, 3), np.uint8)
+    red = [out[cv2.erode((ids == i).astype(np.uint8), kernel).astype(bool), 0].mean() for i in (0, 1)]
+    assert red[0] < 60 and red[1] > 130  # B is mostly see-through, A is not
 
 
 def test_nearer_person_occludes_the_farther(body, renderer):

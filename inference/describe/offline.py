@@ -20,7 +20,7 @@ from ..body.base import BodyModel
 from ..body.kinematics import forward_kinematics
 from ..motion import PERSON_IDS, Reconstruction
 from ..rotations import axis_angle_to_matrix
-from .analysis import BACK_REGIONS, FACING_COS, SHIFT_M, Analysis, Contact, analyse
+from .analysis import BACK_REGIONS, FACING_COS, SHIFT_M, Analysis, Contact, Near, analyse, wavers
 from .base import Describer, DescribeInput, Description
 from .capsules import CapsuleShape, PosedBody
 
@@ -87,7 +87,7 @@ class OfflineDescriber(Describer):
         an = self.analyse(inp)
         kind = an.kind()
         details = {"kind": kind, "distance_m": round(an.mean_distance, 3), "zone": an.zone,
-                   "contacts": [c.to_json() for c in an.contacts]}
+                   "contacts": [c.to_json() for c in an.contacts], "near": [n.to_json() for n in an.near]}
         return Description(render(an, kind), self.author, details)
 
 
@@ -95,6 +95,7 @@ def render(an: Analysis, kind: str) -> str:
     """The whole description: what they do, how they stand, what touches what, who moves."""
     sentences = [_kind_sentence(an, kind), _proxemics_sentence(an)]
     sentences += _contact_sentences(an, kind)
+    sentences += [_near_sentence(n) for n in an.near]
     sentences += _movement_sentences(an, kind)
     return " ".join(s for s in sentences if s)
 
@@ -114,6 +115,16 @@ def _kind_sentence(an: Analysis, kind: str) -> str:
     if kind == "walk_together":
         holding = any(c.part == "hand" and c.region == "hand" for c in an.contacts)
         return f"A and B walk side by side, B on A's {an.side_of('A')}{', holding hands' if holding else ''}."
+    if kind == "arm_around_shoulders":
+        c = next(c for c in an.contacts if c.part == "hand" and c.region in {"shoulder", "upper back", "neck"})
+        together = "walk" if an.people["A"].moving and an.people["B"].moving else "stand"
+        return (f"A and B {together} side by side, and {c.person} puts the {c.side} arm around {c.other}'s "
+                "shoulders.")
+    if kind == "wave":
+        waving = wavers(an)
+        parts = [f"{pid} waves {'back ' if i else 'at ' + _other(pid) + ' '}with the {side} hand"
+                 for i, (pid, side) in enumerate(waving.items())]
+        return ", and ".join(parts) + "."
     if kind == "shoulder_tap":
         c = next(c for c in an.contacts if c.part == "hand" and c.region in {"shoulder", "upper back"})
         where = f"{c.region_side} {c.region}" if c.region_side else c.region
@@ -178,7 +189,9 @@ def _contact_sentences(an: Analysis, kind: str) -> list[str]:
             done.add(pair)
         actor = _owned(c.person, "body" if c.part == "torso" else c.part, c.side, plural)
         target = _owned(c.other, c.region, c.region_side)
-        if c.part == "torso":
+        if c.passive:  # worded without a relation, so the parser does not make it a constraint
+            sentence = f"{actor} {'brush' if plural else 'brushes'} {target}"
+        elif c.part == "torso":
             sentence = f"{actor} is against {target}"
         elif c.region == "hand" and c.part == "hand":
             verb = ("touch" if plural else "touches") if kind == "high_five" else ("hold" if plural else "holds")
@@ -195,9 +208,16 @@ def _contact_sentences(an: Analysis, kind: str) -> list[str]:
     return out
 
 
+def _near_sentence(n: Near) -> str:
+    """Worded so the contact parser finds no contact in it (no relation word before the target)."""
+    target = _owned(n.other, n.region, n.region_side)
+    return f"{n.person}'s {n.side} hand comes within {round(n.gap * 100)} cm of {target} at frame {n.frame}."
+
+
 def _twins(c: Contact, d: Contact) -> bool:
     overlap = min(c.stop, d.stop) - max(c.start, d.start)
     return (c.person == d.person and c.part == d.part and c.side != d.side and c.region == d.region
+            and c.passive == d.passive
             and c.region_side == d.region_side and overlap > 0.7 * max(c.stop - c.start, d.stop - d.start))
 
 

@@ -5,10 +5,11 @@ attends to the other at every frame, which is how the network learns what close 
 extra token carries the conditioning (diffusion step + text embedding); the same conditioning is also added to
 every token, which lets a shallow network use it from the first layer.
 
-Every token sees the noisy sample ``x_t``, the observed motion (the initial estimate, possibly wrong where not
-trusted) and the per-frame trust flag; it predicts the clean motion ``x_0`` (the parameterisation motion
-diffusion models use, because geometric losses and inpainting act on ``x_0``). Features are normalised with
-statistics of the training data that travel inside the checkpoint.
+Every token sees the noisy sample ``x_t``, the base motion (``base_motion.py``: interpolation across untrusted
+frames for the infiller, the input for the refiner) and the per-frame trust flag. The diffusion runs on the
+*residual* to the base and the network predicts the clean residual ``x_0`` (the parameterisation motion
+diffusion models use, because geometric losses and inpainting act on ``x_0``). Normalisation statistics of the
+training data (features and residuals) travel inside the checkpoint.
 """
 
 from __future__ import annotations
@@ -66,6 +67,7 @@ class MotionDenoiser(nn.Module):
         w = config.width
         self.register_buffer("feature_mean", torch.zeros(FEATURE_DIM))
         self.register_buffer("feature_std", torch.ones(FEATURE_DIM))
+        self.register_buffer("residual_std", torch.ones(FEATURE_DIM))
         self.input = nn.Linear(2 * FEATURE_DIM + 1, w)
         self.person_embedding = nn.Parameter(torch.randn(NUM_PEOPLE, w) * 0.02)
         self.step_mlp = nn.Sequential(nn.Linear(w, w), nn.SiLU(), nn.Linear(w, w))
@@ -75,29 +77,26 @@ class MotionDenoiser(nn.Module):
         self.encoder = nn.TransformerEncoder(layer, config.layers, enable_nested_tensor=False)
         self.output_norm = nn.LayerNorm(w)
         self.output = nn.Linear(w, FEATURE_DIM)
+        nn.init.zeros_(self.output.weight)  # an untrained model adds no residual: it starts as its base motion
+        nn.init.zeros_(self.output.bias)
 
     def normalise(self, features: Tensor) -> Tensor:
+        """Base-motion features → network input scale."""
         return (features - self.feature_mean) / self.feature_std
 
-    def denormalise(self, features: Tensor) -> Tensor:
-        return features * self.feature_std + self.feature_mean
+    def to_residual(self, features: Tensor, base: Tensor) -> Tensor:
+        """Features → the normalised residual to ``base`` that the diffusion runs on."""
+        return (features - base) / self.residual_std
 
-    def observation(self, features: Tensor, trusted: Tensor) -> Tensor:
-        """What the network is shown of the initial estimate (normalised features ``(B, T, 2, F)``).
-
-        The infiller sees only trusted frames: what an occluded person "did" according to a failed detector is
-        not evidence, and hiding it makes the task plain inpainting. The refiner sees everything (its input is a
-        complete, merely imperfect, sequence) and uses the trust flag to decide how far to move each frame.
-        """
-        if self.config.role == "refiner":
-            return features
-        return features * trusted[..., None].to(features.dtype)
+    def from_residual(self, residual: Tensor, base: Tensor) -> Tensor:
+        return base + residual * self.residual_std
 
     def forward(self, x_t: Tensor, step: Tensor, observed: Tensor, trusted: Tensor,
                 text: Optional[Tensor] = None, text_keep: Optional[Tensor] = None) -> Tensor:
-        """``x_t``, ``observed`` (see :meth:`observation`): normalised ``(B, T, 2, F)``; ``step`` ``(B,)`` diffusion step; ``trusted``
-        ``(B, T, 2)`` in {0, 1}; ``text`` ``(B, text_dim)``; ``text_keep`` ``(B,)`` (0 drops the text, for
-        classifier-free guidance). Returns the predicted clean features (normalised)."""
+        """``x_t`` noisy normalised residual ``(B, T, 2, F)``; ``observed`` the normalised base motion (see
+        ``base_motion.py``); ``step`` ``(B,)`` diffusion step; ``trusted`` ``(B, T, 2)`` in {0, 1}; ``text``
+        ``(B, text_dim)``; ``text_keep`` ``(B,)`` (0 drops the text, for classifier-free guidance). Returns the
+        predicted clean residual (normalised)."""
         batch, frames = x_t.shape[:2]
         trusted = trusted.to(x_t.dtype)
         tokens = self.input(torch.cat([x_t, observed, trusted[..., None]], -1))

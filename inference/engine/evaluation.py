@@ -58,8 +58,8 @@ def make_case(kind: str, seed: int, seconds: float = 5.0, fps: float = 30.0) -> 
     rng = np.random.default_rng(seed + 7919)
     n = truth.num_frames
     hidden = int(rng.integers(2))
-    length = int(round(rng.uniform(0.3, 2.0) * fps))
-    start = int(rng.integers(15, max(16, n - length - 15)))
+    length = min(int(round(rng.uniform(0.3, 2.0) * fps)), n - 32)  # context of 15+ frames on both sides
+    start = int(rng.integers(15, n - length - 15))
     segment = Segment(start, start + length, "AB"[hidden])
     rest = pair_rest_joints(truth)
     joints = recon_joints(truth, rest)

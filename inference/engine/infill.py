@@ -17,6 +17,7 @@ import torch
 from ..body import BodyModel
 from ..motion import MotionError, Reconstruction
 from ..segments import Segment
+from .base_motion import base_motion
 from .bodies import pair_rest_joints
 from .denoiser import MotionDenoiser
 from .diffusion import CancelFn, NoiseSchedule, ProgressFn, check_cancel, ddim_sample
@@ -84,6 +85,8 @@ def infill_segment(recon: Reconstruction, segment: Segment, text: str = "",
     rest = pair_rest_joints(recon, body)
     reliable = np.stack([p.reliability >= options.trust_threshold for p in recon.people], 1)
     floor = options.floor if options.floor is not None else foot_floor(recon, rest, reliable & ~regen)
+    if progress is not None:
+        progress(0.0, "preparing (text encoder, floor)")
     emb = text_embedding(model, text, options)
     inner = max(8, options.max_window - 2 * options.context)
     chunks = _chunks(segment.start, segment.stop, inner)
@@ -112,8 +115,8 @@ def _infill_window(recon: Reconstruction, w0: int, w1: int, regen: np.ndarray, r
     window = read_window(recon, w0, w1, keep, rest)
     problem = guidance_problem(window, regen, options.contacts, floor)
     keep_t = torch.as_tensor(keep)[None]
-    known = model.normalise(window.features)[None]
-    observed = model.observation(known, keep_t)
+    base = base_motion("infiller", window.features[None], keep[None])
+    observed = model.normalise(base)
     schedule = NoiseSchedule(model.config.diffusion_steps)
     use_cfg = emb is not None and options.text_scale != 1.0
 
@@ -129,11 +132,11 @@ def _infill_window(recon: Reconstruction, w0: int, w1: int, regen: np.ndarray, r
         return both[1:] + options.text_scale * (both[:1] - both[1:])
 
     def refine(x0: torch.Tensor, i: int, n: int) -> torch.Tensor:
-        x0 = torch.where(keep_t[..., None], known, x0)
+        x0 = torch.where(keep_t[..., None], torch.zeros_like(x0), x0)  # kept entries are the base exactly
         iterations = options.final_iterations if i + 1 == n else options.guidance_iterations
-        guided = apply_guidance(model.denormalise(x0[0]), problem, options.guidance, iterations)
-        return model.normalise(guided)[None]
+        guided = apply_guidance(model.from_residual(x0, base)[0], problem, options.guidance, iterations)
+        return model.to_residual(guided[None], base)
 
-    result = ddim_sample(predict, schedule, tuple(known.shape), options.steps, refine_x0=refine,
+    result = ddim_sample(predict, schedule, tuple(base.shape), options.steps, refine_x0=refine,
                          generator=generator, progress=progress, cancel=cancel, label="infilling")
-    return write_window(recon, window, model.denormalise(result[0]), rest, regen)
+    return write_window(recon, window, model.from_residual(result, base)[0], rest, regen)

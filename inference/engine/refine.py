@@ -1,8 +1,8 @@
 """Sequence-level temporal refinement (the paper's refiner), and the plain smoothing filter it must beat.
 
-The learned refiner is a small diffusion model over windows of the whole sequence: each window is noised to a
-middle step and denoised in a few DDIM steps (SDEdit), so its content is kept while jitter, seams at segment
-borders and drift of the pair's relative placement are removed. Geometric guidance runs inside that sampling
+The learned refiner is a small diffusion model over windows of the whole sequence that generates a correction
+(residual) to its input: starting from "no correction" noised to a middle step, a few DDIM steps (SDEdit) remove
+jitter, seams at segment borders and drift of the pair's relative placement. Geometric guidance runs inside that sampling
 (as the paper does): no interpenetration, feet on the floor without sliding, reprojection on visible
 keypoints, and trusted frames anchored to their input. Overlapping windows are cross-faded.
 
@@ -112,27 +112,27 @@ def refine_sequence(recon: Reconstruction, trusted_mask: Optional[np.ndarray] = 
         problem = guidance_problem(window, everything[s:e], [], floor)
         problem.anchor, problem.anchor_mask = window.features, torch.as_tensor(trusted)
         trusted_t = torch.as_tensor(trusted, dtype=torch.float32)[None]
-        known = model.normalise(window.features)[None]
-        observed = model.observation(known, trusted_t)
+        base = window.features[None]
+        observed = model.normalise(base)
 
         @torch.no_grad()
         def predict(x: torch.Tensor, step: int) -> torch.Tensor:
             return model(x, torch.full((1,), step), observed, trusted_t)
 
-        def refine(x0: torch.Tensor, i: int, n: int, problem=problem) -> torch.Tensor:
+        def refine(x0: torch.Tensor, i: int, n: int, problem=problem, base=base) -> torch.Tensor:
             iterations = options.final_iterations if i + 1 == n else options.guidance_iterations
-            return model.normalise(apply_guidance(model.denormalise(x0[0]), problem, options.guidance,
-                                                  iterations))[None]
+            guided = apply_guidance(model.from_residual(x0, base)[0], problem, options.guidance, iterations)
+            return model.to_residual(guided[None], base)
 
         def window_progress(frac: float, msg: str, k: int = k) -> None:
             if progress is not None:
                 progress((k + frac) / len(starts), f"refining window {k + 1}/{len(starts)}: {msg}")
 
-        result = ddim_sample(predict, schedule, tuple(known.shape), options.steps, refine_x0=refine,
-                             start=known, strength=options.strength, generator=generator,
+        result = ddim_sample(predict, schedule, tuple(base.shape), options.steps, refine_x0=refine,
+                             start=torch.zeros_like(base), strength=options.strength, generator=generator,
                              progress=window_progress, cancel=cancel, label="refining")
         frame = PairFrame(window.frame.rotation[None], window.frame.origin[None])
-        rotmats, pelvis = from_pair_frame(*decode(model.denormalise(result)), frame)
+        rotmats, pelvis = from_pair_frame(*decode(model.from_residual(result, base)), frame)
         w = torch.as_tensor(_blend_weights(e - s, options.overlap, s == 0, e == recon.num_frames),
                             dtype=torch.float32)[:, None, None]
         acc_rot[s:e] += matrix_to_rot6d(rotmats[0]) * w[..., None]

@@ -1,6 +1,6 @@
 """Training loop shared by the infiller and the refiner: resumable, logged, on CUDA when there is one.
 
-The loss is the diffusion ``x_0`` objective on normalised features plus two terms in metres that the features
+The loss is the diffusion ``x_0`` objective on the normalised residual to the base motion plus two terms in metres that the features
 alone under-weight: joint positions (forward kinematics on each person's own rest skeleton) and joint velocities
 (jitter and seams are velocity errors). For the infiller, trusted entries weigh ``trusted_weight`` (they are
 given at sampling time anyway); the refiner is scored on every frame.
@@ -41,6 +41,7 @@ class TrainConfig:
     trusted_weight: float = 0.1
     joint_weight: float = 1.0
     velocity_weight: float = 1.0
+    stat_samples: int = 1024  # windows used for the normalisation statistics
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -66,8 +67,8 @@ def batch_joints(features: Tensor, rest_joints: Tensor) -> Tensor:
 
 def training_loss(model: MotionDenoiser, batch: Batch, schedule: NoiseSchedule, config: TrainConfig,
                   generator: Optional[torch.Generator] = None) -> tuple[Tensor, dict[str, float]]:
-    x0 = model.normalise(batch.target)
-    observed = model.observation(model.normalise(batch.observed), batch.trusted)
+    x0 = model.to_residual(batch.target, batch.base)
+    observed = model.normalise(batch.base)
     steps = torch.randint(0, schedule.steps, (x0.shape[0],), generator=generator).to(x0.device)
     noise = torch.randn(x0.shape, generator=generator).to(x0.device)
     x_t = schedule.q_sample(x0, steps, noise)
@@ -78,7 +79,7 @@ def training_loss(model: MotionDenoiser, batch: Batch, schedule: NoiseSchedule, 
         weight = torch.ones_like(batch.trusted)
     norm = weight.sum().clamp_min(1.0)
     feature = (((pred - x0) ** 2).mean(-1) * weight).sum() / norm
-    joints_pred = batch_joints(model.denormalise(pred), batch.rest_joints)
+    joints_pred = batch_joints(model.from_residual(pred, batch.base), batch.rest_joints)
     joints_true = batch_joints(batch.target, batch.rest_joints)
     joint = ((((joints_pred - joints_true) ** 2).sum(-1).mean(-1) * weight).sum() / norm) / 0.01
     vel_err = (joints_pred[:, 1:] - joints_pred[:, :-1]) - (joints_true[:, 1:] - joints_true[:, :-1])
@@ -87,11 +88,13 @@ def training_loss(model: MotionDenoiser, batch: Batch, schedule: NoiseSchedule, 
     return loss, {"loss": loss.item(), "feature": feature.item(), "joint": joint.item(), "velocity": velocity.item()}
 
 
-def feature_statistics(sampler: WindowSampler, samples: int = 1024) -> tuple[Tensor, Tensor]:
-    """Mean and (floored) standard deviation of the clean features over random training windows."""
-    feats = sampler.sample(samples).target
-    feats = feats.reshape(-1, feats.shape[-1])
-    return feats.mean(0), feats.std(0).clamp_min(0.05)
+def feature_statistics(sampler: WindowSampler, samples: int = 1024) -> tuple[Tensor, Tensor, Tensor]:
+    """Mean and standard deviation of the base features, and standard deviation of the residual to the base,
+    over random training windows (floored so near-constant dimensions are not blown up)."""
+    batch = sampler.sample(samples)
+    base = batch.base.reshape(-1, batch.base.shape[-1])
+    residual = (batch.target - batch.base).reshape(-1, base.shape[-1])
+    return base.mean(0), base.std(0).clamp_min(0.05), residual.std(0).clamp_min(0.01)
 
 
 def _to(batch: Batch, device: torch.device) -> Batch:
@@ -132,9 +135,10 @@ def train(model_config: DenoiserConfig, config: TrainConfig, clips: list[MotionC
             torch.set_rng_state(state["torch_global_rng"])
     else:
         model = MotionDenoiser(model_config)
-        mean, std = feature_statistics(sampler)
+        mean, std, residual_std = feature_statistics(sampler, config.stat_samples)
         model.feature_mean.copy_(mean)
         model.feature_std.copy_(std)
+        model.residual_std.copy_(residual_std)
         model.to(dev).train()
         step, history, wall = 0, [], 0.0
     optimiser = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=0.01)

@@ -5,9 +5,13 @@ What a monocular estimator gets wrong is what the networks must learn to fix, so
 * **occlusion** (both roles): one person hidden for 0.3–2 s, sometimes both for part of that time, and short
   partial-limb occlusions; hidden frames are *untrusted*;
 * **estimation noise** on every frame: white jitter of the joint rotations and the pelvis;
-* for the **refiner** only (its input is a whole sequence after infilling): untrusted spans carry a smooth
-  wrong offset (an infilled guess that differs from the truth, with seams at its borders), and person B's
-  placement drifts slowly relative to A.
+* untrusted spans carry a smooth wrong offset (a failed estimate, or for the refiner an infilled guess that
+  differs from the truth, with seams at its borders);
+* for the **refiner** only (its input is a whole sequence after infilling): person B's placement drifts slowly
+  relative to A.
+
+For the infiller the target of trusted entries is the estimate itself: those frames are kept as they are at
+sampling time, and the network must continue *them*, noise included.
 
 Everything is expressed in the pair frame (anchored like at inference, on the *estimate*), encoded as features.
 """
@@ -23,6 +27,7 @@ from torch import Tensor
 
 from ..rotations import axis_angle_to_matrix, rot6d_to_matrix
 from .dataset import MotionClip
+from .base_motion import base_motion
 from .pair_frame import encode, pair_frame_for, to_pair_frame
 
 TEXT_DROP = 0.15  # share of samples trained without text (classifier-free guidance)
@@ -34,6 +39,7 @@ class Batch:
     observed: Tensor  # (B, T, 2, F) corrupted estimate, same frame
     trusted: Tensor  # (B, T, 2) float {0, 1}
     rest_joints: Tensor  # (B, 2, 22, 3)
+    base: Tensor  # (B, T, 2, F) the motion the network corrects (base_motion.py)
     text: Optional[Tensor] = None  # (B, D)
     text_keep: Optional[Tensor] = None  # (B,)
 
@@ -95,11 +101,10 @@ class WindowSampler:
         pel_sigma = torch.empty(batch_size, 1, 1, 1).uniform_(0.002, 0.02, generator=gen)
         rot_noise = torch.randn(clean.shape[:-1], generator=gen) * rot_sigma
         pel_noise = torch.randn(pelvis.shape, generator=gen) * pel_sigma
+        untrusted = (1 - trusted)[..., None, None]
+        rot_noise = rot_noise + smooth_noise((batch_size, 2, 22, 3), w, 8, gen) * 0.12 * untrusted
+        pel_noise = pel_noise + smooth_noise((batch_size, 2, 3), w, 8, gen) * 0.05 * untrusted[..., 0]
         if self.role == "refiner":
-            untrusted = (1 - trusted)[..., None, None]
-            guess = smooth_noise((batch_size, 2, 22, 3), w, 8, gen) * 0.12
-            rot_noise = rot_noise + guess * untrusted
-            pel_noise = pel_noise + smooth_noise((batch_size, 2, 3), w, 8, gen) * 0.05 * untrusted[..., 0]
             drift = smooth_noise((batch_size, 3), w, 30, gen) * 0.05 * (torch.rand(batch_size, 1, 1, generator=gen) < 0.5)
             drift[..., 1] = 0.0
             pel_noise[:, :, 1] = pel_noise[:, :, 1] + drift
@@ -109,8 +114,10 @@ class WindowSampler:
         frame = pair_frame_for(observed, observed_pelvis, trusted_np)
         target = encode(*to_pair_frame(clean, pelvis, frame))
         observed_features = encode(*to_pair_frame(observed, observed_pelvis, frame))
-        batch = Batch(target, observed_features, trusted,
-                      torch.as_tensor(np.stack([c.rest_joints for c in picks])))
+        if self.role == "infiller":  # trusted entries are kept as estimated at sampling time, so learn them so
+            target = torch.where(trusted[..., None] > 0, observed_features, target)
+        batch = Batch(target, observed_features, trusted, torch.as_tensor(np.stack([c.rest_joints for c in picks])),
+                      base_motion(self.role, observed_features, trusted_np))
         if self.text_embeddings is not None:
             batch.text = torch.as_tensor(np.stack([self.text_embeddings[c.text] for c in picks]))
             keep = torch.rand(batch_size, generator=gen) >= TEXT_DROP

@@ -12,10 +12,14 @@ Terms, and why each is there:
 * temporal smoothness: second differences of joints in 3D and of the root, so noise in 2D does not become
   jitter, and of the two people's *relative* placement, so their depth order stays consistent over time;
 * ground: feet may not sink below a common plane, and the lower foot of each person touches it;
-* no interpenetration between the two people: penalty on overlapping joint spheres.
+* no interpenetration between the two people: penalty on overlapping joint spheres;
+* proximity: a confident hand or elbow of one person meeting a confident joint of the other in the image (a
+  hand on a shoulder, hands clasped) may be at most :attr:`FitConfig.touch_m` apart in 3D, which ties the two people's depths together
+  where a single view cannot (a hidden joint has low confidence, so occlusion alone does not count as touch).
 
-Stages as in SMPLify: the roots first (torso joints only), then everything. Depth is initialised from torso
-length in pixels, facing from the left/right order of shoulders and hips.
+Stages as in SMPLify: the roots first (torso joints only, once per facing hypothesis), then everything, then the
+roots' translations again with the proximity term. Depth is
+initialised from bone lengths in pixels, facing from the left/right order of shoulders and hips.
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ from ..skeleton import JOINT_INDEX, NUM_BODY_JOINTS
 J = JOINT_INDEX
 TORSO = [J[n] for n in ("left_hip", "right_hip", "left_shoulder", "right_shoulder", "pelvis", "neck")]
 FEET = [J[n] for n in ("left_ankle", "right_ankle", "left_foot", "right_foot")]
+TOUCHERS = [J[n] for n in ("left_wrist", "right_wrist", "left_elbow", "right_elbow")]
 # SMPLify's limits in our layout: (body_pose joint index, axis, sign of the forbidden direction)
 LIMITS = [(J["left_elbow"] - 1, 1, 1.0), (J["right_elbow"] - 1, 1, -1.0),
           (J["left_knee"] - 1, 0, -1.0), (J["right_knee"] - 1, 0, -1.0)]
@@ -53,6 +58,7 @@ class FitConfig:
     steps_root: int = 50  # per facing hypothesis
     facing_hypotheses: tuple[float, ...] = (0.0, 90.0, -90.0, 180.0)  # yaw (deg) tried around the initial facing
     steps_full: int = 220
+    steps_placement: int = 60
     lr: float = 0.03
     robust_sigma: float = 0.03  # Geman-McClure scale, as a fraction of the image's longer side
     w_reproj: float = 1.0
@@ -65,6 +71,10 @@ class FitConfig:
     w_ground: float = 5.0
     w_contact: float = 0.5
     w_penetration: float = 50.0
+    w_proximity: float = 5.0
+    touch_px: float = 0.025  # 2D distance (fraction of the image's longer side) that counts as meeting
+    touch_m: float = 0.2
+    touch_confidence: float = 0.5
     min_confidence: float = 0.05
     fov_deg: float = 55.0  # horizontal field of view guessed when no intrinsics are given
 
@@ -96,12 +106,17 @@ def _interpolate_missing(values: np.ndarray, valid: np.ndarray) -> np.ndarray:
     return np.interp(t, t[valid], values[valid])
 
 
-def initial_guess(kp: np.ndarray, K: np.ndarray, rest: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Root rotation (T, 3) axis-angle and translation (T, 3) in the camera for one person's keypoints (T, 22, 3).
+def _median_filter(x: np.ndarray, size: int) -> np.ndarray:
+    pad = size // 2
+    padded = np.pad(x, pad, mode="edge")
+    return np.median(np.lib.stride_tricks.sliding_window_view(padded, size), -1)
 
-    Depth from torso length (mid-hips to mid-shoulders) in pixels against the body's; facing from whether the
-    person's left shoulder/hip appear right of the right ones (facing the camera) or left (facing away)."""
-    f = float(K[0, 0])
+
+def initial_depth(kp: np.ndarray, f: float, rest: np.ndarray, min_conf: float = 0.3) -> np.ndarray:
+    """Per-frame depth (T,) of a person from their torso (mid-hips to mid-shoulders) in pixels against the
+    body's, the bone least foreshortened in upright poses. The series is median-filtered and held within
+    [0.6, 1.6] × its median, because one bad detection (a partner's limb taken for one's own) must not throw a
+    person metres away."""
     conf = kp[..., 2]
 
     def mid(a: str, b: str) -> tuple[np.ndarray, np.ndarray]:
@@ -112,10 +127,25 @@ def initial_guess(kp: np.ndarray, K: np.ndarray, rest: np.ndarray) -> tuple[np.n
     torso_px = np.linalg.norm(shoulders - hips, axis=-1)
     torso_3d = np.linalg.norm((rest[J["left_shoulder"]] + rest[J["right_shoulder"]]) / 2
                               - (rest[J["left_hip"]] + rest[J["right_hip"]]) / 2)
-    valid = (np.minimum(ch, cs) > 0.3) & (torso_px > 2)
-    depth = f * torso_3d / np.maximum(torso_px, 1e-6)
-    depth = _interpolate_missing(np.where(valid, depth, 0), valid) if valid.any() else np.full(len(kp), 4.0)
-    depth = np.clip(depth, 0.5, 50.0)
+    valid = (np.minimum(ch, cs) > min_conf) & (torso_px > 2)
+    if not valid.any():
+        return np.full(len(kp), 4.0)
+    est = _interpolate_missing(np.where(valid, f * torso_3d / np.maximum(torso_px, 1e-6), 0.0), valid)
+    est = _median_filter(est, 9)
+    centre = float(np.median(est))
+    return np.clip(est, 0.6 * centre, 1.6 * centre)
+
+
+def initial_guess(kp: np.ndarray, K: np.ndarray, rest: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Root rotation (T, 3) axis-angle and translation (T, 3) in the camera for one person's keypoints (T, 22, 3).
+
+    Depth from torso length (:func:`initial_depth`); facing from whether the person's left shoulder/hip appear
+    right of the right ones (facing the camera) or left of them (facing away)."""
+    f = float(K[0, 0])
+    conf = kp[..., 2]
+    hips = (kp[:, J["left_hip"], :2] + kp[:, J["right_hip"], :2]) / 2
+    ch = np.minimum(conf[:, J["left_hip"]], conf[:, J["right_hip"]])
+    depth = initial_depth(kp, f, rest)
     centre = np.stack([_interpolate_missing(hips[:, i], ch > 0.1) for i in range(2)], -1)
     pelvis = np.concatenate([(centre - K[:2, 2]) / f * depth[:, None], depth[:, None]], -1)
     side = (kp[:, J["left_shoulder"], 0] - kp[:, J["right_shoulder"], 0]
@@ -124,6 +154,24 @@ def initial_guess(kp: np.ndarray, K: np.ndarray, rest: np.ndarray) -> tuple[np.n
     facing[facing == 0] = 1
     orient = np.where(facing[:, None] > 0, [np.pi, 0.0, 0.0], [0.0, 0.0, np.pi])  # FLIP or 180° about z
     return orient.astype(np.float64), pelvis - rest[0]
+
+
+def touch_pairs(kp: np.ndarray, max_px: float, min_conf: float) -> np.ndarray:
+    """(T, 22, 22) bool: A's joint i and B's joint j meet in the image — for each confident hand or elbow of
+    either person, the other person's confident joint nearest to it in 2D, if nearer than ``max_px``."""
+    dist = np.linalg.norm(kp[0][:, :, None, :2] - kp[1][:, None, :, :2], axis=-1)  # (T, 22, 22)
+    sure = (kp[0][:, :, None, 2] > min_conf) & (kp[1][:, None, :, 2] > min_conf)
+    dist = np.where(sure, dist, np.inf)
+    out = np.zeros(dist.shape, bool)
+    frames = np.arange(dist.shape[0])
+    for joint in TOUCHERS:
+        j_b = np.argmin(dist[:, joint, :], -1)  # A's hand -> nearest of B
+        hit = dist[frames, joint, j_b] < max_px
+        out[frames[hit], joint, j_b[hit]] = True
+        i_a = np.argmin(dist[:, :, joint], -1)  # B's hand -> nearest of A
+        hit = dist[frames, i_a, joint] < max_px
+        out[frames[hit], i_a[hit], joint] = True
+    return out
 
 
 def world_frame(normal: np.ndarray, offset: float, pelvis_cam: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -192,14 +240,24 @@ def _fit(keypoints: np.ndarray, width: int, height: int, fps: float, K: Optional
         n = torch.stack([torch.sin(az), -torch.cos(ax) * torch.cos(az), torch.sin(ax) * torch.cos(az)])
         return n
 
+    # log of a per-frame factor moving each person along the camera ray through their pelvis (stage 3 only):
+    # the pelvis stays where the image puts it while the depth changes
+    ray_scale = torch.zeros(2, T, dtype=dtype, requires_grad=True)
+
+    def root_transl(rests: Tensor) -> Tensor:
+        pelvis = transl + rests[:, None, 0]
+        return pelvis * torch.exp(ray_scale)[..., None] - rests[:, None, 0]
+
     def joints_cam() -> Tensor:
         rests = torch.stack([body.rest(betas[p])[1].to(dtype) for p in range(2)])  # (2, 22, 3)
         aa = torch.cat([orient[..., None, :], pose], 2).reshape(2 * T, NUM_BODY_JOINTS, 3)
         rot = axis_angle_to_matrix(aa)
         rest_b = rests[:, None].expand(2, T, NUM_BODY_JOINTS, 3).reshape(2 * T, NUM_BODY_JOINTS, 3)
-        pos, _ = forward_kinematics(rot, rest_b, transl.reshape(2 * T, 3))
+        pos, _ = forward_kinematics(rot, rest_b, root_transl(rests).reshape(2 * T, 3))
         return pos.reshape(2, T, NUM_BODY_JOINTS, 3)
 
+    touching = torch.as_tensor(touch_pairs(kp_np, cfg.touch_px * max(width, height), cfg.touch_confidence),
+                               dtype=dtype)
     radii = torch.as_tensor(RADII, dtype=dtype)
     pair_r = radii[:, None] + radii[None, :]
 
@@ -213,9 +271,9 @@ def _fit(keypoints: np.ndarray, width: int, height: int, fps: float, K: Optional
         w = conf * torso_only if root_only else conf
         return (w * rho).sum((1, 2)) / w.sum((1, 2)).clamp(min=1.0)
 
-    def losses(joints: Tensor, root_only: bool) -> dict[str, Tensor]:
+    def losses(joints: Tensor, root_only: bool, placement: bool = False) -> dict[str, Tensor]:
         out = {"reproj": cfg.w_reproj * reprojection(joints, root_only).sum()}
-        out["root_smooth"] = cfg.w_root_smooth * _second_diff(transl, 1)
+        out["root_smooth"] = cfg.w_root_smooth * _second_diff(joints[:, :, 0], 1)
         if root_only:
             return out
         out["pose"] = cfg.w_pose * (pose ** 2).sum(-1).mean() * (NUM_BODY_JOINTS - 1)
@@ -230,21 +288,24 @@ def _fit(keypoints: np.ndarray, width: int, height: int, fps: float, K: Optional
         out["contact"] = cfg.w_contact * (h.min(-1).values ** 2).mean()
         d = torch.cdist(joints[0], joints[1])  # (T, 22, 22)
         out["penetration"] = cfg.w_penetration * (torch.relu(pair_r - d) ** 2).sum((-1, -2)).mean()
+        if placement:
+            out["proximity"] = cfg.w_proximity * (touching * torch.relu(d - cfg.touch_m) ** 2).sum() / max(T, 1)
         return out
 
-    def run(params: list[Tensor], steps: int, root_only: bool, done: int, total: int) -> dict[str, Tensor]:
+    def run(params: list[Tensor], steps: int, root_only: bool, done: int, total: int,
+            placement: bool = False) -> dict[str, Tensor]:
         opt = torch.optim.Adam(params, lr=cfg.lr)
         terms: dict[str, Tensor] = {}
         for step in range(steps):
             opt.zero_grad()
-            terms = losses(joints_cam(), root_only)
+            terms = losses(joints_cam(), root_only, placement)
             sum(terms.values()).backward()
             opt.step()
             if progress is not None and step % 10 == 0:
                 progress(done + step, total)
         return terms
 
-    total = len(cfg.facing_hypotheses) * cfg.steps_root + cfg.steps_full
+    total = len(cfg.facing_hypotheses) * cfg.steps_root + cfg.steps_full + cfg.steps_placement
     with torch.no_grad():
         j0 = joints_cam()
         ground.fill_(float(-(j0[:, :, FEET] @ plane_normal()).min(-1).values.median()))
@@ -267,7 +328,16 @@ def _fit(keypoints: np.ndarray, width: int, height: int, fps: float, K: Optional
     with torch.no_grad():
         for p in range(2):
             orient[p], transl[p] = best[p][1], best[p][2]
-    terms = run([orient, transl, pose, betas, tilt, ground], cfg.steps_full, False, total - cfg.steps_full, total)
+    done = total - cfg.steps_full - cfg.steps_placement
+    terms = run([orient, transl, pose, betas, tilt, ground], cfg.steps_full, False, done, total)
+    # Stage 3: each person only slides along the camera ray through their pelvis, so contacts seen in 2D fix the
+    # two people's relative depth instead of stretching arms towards a partner placed at the wrong depth.
+    if cfg.steps_placement:
+        terms = run([ray_scale], cfg.steps_placement, False, total - cfg.steps_placement, total, placement=True)
+        with torch.no_grad():
+            rests = torch.stack([body.rest(betas[p])[1].to(dtype) for p in range(2)])
+            transl.copy_(root_transl(rests))
+            ray_scale.zero_()
     if progress is not None:
         progress(total, total)
 

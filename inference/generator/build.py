@@ -11,13 +11,14 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
+from scipy.ndimage import gaussian_filter1d
 
 from ..body.kinematics import forward_kinematics
 from ..motion import PersonMotion
 from ..rotations import matrix_to_axis_angle
 from ..skeleton import JOINT_INDEX, NUM_BODY_JOINTS
 from .body_info import FOOT_JOINTS
-from .geometry import UP, facing, normalize, rot_axis_angle, rot_x, rot_y, rot_z
+from .geometry import UP, continuous_axis_angle, facing, normalize, rot_axis_angle, rot_x, rot_y, rot_z
 from .ik import solve_arm
 from .script import ArmScript, PersonScript, World, hand_pole
 
@@ -37,7 +38,7 @@ class PosedPerson:
 class Gait:
     phase: np.ndarray  # (T,) radians; the left leg swings forward while cos(phase) > 0
     amp: np.ndarray  # (T,) 0 = standing, 1 = full stride
-    direction: np.ndarray  # (T,) +1 walking forwards, −1 backwards
+    direction: np.ndarray  # (T,) +1 walking forwards, −1 backwards (smooth in between)
     hip_angle: float  # hip swing amplitude at full stride
 
 
@@ -56,7 +57,10 @@ def _gait(script: PersonScript, fps: float) -> Gait:
     phase = 2 * np.pi * np.cumsum(forward_speed) / fps / stride
     speed = np.linalg.norm(vel, axis=-1)
     amp = np.clip((speed - 0.05) / 0.35, 0.0, 1.0)
-    return Gait(phase, amp * amp * (3 - 2 * amp), np.where(forward_speed < 0, -1.0, 1.0), hip_angle)
+    # legs take a few tenths of a second to get going (a sudden shove must not snap the knees in one frame)
+    amp = gaussian_filter1d(amp, sigma=0.12 * fps, mode="nearest")
+    # a smooth sign: starting to walk backwards must not flip the knees from one frame to the next
+    return Gait(phase, amp * amp * (3 - 2 * amp), np.tanh(forward_speed / 0.15), hip_angle)
 
 
 def _trunk_and_legs(script: PersonScript, fps: float, partner_root: np.ndarray) -> np.ndarray:
@@ -162,7 +166,7 @@ def pose_people(scripts: dict[str, PersonScript], fps: float) -> dict[str, Posed
     aa_all = matrix_to_axis_angle(torch.from_numpy(np.concatenate([rots[p] for p in pids]))).numpy()
     out: dict[str, PosedPerson] = {}
     for i, pid in enumerate(pids):
-        aa = aa_all[i * T:(i + 1) * T].astype(np.float32)
+        aa = continuous_axis_angle(aa_all[i * T:(i + 1) * T]).astype(np.float32)
         motion = PersonMotion(global_orient=aa[:, 0], body_pose=aa[:, 1:], transl=transls[pid].astype(np.float32),
                               betas=scripts[pid].info.betas)
         out[pid] = PosedPerson(motion, finals[i][0], targets[pid])

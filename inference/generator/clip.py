@@ -13,12 +13,13 @@ from dataclasses import dataclass, field
 from typing import Any, Optional
 
 import numpy as np
+from scipy.ndimage import gaussian_filter1d
 
 from ..body.base import BodyModel
 from ..motion import Camera, Reconstruction
 from .body_info import body_info
 from .build import pose_people
-from .geometry import UP, normalize, rot_y
+from .geometry import UP, facing, normalize, rot_y
 from .kinds import CHOREOGRAPHIES
 from .script import PersonScript
 
@@ -62,7 +63,7 @@ class GeneratedClip:
 _BODY: Optional[BodyModel] = None
 
 
-def _default_body() -> BodyModel:
+def default_body() -> BodyModel:
     global _BODY
     if _BODY is None:
         from ..body import load_body_model
@@ -83,42 +84,54 @@ def _place(script: PersonScript, yaw: float, offset: np.ndarray) -> None:
 
 def look_at_camera(eye: np.ndarray, target: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """OpenCV extrinsics (``x_cam = R x + t``; x right, y down, z forward) for a camera at ``eye`` looking at
-    ``target`` with the world's +Y up."""
+    ``target`` with the world's +Y up. Broadcasts: ``(..., 3)`` points give ``(..., 3, 3)`` and ``(..., 3)``."""
+    eye = np.asarray(eye, np.float64)
     fwd = normalize(np.asarray(target, np.float64) - eye)
     right = normalize(np.cross(fwd, UP))
     down = np.cross(fwd, right)
-    R = np.stack([right, down, fwd])
-    return R, -R @ eye
+    R = np.stack([right, down, fwd], -2)
+    return R, -np.einsum("...ij,...j->...i", R, np.broadcast_to(eye, fwd.shape))
+
+
+PAN_EXTENT = 2.0  # metres the pair travels beyond which the camera pans to follow them
 
 
 def _camera(rng: np.random.Generator, joints: dict[str, np.ndarray], width: int, height: int) -> Camera:
-    """A static camera at eye height, from a random direction, as close as framing both people all clip long
-    allows (everything within the central 85% of the image)."""
-    pts = np.concatenate([j.reshape(-1, 3) for j in joints.values()])
-    pts = np.concatenate([pts, pts + UP * 0.15, pts * np.array([1.0, 0.0, 1.0])])  # top of head, soles
-    centre = 0.5 * (pts.min(0) + pts.max(0))
+    """A camera at eye height from a random direction, as close as framing both people on every frame allows
+    (everything within the central 85% of the image). It stays still, or — when the pair travels more than
+    ``PAN_EXTENT`` — stays in place and pans to follow them, as a person filming would."""
+    per_frame = np.concatenate(list(joints.values()), axis=1)  # (T, 44, 3)
+    T = per_frame.shape[0]
+    pts = np.concatenate([per_frame, per_frame + UP * 0.15, per_frame * np.array([1.0, 0.0, 1.0])], 1)
+    flat = pts.reshape(-1, 3)
+    centre = 0.5 * (flat.min(0) + flat.max(0))
     fov = rng.uniform(50.0, 65.0)
-    azimuth = rng.uniform(0, 2 * np.pi)
-    direction = np.array([np.sin(azimuth), 0.0, np.cos(azimuth)])
+    direction = facing(rng.uniform(0, 2 * np.pi))
     eye_height = rng.uniform(1.2, 1.8)
-    look = np.array([centre[0], rng.uniform(0.8, 1.0), centre[2]])
-    camera = Camera.from_fov(width, height, fov, 1)
+    look_height = rng.uniform(0.8, 1.0)
+    middle = per_frame.mean(1)
+    if np.ptp(middle[:, [0, 2]], axis=0).max() > PAN_EXTENT:
+        look = gaussian_filter1d(middle, sigma=0.08 * T, axis=0, mode="nearest")
+    else:
+        look = np.broadcast_to(centre, (T, 3)).copy()
+    look[:, 1] = look_height
+    K = Camera.from_fov(width, height, fov, 1).K
     dist = 3.0
     for _ in range(6):  # grow/shrink the distance until the farthest point sits at the margin
         eye = centre + dist * direction
         eye[1] = eye_height
         R, t = look_at_camera(eye, look)
-        uvz = Camera.static(camera.K, R, t, 1, width, height).project(pts[None])[0]
-        if np.any(uvz[:, 2] < 0.3):
+        uvz = Camera(K, R, t, width, height).project(pts)
+        if np.any(uvz[..., 2] < 0.3):
             dist *= 1.5
             continue
-        spread = max(np.abs(uvz[:, 0] - width / 2).max() / (0.425 * width),
-                     np.abs(uvz[:, 1] - height / 2).max() / (0.425 * height))
+        spread = max(np.abs(uvz[..., 0] - width / 2).max() / (0.425 * width),
+                     np.abs(uvz[..., 1] - height / 2).max() / (0.425 * height))
         dist = max(1.0, dist * (0.3 + 0.7 * spread))
     eye = centre + dist * direction
     eye[1] = eye_height
     R, t = look_at_camera(eye, look)
-    return Camera.static(camera.K, R, t, len(next(iter(joints.values()))), width, height)
+    return Camera(K, R, t, width, height)
 
 
 def _contacts(scripts: dict[str, PersonScript], targets: dict[str, dict[str, np.ndarray]]) -> list[Contact]:
@@ -143,7 +156,7 @@ def generate_clip(kind: str, seed: int, fps: float = 30.0, seconds: float = 4.0,
         raise ValueError(f"unknown interaction kind {kind!r}; expected one of {INTERACTION_KINDS}")
     if seconds < 2.0 or fps <= 0:
         raise ValueError(f"need seconds >= 2 and fps > 0, got seconds={seconds}, fps={fps}")
-    body = body or _default_body()
+    body = body or default_body()
     rng = _rng(kind, seed)
     num_frames = int(round(seconds * fps))
     t = np.arange(num_frames) / fps

@@ -22,8 +22,8 @@ from ..motion import PERSON_IDS, PersonMotion, Reconstruction
 from ..rotations import axis_angle_to_matrix, matrix_to_axis_angle
 from ..segments import Segment, SegmentKind, segments_from_mask
 from ..skeleton import BODY_PARENTS, JOINT_INDEX, NUM_BODY_JOINTS
-from .clip import GeneratedClip, _default_body
-from .geometry import smoothstep
+from .clip import GeneratedClip, default_body
+from .geometry import continuous_axis_angle, smoothstep
 
 MIN_HIDDEN_JOINTS = 3  # a frame is "occluded" for a person when at least this many joints are hidden
 _SPINE = {JOINT_INDEX[n] for n in ("pelvis", "spine1", "spine2", "spine3")}
@@ -69,7 +69,7 @@ def render_footage(clip: GeneratedClip, video_path: "str | Path", body: Optional
     from ..render.video_writer import Mp4Writer
     from ..render.visibility import hidden_by_other, in_frame
 
-    body = body or _default_body()
+    body = body or default_body()
     recon = clip.reconstruction
     cam = recon.camera
     if cam is None:
@@ -81,7 +81,8 @@ def render_footage(clip: GeneratedClip, video_path: "str | Path", body: Optional
     hidden = {pid: np.zeros((T, NUM_BODY_JOINTS), bool) for pid in PERSON_IDS}
     seen = {pid: np.zeros((T, NUM_BODY_JOINTS), bool) for pid in PERSON_IDS}
     centre = 0.5 * (joints[0][0, 0] + joints[1][0, 0])
-    with OverlayRenderer(cam.width, cam.height, body.faces, background=(0.62, 0.68, 0.74)) as renderer, \
+    with OverlayRenderer(cam.width, cam.height, body.faces, background=(0.62, 0.68, 0.74),
+                         num_vertices=body.num_vertices) as renderer, \
             Mp4Writer(video_path, cam.width, cam.height, recon.fps, crf=crf) as video:
         renderer.add_static(ground_plane(centre=(float(centre[0]), float(centre[2])), seed=clip.seed))
         for f in range(T):
@@ -106,7 +107,7 @@ def _rotate(aa: np.ndarray, delta: np.ndarray) -> np.ndarray:
     """Compose axis-angle rotations ``aa`` with small local perturbations ``delta`` (same shape)."""
     m = axis_angle_to_matrix(torch.from_numpy(aa.astype(np.float64))) @ axis_angle_to_matrix(
         torch.from_numpy(delta.astype(np.float64)))
-    return matrix_to_axis_angle(m).numpy().astype(np.float32)
+    return continuous_axis_angle(matrix_to_axis_angle(m).numpy()).astype(np.float32)
 
 
 def _runs(mask: np.ndarray) -> list[tuple[int, int]]:

@@ -51,11 +51,6 @@ def normalize(v: np.ndarray, eps: float = 1e-9) -> np.ndarray:
     return v / np.maximum(np.linalg.norm(v, axis=-1, keepdims=True), eps)
 
 
-def yaw_of(direction: np.ndarray) -> np.ndarray:
-    """Yaw (about +Y) that turns the rest facing +Z towards the horizontal ``direction (..., 3)``."""
-    return np.arctan2(direction[..., 0], direction[..., 2])
-
-
 def facing(yaw: np.ndarray) -> np.ndarray:
     """Unit forward vector for a yaw; a person's left is ``cross(UP, forward)``."""
     yaw = np.asarray(yaw, np.float64)
@@ -81,5 +76,18 @@ def window(t: np.ndarray, rise: tuple[float, float], fall: tuple[float, float]) 
     return smoothstep(t, *rise) * (1.0 - smoothstep(t, *fall))
 
 
-def unwrap_yaw(yaw: np.ndarray) -> np.ndarray:
-    return np.unwrap(np.asarray(yaw, np.float64))
+def continuous_axis_angle(aa: np.ndarray) -> np.ndarray:
+    """Axis-angle over time ``(T, ..., 3)`` without jumps where the angle passes π.
+
+    Converters return angles in [0, π], so a steadily turning joint flips from (π − ε)·n to (π − ε)·(−n) between
+    two frames. The equivalent vector (θ − 2π)·n is the same rotation; picking, frame by frame, whichever is closer
+    to the previous frame keeps the sequence smooth for anything that filters or interpolates axis-angle directly.
+    """
+    out = np.array(aa, dtype=np.float64, copy=True)
+    for t in range(1, len(out)):
+        cur, prev = out[t], out[t - 1]
+        angle = np.linalg.norm(cur, axis=-1, keepdims=True)
+        alt = cur - cur / np.maximum(angle, 1e-9) * (2 * np.pi)
+        closer = np.linalg.norm(alt - prev, axis=-1) < np.linalg.norm(cur - prev, axis=-1)
+        cur[closer] = alt[closer]
+    return out.astype(np.asarray(aa).dtype)

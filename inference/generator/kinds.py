@@ -101,7 +101,6 @@ def _palm_targets(meet: Target, gap: float = HAND_GAP) -> tuple[Target, Target]:
     return (lambda w: meet(w) - gap * axis(w)), (lambda w: meet(w) + gap * axis(w))
 
 
-
 def handshake(rng: np.random.Generator, ia: BodyInfo, ib: BodyInfo, t: np.ndarray, duration: float) -> Choreography:
     frac = rng.uniform(0.78, 0.88)
     h = rng.uniform(0.12, 0.22)
@@ -239,18 +238,21 @@ def push(rng: np.random.Generator, ia: BodyInfo, ib: BodyInfo, t: np.ndarray, du
                                          "B stumbles backwards.")
 
 
+def _side_by_side(rng: np.random.Generator, t: np.ndarray, duration: float, b_side: str, spacing: float,
+                  speed: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Roots of A and B (B on A's ``b_side``) walking the same gently curving path, and their heading."""
+    heading = rng.uniform(-0.15, 0.15) * t
+    centre = np.cumsum(speed * facing(heading), 0) / (len(t) / duration)
+    to_b = left_of(heading) * (1.0 if b_side == "left" else -1.0)
+    return centre - to_b * spacing / 2, centre + to_b * spacing / 2, heading
+
+
 def walk_together(rng: np.random.Generator, ia: BodyInfo, ib: BodyInfo, t: np.ndarray,
                   duration: float) -> Choreography:
     holding = bool(rng.random() < 0.6)
     b_side = str(rng.choice(["left", "right"]))  # B walks on this side of A
     spacing = rng.uniform(0.5, 0.65) if holding else rng.uniform(0.6, 0.9)
-    speed = rng.uniform(0.9, 1.4)
-    turn_rate = rng.uniform(-0.15, 0.15)
-    heading = turn_rate * t
-    centre = np.cumsum(speed * facing(heading), 0) / (len(t) / duration)
-    to_b = left_of(heading) * (1.0 if b_side == "left" else -1.0)
-    root_a = centre - to_b * spacing / 2
-    root_b = centre + to_b * spacing / 2
+    root_a, root_b, heading = _side_by_side(rng, t, duration, b_side, spacing, rng.uniform(0.9, 1.4))
     arms_a, arms_b = {}, {}
     if holding:
         a_hand, b_hand = b_side, OTHER_SIDE[b_side]  # the hands nearest each other
@@ -277,6 +279,62 @@ def walk_together(rng: np.random.Generator, ia: BodyInfo, ib: BodyInfo, t: np.nd
     else:
         label += ", without touching."
     return Choreography({"A": a, "B": b}, label)
+
+
+def arm_around_shoulders(rng: np.random.Generator, ia: BodyInfo, ib: BodyInfo, t: np.ndarray,
+                         duration: float) -> Choreography:
+    b_side = str(rng.choice(["left", "right"]))  # B is on this side of A; A's arm on that side goes around B
+    walking = bool(rng.random() < 0.6)
+    sh_a = ia.joint(f"{b_side}_shoulder") - ia.rest_joints[0]
+    sh_b = ib.joint(f"{b_side}_shoulder") - ib.rest_joints[0]
+    rise = sh_b[1] + ib.pelvis_height + 0.06 - sh_a[1] - ia.pelvis_height
+    # A's near shoulder → B's far shoulder spans spacing + |B's shoulder offset| − |A's| sideways and ``rise`` up
+    reach = 0.93 * ia.arms[b_side].reach
+    sideways = float(np.sqrt(max(reach ** 2 - rise ** 2, 0.09)))
+    spacing = min(rng.uniform(0.38, 0.44), sideways - abs(sh_b[0]) + abs(sh_a[0]))
+    root_a, root_b, heading = _side_by_side(rng, t, duration, b_side, spacing,
+                                            rng.uniform(0.7, 1.1) if walking else 0.0)
+    t_on = duration * rng.uniform(0.05, 0.3)
+    weight = smoothstep(t, t_on, t_on + 0.7)
+    arm = ArmScript(
+        weight,
+        lambda w: w.joint("B", f"{b_side}_shoulder") + UP * 0.06 - w.forward("B") * 0.02,
+        lambda w: w.side("A", b_side) * 0.5 - w.forward("A") * 0.6 + UP * 0.2,
+        lambda w: w.joint("B", "neck") - w.forward("B") * 0.2 + UP * 0.1,
+        ContactSpec("B", f"{b_side}_shoulder", f"{b_side} shoulder"),
+        lambda w: w.forward("B") - 0.6 * UP)
+    a = PersonScript(ia, root_a, heading, _const(t, 0.03), arms={b_side: arm})
+    b = PersonScript(ib, root_b, heading.copy(), _const(t, 0.03))
+    verb = "walk" if walking else "stand"
+    label = (f"A and B {verb} side by side, B on A's {b_side}, and A puts the {b_side} arm around B's shoulders: "
+             f"A's {b_side} hand rests on B's {b_side} shoulder.")
+    return Choreography({"A": a, "B": b}, label)
+
+
+def wave(rng: np.random.Generator, ia: BodyInfo, ib: BodyInfo, t: np.ndarray, duration: float) -> Choreography:
+    """Greeting from a distance: no contact (the infiller must also learn when hands do *not* touch)."""
+    d = rng.uniform(2.0, 3.2)
+    hands = {"A": str(rng.choice(["left", "right"])), "B": str(rng.choice(["left", "right"]))}
+    starts = {"A": duration * rng.uniform(0.1, 0.25)}
+    starts["B"] = starts["A"] + rng.uniform(0.5, 1.0)
+    scripts = {}
+    for pid, info, root, yaw in (("A", ia, _z(0.0), 0.0), ("B", ib, _z(d), np.pi)):
+        side, t0 = hands[pid], starts[pid]
+        weight = window(t, (t0, t0 + 0.5), (min(t0 + 2.0, duration - 0.5), min(t0 + 2.5, duration)))
+        freq = rng.uniform(1.5, 2.5)
+
+        def target(w: World, pid=pid, side=side, freq=freq) -> np.ndarray:
+            sway = 0.1 * np.sin(2 * np.pi * freq * w.t)[:, None]
+            return (w.joint(pid, f"{side}_shoulder") + UP * 0.32 + w.side(pid, side) * (0.22 + sway)
+                    + w.forward(pid) * 0.1)
+
+        arm = ArmScript(weight, target, lambda w, pid=pid, side=side: hand_pole(w, pid, side, 1.0, 1.0, 0.0),
+                        hand_dir=lambda w: UP)
+        other = "B" if pid == "A" else "A"
+        scripts[pid] = PersonScript(info, np.tile(root, (len(t), 1)), _const(t, yaw), _const(t, 0.0),
+                                    look_at=other, arms={side: arm})
+    label = f"A waves at B with the {hands['A']} hand, and B waves back with the {hands['B']} hand."
+    return Choreography(scripts, label)
 
 
 def dance_hold(rng: np.random.Generator, ia: BodyInfo, ib: BodyInfo, t: np.ndarray, duration: float) -> Choreography:
@@ -356,4 +414,6 @@ CHOREOGRAPHIES: dict[str, Callable[..., Choreography]] = {
     "walk_together": walk_together,
     "dance_hold": dance_hold,
     "shoulder_tap": shoulder_tap,
+    "arm_around_shoulders": arm_around_shoulders,
+    "wave": wave,
 }

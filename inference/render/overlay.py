@@ -90,10 +90,13 @@ class OverlayRenderer:
 
     ``render`` returns the composited RGB frame; ``id_depth`` the occlusion map. Static scenery (a ground plane for
     synthetic footage) can be added with ``add_static``; it is drawn in colour passes but never gets a person id.
+    ``num_vertices`` defaults to the highest index in ``faces`` + 1 (pass ``body.num_vertices`` to be explicit).
+    Meshes are single-sided (closed bodies: back faces are culled, which halves the rasterisation on llvmpipe).
     """
 
     def __init__(self, width: int, height: int, faces: np.ndarray, num_people: int = 2,
-                 background: tuple[float, float, float] = (0.12, 0.12, 0.14)) -> None:
+                 background: tuple[float, float, float] = (0.12, 0.12, 0.14),
+                 num_vertices: Optional[int] = None) -> None:
         if width <= 0 or height <= 0:
             raise RenderError(f"image size must be positive, got {width}×{height}")
         faces = np.asarray(faces)
@@ -101,7 +104,9 @@ class OverlayRenderer:
             raise RenderError(f"faces: expected shape (F, 3), got {faces.shape}")
         self.width, self.height = int(width), int(height)
         self.faces = faces.astype(np.uint32)
-        self.num_vertices = int(faces.max()) + 1
+        self.num_vertices = int(num_vertices) if num_vertices is not None else int(faces.max()) + 1
+        if self.num_vertices <= int(faces.max()):
+            raise RenderError(f"faces index vertex {int(faces.max())}, but num_vertices is {self.num_vertices}")
         self.background = np.asarray(background, np.float64)
         try:
             self._gl = pyrender.OffscreenRenderer(self.width, self.height)
@@ -156,25 +161,29 @@ class OverlayRenderer:
         ``vertices_per_person[i]`` is ``(V, 3)`` in world coordinates or ``None`` (not drawn); ``K, R, t`` are
         the OpenCV camera of this frame. Returns a new (H, W, 3) uint8 image.
         """
-        styles = tuple(styles) if styles is not None else DEFAULT_STYLES
+        if frame_rgb is not None and np.shape(frame_rgb) != (self.height, self.width, 3):
+            raise RenderError(f"frame shape {np.shape(frame_rgb)}, expected ({self.height}, {self.width}, 3)")
+        given = tuple(styles) if styles is not None else DEFAULT_STYLES
+        styles = [given[i] if i < len(given) else DEFAULT_STYLES[i % 2] for i in range(len(self._people))]
         self._set_frame(vertices_per_person, K, R, t, styles)
+        shown = [s.opacity for s, p in zip(styles, self._people) if p.mesh.is_visible]
+        if frame_rgb is None and all(o == 1.0 for o in shown):  # nothing to blend: let GL fill the background
+            self.scene.bg_color = np.array([*self.background, 1.0])
+            color, _ = self._gl.render(self.scene, flags=pyrender.RenderFlags.NONE)
+            return np.ascontiguousarray(color[..., :3])
+        self.scene.bg_color = np.zeros(4)
         rgba, _ = self._gl.render(self.scene, flags=pyrender.RenderFlags.RGBA)
         rgb = rgba[..., :3].astype(np.float32)
         coverage = rgba[..., 3:4].astype(np.float32) / 255.0
-        shown = [s.opacity for s, p in zip(styles, self._people) if p.mesh.is_visible]
         if len(set(shown)) <= 1:
             opacity: "float | np.ndarray" = shown[0] if shown else 1.0
         else:  # people drawn with different opacities: which person covers each pixel decides
-            ids = self._ids()
             per_person = np.array([s.opacity for s in styles] + [1.0], np.float32)  # id −1 → scenery: opaque
-            opacity = per_person[ids][..., None]
+            opacity = per_person[self._ids()][..., None]
         if frame_rgb is None:
             base = np.broadcast_to((self.background * 255).astype(np.float32), rgb.shape)
         else:
-            frame = np.asarray(frame_rgb)
-            if frame.shape != (self.height, self.width, 3):
-                raise RenderError(f"frame shape {frame.shape}, expected ({self.height}, {self.width}, 3)")
-            base = frame.astype(np.float32)
+            base = np.asarray(frame_rgb).astype(np.float32)
         # pyrender's RGBA output is premultiplied by coverage (edges are blended with the transparent background)
         out = base * (1.0 - coverage * opacity) + rgb * opacity
         return np.clip(out + 0.5, 0, 255).astype(np.uint8)
@@ -211,19 +220,3 @@ class OverlayRenderer:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-_GL_OK: Optional[bool] = None
-
-
-def gl_available() -> bool:
-    """Whether an offscreen GL context can be made here (checked once per process)."""
-    global _GL_OK
-    if _GL_OK is None:
-        try:
-            probe = pyrender.OffscreenRenderer(8, 8)
-            probe.delete()
-            _GL_OK = True
-        except Exception:
-            _GL_OK = False
-    return _GL_OK

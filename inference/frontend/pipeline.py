@@ -1,0 +1,175 @@
+"""From a video (or precomputed 2D keypoints) to an initial two-person session.
+
+``video → BlazePose per frame → two tracks → our 22 keypoints → flags → monocular fit → Session`` with the
+occluded/ambiguous frames as Segments and reliabilities. Keypoints can be saved and loaded
+(:func:`save_keypoints`, :func:`load_keypoints`) so a fit can be redone, or fed from another detector, without
+running MediaPipe. Keypoint files: NPZ with ``keypoints (2, T, 22, 3)`` (pixels x, y, confidence; our joint
+order), ``width``, ``height``, ``fps`` and optionally ``found (2, T)``; or JSON with the same names as lists.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Optional, Union
+
+import numpy as np
+
+from ..motion import MotionError
+from ..session import Session
+from ..skeleton import BODY_PARENTS, NUM_BODY_JOINTS
+from .fit import FitConfig, fit_two_people
+from .flags import FlagConfig, detect_flags
+from .keypoints import PoseDetector, blazepose_to_body22
+from .tracking import track_two_people
+
+Progress = Callable[[str, int, int], None]  # (stage, done, total)
+
+
+@dataclass
+class VideoKeypoints:
+    keypoints: np.ndarray  # (2, T, 22, 3)
+    width: int
+    height: int
+    fps: float
+    found: np.ndarray  # (2, T) bool
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def read_video_info(path: Path) -> tuple[int, int, float, int]:
+    import cv2
+
+    cap = cv2.VideoCapture(str(path))
+    if not cap.isOpened():
+        raise MotionError(f"{path}: cannot open the video")
+    info = (int(cap.get(cv2.CAP_PROP_FRAME_WIDTH)), int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT)),
+            float(cap.get(cv2.CAP_PROP_FPS)) or 30.0, int(cap.get(cv2.CAP_PROP_FRAME_COUNT)))
+    cap.release()
+    return info
+
+
+def keypoints_from_video(path: Union[str, Path], max_frames: Optional[int] = None,
+                         progress: Optional[Progress] = None, detector: Optional[PoseDetector] = None) -> VideoKeypoints:
+    """Run BlazePose on every frame (up to ``max_frames``), track two people, map to our joints."""
+    import cv2
+
+    path = Path(path)
+    width, height, fps, count = read_video_info(path)
+    total = min(count, max_frames) if max_frames else count
+    cap = cv2.VideoCapture(str(path))
+    own = detector is None
+    det = detector or PoseDetector(fps)
+    per_frame = []
+    start = time.perf_counter()
+    try:
+        while max_frames is None or len(per_frame) < max_frames:
+            ok, bgr = cap.read()
+            if not ok:
+                break
+            per_frame.append(det.detect(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB), len(per_frame)))
+            if progress is not None:
+                progress("keypoints", len(per_frame), total)
+    finally:
+        cap.release()
+        if own:
+            det.close()
+    detect_s = time.perf_counter() - start
+    if not per_frame:
+        raise MotionError(f"{path}: no frames could be decoded")
+    landmarks, found = track_two_people(per_frame)
+    kp = blazepose_to_body22(landmarks)
+    return VideoKeypoints(kp.astype(np.float32), width, height, fps, found,
+                          {"detect_seconds": detect_s, "frames": float(len(per_frame)),
+                           "detect_fps": len(per_frame) / max(detect_s, 1e-9)})
+
+
+def save_keypoints(vk: VideoKeypoints, path: Union[str, Path]) -> None:
+    path = Path(path)
+    arrays = {"keypoints": vk.keypoints, "width": vk.width, "height": vk.height, "fps": vk.fps, "found": vk.found}
+    if path.suffix.lower() == ".json":
+        path.write_text(json.dumps({k: np.asarray(v).tolist() for k, v in arrays.items()}))
+    else:
+        np.savez(path, **{k: np.asarray(v) for k, v in arrays.items()})
+
+
+def load_keypoints(path: Union[str, Path]) -> VideoKeypoints:
+    path = Path(path)
+    label = str(path)
+    if path.suffix.lower() == ".json":
+        try:
+            raw = json.loads(path.read_text())
+        except FileNotFoundError:
+            raise MotionError(f"{label}: file not found") from None
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise MotionError(f"{label}: not valid JSON ({exc})") from None
+        if not isinstance(raw, dict):
+            raise MotionError(f"{label}: expected a JSON object with 'keypoints', 'width', 'height', 'fps'")
+
+        def get(key: str, required: bool = True) -> Optional[np.ndarray]:
+            if key not in raw:
+                if required:
+                    raise MotionError(f"{label}: missing key '{key}'")
+                return None
+            try:
+                return np.asarray(raw[key], dtype=np.float64)
+            except (TypeError, ValueError):
+                raise MotionError(f"{label}: key '{key}' should hold numbers") from None
+    else:
+        from ..io.npz import NpzFile
+
+        npz = NpzFile(path)
+
+        def get(key: str, required: bool = True) -> Optional[np.ndarray]:
+            value = npz.get(key, required)
+            if value is not None and value.dtype.kind not in "fiub":
+                raise MotionError(f"{label}: key '{key}' should hold numbers, got {value.dtype}")
+            return value
+    kp = get("keypoints")
+    assert kp is not None
+    if kp.ndim != 4 or kp.shape[0] != 2 or kp.shape[2:] != (NUM_BODY_JOINTS, 3):
+        raise MotionError(f"{label}: key 'keypoints' should be (2, T, {NUM_BODY_JOINTS}, 3), got {kp.shape}")
+    if not np.all(np.isfinite(kp)):
+        raise MotionError(f"{label}: key 'keypoints' holds non-finite values")
+    scalars = {}
+    for key in ("width", "height", "fps"):
+        value = get(key)
+        assert value is not None
+        if value.size != 1 or not float(value.reshape(())) > 0:
+            raise MotionError(f"{label}: key '{key}' should be one positive number, got {value.tolist()}")
+        scalars[key] = float(value.reshape(()))
+    found = get("found", required=False)
+    if found is None:
+        found = kp[..., 2].max(-1) > 0
+    elif found.shape != kp.shape[:2]:
+        raise MotionError(f"{label}: key 'found' should be (2, {kp.shape[1]}), got {found.shape}")
+    return VideoKeypoints(kp.astype(np.float32), int(scalars["width"]), int(scalars["height"]), scalars["fps"],
+                          found.astype(bool))
+
+
+def reconstruct(vk: VideoKeypoints, video_path: Optional[Union[str, Path]] = None,
+                K: Optional[np.ndarray] = None, fit_config: Optional[FitConfig] = None,
+                flag_config: Optional[FlagConfig] = None, progress: Optional[Progress] = None) -> Session:
+    """Keypoints → flags → fit → a Session whose segments mark the frames to review."""
+    flags = detect_flags(vk.keypoints, vk.found, BODY_PARENTS, flag_config)
+    kp = vk.keypoints.astype(np.float64).copy()
+    kp[..., 2] = np.where(flags.occluded[..., None], kp[..., 2] * 0.3, kp[..., 2])  # trust overlaps less
+    start = time.perf_counter()
+    result = fit_two_people(kp, vk.width, vk.height, vk.fps, K=K, config=fit_config,
+                            progress=None if progress is None else (lambda d, t: progress("fit", d, t)))
+    fit_s = time.perf_counter() - start
+    recon = result.reconstruction
+    reliability = flags.reliability(vk.keypoints)
+    people = []
+    for k, person in enumerate(recon.people):
+        p = person.copy()
+        p.reliability = reliability[k]
+        p.keypoints_2d = vk.keypoints[k]
+        people.append(p)
+    recon = recon.replace_people(*people)
+    recon.meta.update(frontend={"keypoints": "mediapipe-blazepose-full", "fit_seconds": fit_s, **vk.timings,
+                                "occluded_share": float(flags.occluded.mean()),
+                                "ambiguous_share": float(flags.ambiguous.mean())})
+    return Session(recon, segments=flags.segments(), video_path=str(video_path) if video_path else None,
+                   meta={"created_by": "sm-studio reconstruct"})

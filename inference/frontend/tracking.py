@@ -1,0 +1,115 @@
+"""Keeping two people's identities over a video: per-frame detections → two tracks (A, B).
+
+Each frame, detections are matched to the tracks by the Hungarian algorithm on a cost mixing box overlap and
+keypoint distance to where each track is *predicted* to be (last keypoints moved by a damped velocity), so two
+people who cross in the image keep their identities as long as their motion is smooth. A match costing more than
+``gate`` is refused: the track is missing in that frame (keypoints held at the prediction, confidence 0).
+A starts as the leftmost person of the first frame with two people.
+"""
+
+from __future__ import annotations
+
+from typing import Optional, Sequence
+
+import numpy as np
+from scipy.optimize import linear_sum_assignment
+
+from .keypoints import Detection
+
+
+def box_iou(a: np.ndarray, b: np.ndarray) -> float:
+    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
+    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+    inter = ix * iy
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
+    return float(inter / union) if union > 0 else 0.0
+
+
+def overlap_of_smaller(a: np.ndarray, b: np.ndarray) -> float:
+    """Intersection over the smaller box's area: 1 when one person's box lies inside the other's."""
+    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
+    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+    smaller = min((a[2] - a[0]) * (a[3] - a[1]), (b[2] - b[0]) * (b[3] - b[1]))
+    return float(ix * iy / smaller) if smaller > 0 else 0.0
+
+
+class _Track:
+    def __init__(self, det: Detection, frame: int) -> None:
+        self.points = det.landmarks.copy()
+        self.velocity = np.zeros((len(det.landmarks), 2))
+        self.box = det.box.copy()
+        self.frame = frame
+
+    def predict(self, frame: int) -> tuple[np.ndarray, np.ndarray]:
+        shift = self.velocity * (frame - self.frame)
+        pts = self.points.copy()
+        pts[:, :2] += shift
+        move = shift.mean(0)
+        return pts, self.box + np.concatenate([move, move])
+
+    def update(self, det: Detection, frame: int) -> None:
+        dt = max(frame - self.frame, 1)
+        step = (det.landmarks[:, :2] - self.points[:, :2]) / dt
+        self.velocity = 0.5 * self.velocity + 0.5 * step
+        self.points, self.box, self.frame = det.landmarks.copy(), det.box.copy(), frame
+
+
+def match_cost(pred_points: np.ndarray, pred_box: np.ndarray, det: Detection) -> float:
+    size = max(pred_box[2] - pred_box[0], pred_box[3] - pred_box[1], 1.0)
+    conf = np.minimum(pred_points[:, 2], det.landmarks[:, 2])
+    dist = np.linalg.norm(pred_points[:, :2] - det.landmarks[:, :2], axis=-1) / size
+    kp = float((conf * dist).sum() / conf.sum()) if conf.sum() > 1e-6 else float(dist.mean())
+    return (1.0 - box_iou(pred_box, det.box)) + kp
+
+
+def track_two_people(frames: Sequence[Sequence[Detection]], num_landmarks: int = 33,
+                     gate: float = 1.6) -> tuple[np.ndarray, np.ndarray]:
+    """Detections per frame → landmarks ``(2, T, L, 3)`` for A and B, and ``found (2, T)``.
+
+    Frames before a person is first seen, and frames where the match is refused, hold the nearest known
+    landmarks with confidence 0."""
+    num_frames = len(frames)
+    out = np.zeros((2, num_frames, num_landmarks, 3))
+    found = np.zeros((2, num_frames), bool)
+    tracks: list[Optional[_Track]] = [None, None]
+    for t, dets in enumerate(frames):
+        dets = list(dets)
+        if tracks[0] is None and tracks[1] is None and dets:
+            order = sorted(range(len(dets)), key=lambda i: dets[i].box[0] + dets[i].box[2])
+            for slot, i in enumerate(order[:2]):
+                tracks[slot] = _Track(dets[i], t)
+                out[slot, t], found[slot, t] = dets[i].landmarks, True
+            continue
+        live = [k for k in range(2) if tracks[k] is not None]
+        preds = {k: tracks[k].predict(t) for k in live}  # type: ignore[union-attr]
+        cost = np.array([[match_cost(*preds[k], d) for d in dets] for k in live]).reshape(len(live), len(dets))
+        used: set[int] = set()
+        if cost.size:
+            for r, c in zip(*linear_sum_assignment(cost)):
+                if cost[r, c] <= gate:
+                    k = live[r]
+                    tracks[k].update(dets[c], t)  # type: ignore[union-attr]
+                    out[k, t], found[k, t] = dets[c].landmarks, True
+                    used.add(int(c))
+        for k in range(2):
+            if tracks[k] is None:
+                spare = [i for i in range(len(dets)) if i not in used]
+                if spare:
+                    i = spare[0]
+                    tracks[k] = _Track(dets[i], t)
+                    out[k, t], found[k, t] = dets[i].landmarks, True
+                    used.add(i)
+    _fill_missing(out, found)
+    return out, found
+
+
+def _fill_missing(out: np.ndarray, found: np.ndarray) -> None:
+    """Hold the nearest found frame's positions (confidence 0) where a person was not found."""
+    for k in range(2):
+        idx = np.flatnonzero(found[k])
+        if idx.size == 0:
+            continue
+        for t in np.flatnonzero(~found[k]):
+            near = idx[np.argmin(np.abs(idx - t))]
+            out[k, t, :, :2] = out[k, near, :, :2]
+            out[k, t, :, 2] = 0.0

@@ -1,0 +1,138 @@
+"""From playhead to picture: decode the frame (one thread), composite the bodies over it (another thread), show
+it — and the 3D view's meshes, rendered on the same overlay thread.
+
+The two workers run in parallel, so on two cores decoding frame n+1 overlaps rendering frame n. While scrubbing
+the raw frame is shown at once and replaced by its composite when that is ready; while playing only composites
+are shown, rendered at a lower resolution, for the frame the clock will have reached when the render finishes
+(the measured overlay latency ahead), so the picture neither drifts nor trails the playhead.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import replace
+from typing import Optional
+
+import numpy as np
+from PySide6.QtCore import QObject, Signal
+
+from .document import Document
+from .file_loading import VideoInfo
+from .frame_loader import DecodedFrame, FrameLoader
+from .orbit_view import OrbitView
+from .overlay_worker import OverlayImage, OverlayRequest, OverlayStyle, OverlayWorker
+from .playback import Playback
+from .video_view import VideoView
+
+log = logging.getLogger(__name__)
+
+
+class FramePipeline(QObject):
+    noteChanged = Signal(str)  # why the overlay is not drawn as asked ("" when it is)
+    videoError = Signal(str)
+
+    def __init__(self, doc: Document, playback: Playback, video_view: VideoView, orbit_view: OrbitView,
+                 playing_scale: float = 0.5, parent: Optional[QObject] = None) -> None:
+        super().__init__(parent)
+        self._doc, self._playback, self._view, self._orbit = doc, playback, video_view, orbit_view
+        self.playing_scale = playing_scale
+        self.frame_loader = FrameLoader()
+        self.overlay_worker = OverlayWorker()
+        self.style = OverlayStyle()
+        self.overlay_enabled = True
+        self.video: Optional[VideoInfo] = None
+        self.last_decoded: Optional[DecodedFrame] = None
+        self.last_overlay_request: Optional[OverlayRequest] = None  # what the picture on screen was made from
+        self.note = ""
+        self._latency = 0.0  # seconds from overlay request to result, smoothed
+        doc.frameChanged.connect(self.request)
+        doc.reconstructionChanged.connect(self.request)
+        playback.playingChanged.connect(self._playing_changed)
+        orbit_view.orbitChanged.connect(self._restyle)
+        self.frame_loader.resultReady.connect(self._frame_ready)
+        self.frame_loader.failed.connect(lambda _r, msg: self.videoError.emit(msg))
+        self.overlay_worker.resultReady.connect(self._overlay_ready)
+        self.overlay_worker.failed.connect(lambda _r, msg: self._set_note(f"overlay failed: {msg}"))
+
+    # ----- controls -----
+    def set_video(self, info: Optional[VideoInfo]) -> None:
+        self.video = info
+        self.last_decoded = None
+        if info is None:
+            self._view.clear("No video: the overlay is drawn on a plain background.")
+        self.request()
+
+    def set_overlay_enabled(self, on: bool) -> None:
+        self.overlay_enabled = on
+        self._restyle()
+
+    def set_style(self, **changes: object) -> None:
+        self.style = replace(self.style, **changes)
+        self._restyle()
+
+    def shutdown(self) -> None:
+        self.frame_loader.stop()
+        self.overlay_worker.stop()
+
+    # ----- pipeline -----
+    def _overlay_wanted(self) -> bool:
+        return self.overlay_enabled and self._doc.shown_reconstruction is not None
+
+    def request(self, *_: object) -> None:
+        """Ask for the current frame: decoded video first (its result triggers the overlay), or the overlay
+        alone on a plain background when there is no video."""
+        frame = self._frame_to_fetch()
+        if self.video is not None:
+            self.frame_loader.request(self.video.path, frame)
+        elif self._overlay_wanted():
+            self.overlay_worker.submit(self._overlay_request(frame, None))
+
+    def _frame_to_fetch(self) -> int:
+        frame = self._doc.frame
+        if not (self._playback.playing and self._overlay_wanted()):
+            return frame
+        lead = round(self._latency * self._doc.fps * self._playback.speed)
+        return min(max(frame + lead, 0), max(self._doc.num_frames - 1, 0))
+
+    def _frame_ready(self, _request: object, decoded: DecodedFrame) -> None:
+        self.last_decoded = decoded
+        if not self._overlay_wanted():
+            self._view.set_frame(decoded.index, decoded.image)
+            return
+        if not self._playback.playing and self._view.frame_index != decoded.index:
+            self._view.set_frame(decoded.index, decoded.image)  # instant feedback while scrubbing
+        self.overlay_worker.submit(self._overlay_request(decoded.index, decoded.rgb))
+
+    def _overlay_request(self, frame: int, rgb: Optional[np.ndarray]) -> OverlayRequest:
+        """Meshes in the 3D view too when paused and the view is shown (during playback it draws skeletons)."""
+        orbit = None if self._playback.playing or not self._orbit.isVisible() else self._orbit.orbit
+        return OverlayRequest(self._doc.shown_reconstruction, frame, self.style, rgb, orbit)
+
+    def _overlay_ready(self, request: OverlayRequest, overlay: OverlayImage) -> None:
+        self.last_overlay_request = request
+        self._latency = 0.7 * self._latency + 0.3 * (time.perf_counter() - request.submitted)
+        if self._overlay_wanted():
+            self._view.set_frame(overlay.frame, overlay.image, composited=True)
+        self._orbit.set_joints(overlay.joints, self.style.visible)
+        self._orbit.set_mesh_image(overlay.orbit_image)
+        self._set_note(overlay.note)
+
+    def _set_note(self, note: str) -> None:
+        if note != self.note:
+            if note:
+                log.warning("overlay: %s", note)
+            self.note = note
+            self.noteChanged.emit(note)
+
+    def _restyle(self) -> None:
+        """Re-composite the frame on screen after a style change, without decoding it again."""
+        decoded = self.last_decoded
+        if self._overlay_wanted() and decoded is not None and decoded.index == self._doc.frame:
+            self.overlay_worker.submit(self._overlay_request(decoded.index, decoded.rgb))
+        else:
+            self.request()
+
+    def _playing_changed(self, playing: bool) -> None:
+        """Lower overlay resolution while playing (fluid), full resolution when paused (sharp)."""
+        self.set_style(scale=self.playing_scale if playing else 1.0)

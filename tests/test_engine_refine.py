@@ -1,0 +1,70 @@
+"""Whole-sequence refinement: learned (windowed diffusion) and the Savitzky-Golay baseline."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from engine_support import generated, single_thread, tiny_model  # noqa: F401 (fixture)
+from inference.engine import Cancelled, RefineOptions, refine_sequence
+from inference.engine.bodies import pair_rest_joints
+from inference.engine.metrics import acceleration_error
+from inference.engine.refine import window_starts
+from inference.engine.window_io import recon_joints
+from inference.motion import MotionError
+
+pytestmark = pytest.mark.usefixtures("single_thread")
+
+
+@pytest.fixture(scope="module")
+def truth():
+    return generated("dance_hold", 4, seconds=4.0)
+
+
+@pytest.fixture(scope="module")
+def jittery(truth):
+    rng = np.random.default_rng(0)
+    people = []
+    for p in truth.people:
+        q = p.copy()
+        q.body_pose = p.body_pose + rng.normal(0, 0.04, p.body_pose.shape).astype(np.float32)
+        q.transl = p.transl + rng.normal(0, 0.015, p.transl.shape).astype(np.float32)
+        people.append(q)
+    return truth.replace_people(*people)
+
+
+def test_windows_cover_the_sequence_with_overlap():
+    assert window_starts(50, 64, 16) == [0]
+    starts = window_starts(300, 64, 16)
+    assert starts[0] == 0 and starts[-1] == 300 - 64
+    assert all(b - a <= 48 for a, b in zip(starts, starts[1:]))
+
+
+def test_savgol_removes_jitter(truth, jittery):
+    rest = pair_rest_joints(truth)
+    gt = recon_joints(truth, rest)
+    out = refine_sequence(jittery, None, RefineOptions(method="savgol"))
+    assert out.num_frames == truth.num_frames
+    assert acceleration_error(recon_joints(out, rest), gt) < 0.5 * acceleration_error(recon_joints(jittery, rest), gt)
+
+
+def test_learned_refiner_runs_windowed_and_reports_progress(jittery):
+    model = tiny_model("refiner", text_dim=0)
+    seen = []
+    opts = RefineOptions(window=48, overlap=12, steps=2, final_iterations=1)
+    out = refine_sequence(jittery, None, opts, progress=lambda f, m: seen.append(f), model=model)
+    assert out.num_frames == jittery.num_frames
+    assert all(np.all(np.isfinite(p.body_pose)) for p in out.people)
+    assert not np.allclose(out.people[0].body_pose, jittery.people[0].body_pose)
+    assert seen == sorted(seen) and seen[-1] == pytest.approx(1.0)
+    assert out.people[0].betas is not None and np.array_equal(out.people[0].betas, jittery.people[0].betas)
+
+
+def test_refiner_cancel_and_bad_inputs(jittery):
+    model = tiny_model("refiner", text_dim=0)
+    with pytest.raises(Cancelled):
+        refine_sequence(jittery, None, RefineOptions(steps=2), cancel=lambda: True, model=model)
+    with pytest.raises(MotionError, match="trusted_mask"):
+        refine_sequence(jittery, np.ones((3, 2), bool), RefineOptions(), model=model)
+    with pytest.raises(MotionError, match="method"):
+        refine_sequence(jittery, None, RefineOptions(method="magic"))

@@ -1,0 +1,97 @@
+"""BlazePose → our joints, two-person tracking through a crossing, occlusion/ambiguity flags and segments."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from inference.frontend.flags import detect_flags
+from inference.frontend.keypoints import BP, Detection, KeypointError, blazepose_to_body22
+from inference.frontend.tracking import track_two_people
+from inference.segments import SegmentKind
+from inference.skeleton import BODY_PARENTS, JOINT_INDEX
+
+# a standing person facing the camera, BlazePose-33 layout, unit height (y down), centred on x = 0
+_TEMPLATE = np.zeros((33, 2))
+for name, xy in {"nose": (0, -0.92), "left_ear": (0.05, -0.9), "right_ear": (-0.05, -0.9),
+                 "left_shoulder": (0.12, -0.8), "right_shoulder": (-0.12, -0.8), "left_elbow": (0.16, -0.6),
+                 "right_elbow": (-0.16, -0.6), "left_wrist": (0.18, -0.42), "right_wrist": (-0.18, -0.42),
+                 "left_hip": (0.08, -0.48), "right_hip": (-0.08, -0.48), "left_knee": (0.09, -0.25),
+                 "right_knee": (-0.09, -0.25), "left_ankle": (0.09, -0.03), "right_ankle": (-0.09, -0.03),
+                 "left_heel": (0.09, 0.0), "right_heel": (-0.09, 0.0), "left_foot_index": (0.1, 0.0),
+                 "right_foot_index": (-0.1, 0.0)}.items():
+    _TEMPLATE[BP[name]] = xy
+for i in range(33):  # the face and hand points we do not name sit near the head / wrists
+    if not _TEMPLATE[i].any():
+        _TEMPLATE[i] = (0.0, -0.9)
+
+
+def person(cx: float, foot_y: float, height: float, conf: float = 0.95) -> np.ndarray:
+    pts = _TEMPLATE * height + [cx, foot_y]
+    return np.concatenate([pts, np.full((33, 1), conf)], 1)
+
+
+def test_blazepose_mapping_direct_and_synthesised_joints():
+    lm = person(100.0, 400.0, 300.0)
+    lm[BP["left_ear"], 2] = 0.5
+    kp = blazepose_to_body22(lm)
+    assert kp.shape == (22, 3)
+    np.testing.assert_allclose(kp[JOINT_INDEX["left_wrist"]], lm[BP["left_wrist"]])
+    np.testing.assert_allclose(kp[JOINT_INDEX["pelvis"], :2], (lm[BP["left_hip"], :2] + lm[BP["right_hip"], :2]) / 2)
+    # synthesised joints are less trusted than the landmarks they come from, and take the weakest source
+    assert kp[JOINT_INDEX["spine2"], 2] == pytest.approx(0.95 * 0.7)
+    assert kp[JOINT_INDEX["head"], 2] == pytest.approx(0.5 * 0.7)
+    # the spine goes up from pelvis to neck to head (y down in images)
+    ys = [kp[JOINT_INDEX[n], 1] for n in ("pelvis", "spine1", "spine2", "spine3", "neck", "head")]
+    assert all(a > b for a, b in zip(ys, ys[1:]))
+    # batches map too; wrong shapes are refused
+    assert blazepose_to_body22(np.stack([lm, lm]))[1].shape == (22, 3)
+    with pytest.raises(KeypointError, match=r"expected shape \(\.\.\., 33, 3\)"):
+        blazepose_to_body22(np.zeros((17, 3)))
+
+
+def _crossing(frames: int = 40, missing: tuple[int, ...] = ()) -> tuple[list[list[Detection]], np.ndarray]:
+    """A walks right, B walks left; they cross mid-clip. Detections come in shuffled order."""
+    rng = np.random.default_rng(0)
+    truth = np.zeros((2, frames, 33, 3))
+    dets = []
+    for t in range(frames):
+        a = person(100 + 10 * t, 420, 300)
+        b = person(500 - 10 * t, 400, 280)
+        truth[0, t], truth[1, t] = a, b
+        frame = [Detection.from_landmarks(a)]
+        if t not in missing:
+            frame.append(Detection.from_landmarks(b))
+        rng.shuffle(frame)
+        dets.append(frame)
+    return dets, truth
+
+
+def test_tracking_keeps_identities_through_a_crossing_and_a_gap():
+    dets, truth = _crossing(missing=(18, 19, 20))
+    landmarks, found = track_two_people(dets)
+    assert found[0].all() and not found[1, 18:21].any() and found[1, 21:].all()
+    np.testing.assert_allclose(landmarks[0], truth[0])
+    keep = np.ones(40, bool)
+    keep[18:21] = False
+    np.testing.assert_allclose(landmarks[1, keep], truth[1, keep])
+    assert (landmarks[1, 18:21, :, 2] == 0).all()  # held, with no confidence
+
+
+def test_flags_mark_overlap_missing_and_jumps_as_segments():
+    dets, _ = _crossing(frames=40, missing=(30, 31, 32, 33))
+    landmarks, found = track_two_people(dets)
+    kp = blazepose_to_body22(landmarks)
+    kp[0, 8:, JOINT_INDEX["left_wrist"], :2] += 0  # unchanged
+    kp[0, 5, JOINT_INDEX["left_wrist"], :2] += 200  # a snap: implausible motion
+    flags = detect_flags(kp, found, BODY_PARENTS)
+    assert flags.occluded[:, 20].all()  # the crossing
+    assert not flags.occluded[:, 0].any() and not flags.ambiguous[:, 0].any()
+    assert flags.occluded[1, 30:34].all()  # B not found
+    assert flags.ambiguous[0, 5] and flags.ambiguous[0, 6]  # jump there and back
+    segs = flags.segments()
+    crossing = [s for s in segs if s.kind == SegmentKind.OCCLUDED and s.who == "both" and s.start <= 20 < s.stop]
+    assert crossing
+    assert any(s.who == "B" and s.start <= 30 and s.stop >= 34 for s in segs if s.kind == SegmentKind.OCCLUDED)
+    rel = flags.reliability(kp)
+    assert rel[1, 31] == 0 and rel[0, 0] > 0.9 and rel[0, 5] <= 0.5
