@@ -31,30 +31,35 @@ sys.path.insert(0, str(ROOT / "tests"))
 def bench_fit(args: argparse.Namespace) -> list[dict]:
     from inference.body import load_body_model
     from inference.frontend.evaluate import evaluate_clip
+    from inference.frontend.fit import FitConfig
     from inference.generator import INTERACTION_KINDS
 
     body = load_body_model()
     rows = []
-    runs = [(k, n, True) for n in args.noise for k in INTERACTION_KINDS]
-    runs += [(k, args.noise[1 if len(args.noise) > 1 else 0], False) for k in INTERACTION_KINDS]
-    for kind, noise, known in runs:
-        row = evaluate_clip(kind, args.seed, noise, known_intrinsics=known, seconds=args.seconds, body=body)
+    mid = args.noise[1 if len(args.noise) > 1 else 0]
+    variants = {"default": FitConfig(), "placement": FitConfig(steps_placement=60)}
+    runs = [(k, n, True, "default") for n in args.noise for k in INTERACTION_KINDS]
+    runs += [(k, mid, False, "default") for k in INTERACTION_KINDS]  # intrinsics guessed (55° FOV)
+    runs += [(k, mid, True, "placement") for k in INTERACTION_KINDS]  # opt-in proximity stage
+    for kind, noise, known, variant in runs:
+        row = evaluate_clip(kind, args.seed, noise, known_intrinsics=known, seconds=args.seconds, body=body,
+                            config=variants[variant])
+        row["variant"] = variant
         rows.append(row)
         f, i = row["fit"], row["init"]
-        print(f"{kind:14s} noise {noise:4.1f}px K {'known' if known else 'guess'}  hidden {row['hidden_share']:.2f}  "
-              f"MPJPE {f['mpjpe_mm']:6.1f} (init {i['mpjpe_mm']:6.1f})  PA {f['pa_mpjpe_mm']:6.1f} "
-              f"(init {i['pa_mpjpe_mm']:6.1f})  root {f['root_mm']:6.1f} (init {i['root_mm']:6.1f})  "
-              f"rel {f['relative_mm']:6.1f} (init {i['relative_mm']:6.1f})  {row['fit_seconds']:5.1f}s "
-              f"{row['frames'] / row['fit_seconds']:5.1f} frames/s", flush=True)
-    for noise in args.noise:
-        for known in (True, False):
-            sel = [r for r in rows if r["noise_px"] == noise and r["known_intrinsics"] == known]
-            if sel:
-                mean = {m: float(np.mean([r["fit"][m] for r in sel])) for m in sel[0]["fit"]}
-                base = {m: float(np.mean([r["init"][m] for r in sel])) for m in sel[0]["init"]}
-                print(f"MEAN noise {noise}px K {'known' if known else 'guess'}: "
-                      + "  ".join(f"{m} {mean[m]:.1f} (init {base[m]:.1f}, ratio {mean[m] / base[m]:.2f})"
-                                  for m in mean))
+        print(f"{kind:20s} {variant:9s} noise {noise:4.1f}px K {'known' if known else 'guess'}  hidden "
+              f"{row['hidden_share']:.2f}  MPJPE {f['mpjpe_mm']:6.1f} (init {i['mpjpe_mm']:6.1f})  PA "
+              f"{f['pa_mpjpe_mm']:6.1f} (init {i['pa_mpjpe_mm']:6.1f})  root {f['root_mm']:6.1f} (init "
+              f"{i['root_mm']:6.1f})  rel {f['relative_mm']:6.1f} (init {i['relative_mm']:6.1f})  "
+              f"{row['fit_seconds']:5.1f}s {row['frames'] / row['fit_seconds']:5.1f} frames/s", flush=True)
+    groups = sorted({(r["noise_px"], r["known_intrinsics"], r["variant"]) for r in rows})
+    for noise, known, variant in groups:
+        sel = [r for r in rows if (r["noise_px"], r["known_intrinsics"], r["variant"]) == (noise, known, variant)]
+        mean = {m: float(np.mean([r["fit"][m] for r in sel])) for m in sel[0]["fit"]}
+        base = {m: float(np.mean([r["init"][m] for r in sel])) for m in sel[0]["init"]}
+        print(f"MEAN {variant} noise {noise}px K {'known' if known else 'guess'} ({len(sel)} clips): "
+              + "  ".join(f"{m} {mean[m]:.1f} (init {base[m]:.1f}, ratio {mean[m] / base[m]:.2f})" for m in mean)
+              + f"  {np.mean([r['frames'] / r['fit_seconds'] for r in sel]):.1f} frames/s", flush=True)
     return rows
 
 

@@ -13,20 +13,10 @@ from typing import Optional
 from inference.io.npz import load_reconstruction
 from inference.motion import MotionError, Reconstruction
 from inference.session import SESSION_SUFFIX, Session, load_session
-
-from .video_reader import VideoError, VideoReader
+from inference.video import VideoError, VideoInfo, probe_video
 
 VIDEO_SUFFIXES = (".mp4", ".avi", ".mov", ".mkv", ".webm", ".m4v", ".mpg", ".mpeg")
 MOTION_SUFFIXES = (".npz",)
-
-
-@dataclass(frozen=True)
-class VideoInfo:
-    path: Path
-    num_frames: int
-    fps: float
-    width: int
-    height: int
 
 
 @dataclass
@@ -48,14 +38,6 @@ def kind_of(path: Path) -> str:
         return "video"
     raise MotionError(f"{path}: unknown file type '{suffix}' (open a video, a motion .npz or a "
                       f"{SESSION_SUFFIX} session)")
-
-
-def probe_video(path: Path) -> VideoInfo:
-    reader = VideoReader(path, cache_bytes=0)
-    try:
-        return VideoInfo(Path(path), reader.num_frames, reader.fps, reader.width, reader.height)
-    finally:
-        reader.close()
 
 
 def open_path(path: Path) -> OpenedFile:

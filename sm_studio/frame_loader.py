@@ -1,4 +1,5 @@
-"""Video frames for the views, decoded on a worker thread (see :mod:`sm_studio.latest_worker`)."""
+"""Video frames for the views, decoded by ``inference.video.VideoReader`` (frame-exact, LRU-cached) on a worker
+thread (see :mod:`sm_studio.latest_worker`)."""
 
 from __future__ import annotations
 
@@ -9,8 +10,9 @@ from typing import Optional
 import numpy as np
 from PySide6.QtGui import QImage
 
+from inference.video import VideoReader
+
 from .latest_worker import LatestOnlyWorker
-from .video_reader import VideoReader
 
 
 @dataclass(frozen=True)

@@ -17,8 +17,9 @@ from typing import Optional
 import numpy as np
 from PySide6.QtCore import QObject, Signal
 
+from inference.video import VideoInfo
+
 from .document import Document
-from .file_loading import VideoInfo
 from .frame_loader import DecodedFrame, FrameLoader
 from .orbit_view import OrbitView
 from .overlay_worker import OverlayImage, OverlayRequest, OverlayStyle, OverlayWorker

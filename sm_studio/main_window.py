@@ -16,11 +16,12 @@ from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKe
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDockWidget, QLabel, QMainWindow, QMessageBox,
                                QSlider, QSplitter, QToolBar)
 
+from inference.video import VideoFrames, VideoInfo
+
 from .app_settings import AppSettings
 from .autosave import Autosave
 from .description_panel import DescriptionPanel
 from .document import Document
-from .file_loading import VideoInfo
 from .frame_pipeline import FramePipeline
 from .job_bar import JobBar, JobBusy
 from .jobs import JobFn
@@ -32,7 +33,6 @@ from .playback import Playback
 from .preferences_dialog import PreferencesDialog
 from .session_files import SessionFiles
 from .timeline import Timeline
-from .video_reader import VideoFrames
 from .video_view import VideoView
 
 log = logging.getLogger(__name__)
@@ -193,11 +193,11 @@ class MainWindow(QMainWindow):
         for key in ("play", "prev", "next", "back_1s", "fwd_1s", "shuttle_back", "shuttle_stop", "shuttle_fwd",
                     "prev_segment", "next_segment"):
             play.addAction(a[key])
-        help_menu = self.menuBar().addMenu("&Help")
-        help_menu.addAction(self._action("Keyboard shortcuts", self.show_shortcuts, "F1"))
         motion = self.menuBar().addMenu("&Motion")
         for key in ("infill", "refine", None, "show_after", "accept", "discard"):
             motion.addSeparator() if key is None else motion.addAction(a[key])
+        help_menu = self.menuBar().addMenu("&Help")
+        help_menu.addAction(self._action("Keyboard shortcuts", self.show_shortcuts, "F1"))
 
     def _build_toolbars(self) -> None:
         a = self.actions_by_name

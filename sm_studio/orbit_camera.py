@@ -16,7 +16,7 @@ import numpy as np
 class Orbit:
     yaw: float = 30.0  # degrees about +Y
     pitch: float = 15.0  # degrees above the horizon
-    distance: float = 3.0  # metres from the target
+    distance: float = 2.5  # metres from the target
     width: int = 640
     height: int = 400
 

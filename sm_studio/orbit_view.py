@@ -42,7 +42,7 @@ class OrbitView(QWidget):
 
     # ----- state -----
     def reset_camera(self) -> None:
-        self._set_orbit(yaw=30.0, pitch=15.0, distance=3.0)
+        self._set_orbit(yaw=30.0, pitch=15.0, distance=2.5)
 
     def set_joints(self, joints: Optional[np.ndarray], visible: tuple[bool, bool] = (True, True)) -> None:
         self.joints, self.visible = joints, visible

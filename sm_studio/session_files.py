@@ -15,8 +15,9 @@ from PySide6.QtWidgets import QFileDialog
 
 from inference.io.npz import save_reconstruction
 from inference.session import SESSION_SUFFIX, Session, load_session, save_session
+from inference.video import VideoError, VideoInfo, probe_video
 
-from .file_loading import OpenedFile, VideoInfo, kind_of, open_demo, open_path, probe_video
+from .file_loading import OpenedFile, kind_of, open_demo, open_path
 from .jobs import JobFn
 
 if TYPE_CHECKING:
@@ -104,6 +105,8 @@ class SessionFiles:
             self._w.doc.set_video(None, 0, 0)
         else:
             self._w.doc.set_video(info.path, info.num_frames, info.fps)
+            if info.fps_guessed:
+                log.warning("%s: the video gives no usable frame rate; assuming %g fps", info.path, info.fps)
         self._w.pipeline.set_video(info)
         self._check_lengths()
 
@@ -188,5 +191,5 @@ def _video_of(session: Session) -> Optional[VideoInfo]:
         return None
     try:
         return probe_video(Path(session.video_path))
-    except OSError:
+    except VideoError:
         return None

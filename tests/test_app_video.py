@@ -1,4 +1,5 @@
-"""Video decoding: frame-exact random access, the bounded LRU cache, lazy frame ranges, clear errors."""
+"""Video decoding as the app uses it (``inference.video``): frame-exact random access, the bounded LRU cache,
+lazy frame ranges, clear errors."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from sm_studio.video_reader import VideoError, VideoFrames, VideoReader
+from inference.video import VideoError, VideoFrames, VideoReader
 
 from app_support import frame_index, write_video
 

@@ -343,3 +343,27 @@ def test_3d_view_renders_meshes_when_paused_and_follows_the_orbit(window: MainWi
                     and view.mesh_image is not first, timeout=30000)
     a, b = _image_array(first), _image_array(view.mesh_image)
     assert a.shape == b.shape and (np.abs(a.astype(int) - b).sum(-1) > 30).sum() > 200  # the view turned
+
+
+def test_playhead_drag_opacity_and_person_toggles(window: MainWindow, files, qtbot) -> None:
+    window.files.open_paths([files["session"]])
+    _wait_idle(qtbot, window)
+    window.timeline.playheads[0].setValue(12.4)  # dragging the playhead scrubs the document
+    assert window.doc.frame == 12
+    assert window.timeline.playheads[1].value() == 12  # and the other plot's playhead follows the model
+
+    def composite_for(**style) -> np.ndarray:
+        qtbot.waitUntil(lambda: window.video_view.composited and window.video_view.frame_index == 12
+                        and all(getattr(window.pipeline.last_overlay_request.style, k) == v
+                                for k, v in style.items()), timeout=30000)
+        return _image_array(window.video_view.frame_image).astype(int)
+
+    window.opacity_slider.setValue(100)
+    opaque = composite_for(opacity=1.0)
+    window.opacity_slider.setValue(30)
+    faint = composite_for(opacity=0.3)
+    raw = window.pipeline.last_decoded.rgb.astype(int)
+    assert np.abs(faint - raw).sum() < 0.6 * np.abs(opaque - raw).sum()
+    window.person_checks["B"].setChecked(False)
+    only_a = composite_for(visible=(True, False))
+    assert 0 < np.abs(only_a - raw).sum() < np.abs(faint - raw).sum()

@@ -110,7 +110,8 @@ def test_job_runs_the_engine_and_reports_progress(qtbot) -> None:
     with qtbot.waitSignal(job.finished, timeout=30000) as done:
         job.start()
     out = done.args[0]
-    assert fractions[-1] == pytest.approx(1.0) and len(fractions) == 6
+    assert fractions[-1] == pytest.approx(1.0) and len(fractions) >= 6  # at least one report per sampling step
+    assert fractions == sorted(fractions)
     assert out.num_frames == 60 and not out.people[1].equals(recon.people[1]) and out.people[0].equals(recon.people[0])
 
 

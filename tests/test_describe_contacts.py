@@ -50,6 +50,10 @@ TABLE: list[tuple[str, list[tuple]]] = [
     ("They are 0.85 m apart (personal distance), facing each other.", []),
     ("A puts his left hand on his own knee.", []),
     ("A stands with their back to B.", []),
+    ("B's left hand brushes A's right leg.", []),
+    ("A's right hand comes within 9 cm of B's left hand at frame 88.", []),
+    ("A puts the left arm around B's shoulders: A's left hand rests on B's left shoulder.",
+     [("A", "left_wrist", "B", ("left_collar", "left_shoulder"), 0, 50)]),
 ]
 
 

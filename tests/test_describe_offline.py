@@ -87,6 +87,24 @@ def test_walking_side_by_side_says_on_which_side(describer: OfflineDescriber, se
     assert ("holding hands" in d.text) == bool(holding)
 
 
+def test_wave_from_a_distance_names_the_raised_hands(describer: OfflineDescriber) -> None:
+    c = clip("wave", 0)
+    a_side, b_side = re.search(r"A waves at B with the (\w+) hand, and B waves back with the (\w+) hand",
+                               c.label).groups()
+    d = describe(describer, c.reconstruction)
+    assert d.details["kind"] == "wave" and d.details["contacts"] == []
+    assert d.text.startswith(f"A waves at B with the {a_side} hand, and B waves back with the {b_side} hand.")
+
+
+def test_arm_around_shoulders_names_arm_and_shoulder(describer: OfflineDescriber) -> None:
+    c = clip("arm_around_shoulders", 0)
+    side = re.search(r"B on A's (left|right)", c.label).group(1)
+    d = describe(describer, c.reconstruction)
+    assert d.details["kind"] == "arm_around_shoulders"
+    assert f"A puts the {side} arm around B's shoulders." in d.text
+    assert f"A's {side} hand is on B's {side} shoulder" in d.text
+
+
 @pytest.mark.parametrize("kind,seed", [("handshake", 0), ("walk_together", 3), ("dance_hold", 0),
                                        ("shoulder_tap", 0), ("high_five", 0)])
 def test_mirroring_a_clip_swaps_left_and_right_in_the_text(describer: OfflineDescriber, kind: str,
@@ -124,7 +142,8 @@ def test_description_round_trips_through_the_contact_parser(describer: OfflineDe
         assert parsed_pairs(parsed) == set(predicted_pairs(an.contacts, ("hand", "arm"))), text
         stated = {(c.person, f"{c.side}_wrist"): (c.start, c.stop) for c in an.contacts if c.part == "hand"}
         for constraint in parsed:  # frame ranges survive the text (inclusive "to" → half-open stop)
-            if (constraint.person, constraint.joint) in stated and constraint.stop - constraint.start < recon.num_frames:
+            partial = constraint.stop - constraint.start < recon.num_frames
+            if (constraint.person, constraint.joint) in stated and partial:
                 start, stop = stated[(constraint.person, constraint.joint)]  # a left+right pair shares one span
                 assert constraint.start <= start and constraint.stop >= stop
                 assert constraint.stop - constraint.start <= 1.25 * (stop - start)
@@ -173,13 +192,13 @@ def test_region_groups_line_up_with_joint_groups() -> None:
 
 def test_segment_closest_matches_brute_force() -> None:
     rng = np.random.default_rng(3)
-    p1, q1, p2, q2 = (rng.normal(size=(200, 3)) for _ in range(4))
-    q2[:20] = p2[:20] + 1e-3 * rng.normal(size=(20, 3))  # nearly degenerate second segments
-    q1[20:40] = p1[20:40] + (q2[20:40] - p2[20:40])  # parallel segments
+    p1, q1, p2, q2 = (rng.normal(size=(60, 3)) for _ in range(4))
+    q2[:10] = p2[:10] + 1e-3 * rng.normal(size=(10, 3))  # nearly degenerate second segments
+    q1[10:20] = p1[10:20] + (q2[10:20] - p2[10:20])  # parallel segments
     dist, c1, c2 = segment_closest(p1, q1, p2, q2)
-    s = np.linspace(0, 1, 401)
+    s = np.linspace(0, 1, 201)
     a = p1[:, None] + s[None, :, None] * (q1 - p1)[:, None]
     b = p2[:, None] + s[None, :, None] * (q2 - p2)[:, None]
     brute = np.linalg.norm(a[:, :, None] - b[:, None], axis=-1).min(axis=(1, 2))
-    assert np.all(dist <= brute + 1e-9) and np.allclose(dist, brute, atol=5e-3)
+    assert np.all(dist <= brute + 1e-9) and np.allclose(dist, brute, atol=1e-2)
     assert np.allclose(np.linalg.norm(c1 - c2, axis=-1), dist)

@@ -10,9 +10,13 @@ import pytest
 import torch
 
 from inference.describe import DescribeError, DescribeInput, make_describer
-from inference.describe.marking import COLOURS, boxes_from_points, mark_people, sample_indices
+from inference.describe.marking import (COLOURS, boxes_from_points, boxes_from_reconstruction, mark_people,
+                                        sample_indices)
+from inference.describe.frames import VideoFrames
 from inference.describe.vlm import VLMDescriber, clean_answer
 from inference.segments import Segment
+from inference.session import Session, load_session, save_session
+from sm_studio.cli import main
 
 from describe_support import clip
 
@@ -26,7 +30,8 @@ CHAT_TEMPLATE = (
 def build_tiny_idefics3(directory: Path) -> None:
     """A 1-layer Idefics3 with a word-level tokenizer trained on a few sentences, saved like a hub checkpoint."""
     from tokenizers import Tokenizer, models, pre_tokenizers, trainers
-    from transformers import Idefics3Config, Idefics3ForConditionalGeneration, Idefics3Processor, PreTrainedTokenizerFast
+    from transformers import (Idefics3Config, Idefics3ForConditionalGeneration, Idefics3Processor,
+                              PreTrainedTokenizerFast)
     from transformers.models.idefics3.image_processing_pil_idefics3 import Idefics3ImageProcessorPil
 
     special = ["<unk>", "<pad>", "<end_of_utterance>", "<fake_token_around_image>", "<image>", "<global-img>"]
@@ -76,7 +81,8 @@ def test_vlm_describes_marked_frames_end_to_end(tiny_vlm: Path, handshake_clip) 
     recon = handshake_clip.reconstruction
     seg = Segment(30, 50)
     describer = make_describer("vlm", tiny_vlm)
-    assert isinstance(describer, VLMDescriber) and describer.device.type == ("cuda" if torch.cuda.is_available() else "cpu")
+    assert isinstance(describer, VLMDescriber)
+    assert describer.device.type == ("cuda" if torch.cuda.is_available() else "cpu")
     describer.load()
     seen: list[torch.Tensor] = []
     describer.model.model.vision_model.register_forward_hook(
@@ -107,6 +113,40 @@ def test_vlm_needs_frames_and_a_model_dir(tiny_vlm: Path, handshake_clip, tmp_pa
         make_describer("vlm")
 
 
+def write_video(path: Path, frames: int, width: int, height: int) -> None:
+    """Frame ``i`` is a flat grey of level ``8 * i mod 256`` (MJPG keeps flat colours nearly exact)."""
+    import cv2
+
+    out = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), 30.0, (width, height))
+    for i in range(frames):
+        out.write(np.full((height, width, 3), (8 * i) % 256, np.uint8))
+    out.release()
+
+
+def test_video_frames_are_lazy_rgb_and_frame_exact(tmp_path: Path) -> None:
+    write_video(tmp_path / "v.avi", 20, 64, 48)
+    frames = VideoFrames(tmp_path / "v.avi", 5, 15)
+    assert len(frames) == 10
+    assert frames[0].shape == (48, 64, 3) and abs(int(frames[0].mean()) - 40) <= 2
+    assert abs(int(frames[-1].mean()) - 8 * 14) <= 2
+    with pytest.raises(IndexError):
+        frames[10]
+    with pytest.raises(DescribeError, match="not found"):
+        VideoFrames(tmp_path / "missing.avi", 0, 3)
+
+
+def test_cli_describes_a_session_with_its_video(tiny_vlm: Path, handshake_clip, tmp_path: Path,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    recon = handshake_clip.reconstruction
+    write_video(tmp_path / "clip.avi", recon.num_frames, recon.camera.width, recon.camera.height)
+    path = tmp_path / "s.smsession"
+    save_session(Session(recon, segments=[Segment(40, 60, id="seg")], video_path="clip.avi"), path)
+    args = ["describe", str(path), "--backend", "vlm", "--model-dir", str(tiny_vlm), "--cache-dir", str(tmp_path / "c")]
+    assert main(args) == 0
+    assert f"seg frames 40-59 [vlm:{tiny_vlm.name}]" in capsys.readouterr().out
+    assert load_session(path).segment("seg").latest.author == f"vlm:{tiny_vlm.name}"
+
+
 def test_marking_draws_each_person_in_their_colour() -> None:
     frame = np.zeros((120, 200, 3), np.uint8)
     boxes = np.array([[10, 20, 80, 110], [np.nan] * 4])
@@ -122,6 +162,22 @@ def test_boxes_from_points_ignore_invalid_points() -> None:
     valid = np.array([[[True, True, False]]])
     box = boxes_from_points(pts, valid, 100, 100)[0, 0]
     assert box[0] < 10 and box[1] < 10 and 50 < box[2] < 60 and 90 < box[3] <= 99
+
+
+def test_boxes_from_keypoints_match_boxes_from_projected_joints(handshake_clip) -> None:
+    from dataclasses import replace
+
+    recon = handshake_clip.reconstruction
+    joints = handshake_clip.joints
+    with_kp = []
+    for pid, person in recon:
+        uv = recon.camera.project(joints[pid])[..., :2]
+        with_kp.append(replace(person, keypoints_2d=np.concatenate([uv, np.ones_like(uv[..., :1])], -1)))
+    from_kp = boxes_from_reconstruction(recon.replace_people(*with_kp))
+    from_joints = boxes_from_reconstruction(recon, joints)
+    assert from_kp.shape == (recon.num_frames, 2, 4)
+    assert np.allclose(from_kp, from_joints, atol=1.0)
+    assert boxes_from_reconstruction(replace(recon, camera=None), joints) is None
 
 
 def test_clean_answer_strips_role_echo_and_tokens() -> None:

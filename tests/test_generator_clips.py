@@ -182,3 +182,28 @@ def test_camera_frames_both_people(clips):
             assert (uvz[..., 2] > 0.5).all()
             assert (uvz[..., 0] > 0).all() and (uvz[..., 0] < cam.width).all(), (kind, seed)
             assert (uvz[..., 1] > 0).all() and (uvz[..., 1] < cam.height).all(), (kind, seed)
+
+
+@pytest.mark.parametrize("kind", ["walk_together", "dance_hold"])
+def test_planted_feet_barely_slide(kind, clips):
+    """The lower ankle (the one carrying the body) stays nearly still on the ground while the pair moves."""
+    speeds = []
+    for seed in SEEDS:
+        for joints in clips[(kind, seed)].joints.values():
+            ankles = joints[:, [JOINT_INDEX["left_ankle"], JOINT_INDEX["right_ankle"]]]
+            lower = np.argmin(ankles[..., 1], axis=1)
+            planted = ankles[np.arange(len(joints)), lower][:, [0, 2]]
+            same_foot = lower[1:] == lower[:-1]
+            speeds += list(np.linalg.norm(np.diff(planted, axis=0), axis=-1)[same_foot] * 30.0)
+    assert np.median(speeds) < 0.2, np.median(speeds)  # walking pace is ~1.1 m/s
+
+
+@pytest.mark.parametrize("seconds", [2.0, 4.0])
+def test_people_move_at_human_speeds(seconds, body):
+    """Approaches shorten rather than rush when the clip is short: the pelvis never outruns a brisk walk."""
+    for kind in INTERACTION_KINDS:
+        for seed in SEEDS:
+            clip = generate_clip(kind, seed, seconds=seconds, body=body)
+            for joints in clip.joints.values():
+                speed = np.linalg.norm(np.diff(joints[:, 0, [0, 2]], axis=0), axis=-1) * 30.0
+                assert speed.max() < 1.6, (kind, seed, seconds, speed.max())

@@ -157,8 +157,14 @@ class Analysis:
         direction = _unit(other.root[0] - me.root[0])
         return float(me.displacement @ direction)
 
+    @property
+    def active(self) -> list[Contact]:
+        """Contacts someone makes on purpose (not a hanging hand brushing a hip)."""
+        return [c for c in self.contacts if not c.passive]
+
     def contacts_of(self, pid: str, part: Optional[str] = None) -> list[Contact]:
-        return [c for c in self.contacts if c.person == pid and (part is None or c.part == part)]
+        """``pid``'s active contacts (of ``part``)."""
+        return [c for c in self.active if c.person == pid and (part is None or c.part == part)]
 
     def kind(self) -> str:
         return classify(self)
@@ -181,8 +187,8 @@ def _ground(v: np.ndarray) -> np.ndarray:
 def _person_state(joints: np.ndarray, fps: float) -> PersonState:
     j = np.asarray(joints, np.float64)
     ji = JOINT_INDEX
-    left = _ground(j[:, ji["left_hip"]] - j[:, ji["right_hip"]] + j[:, ji["left_shoulder"]] - j[:, ji["right_shoulder"]])
-    left = _unit(left)
+    left = _unit(_ground(j[:, ji["left_hip"]] - j[:, ji["right_hip"]]
+                         + j[:, ji["left_shoulder"]] - j[:, ji["right_shoulder"]]))
     forward = _unit(np.cross(left, UP))
     root = _ground(j[:, ji["pelvis"]])
     steps = np.linalg.norm(np.diff(root, axis=0), axis=-1)
@@ -345,7 +351,7 @@ def _toucher_bearing(an: Analysis, c: Contact) -> float:
 
 
 def wavers(an: Analysis) -> dict[str, str]:
-    """Person → the hand they hold up high (wrist ``RAISED_M`` above the shoulders for ``WAVE_S``) without touching."""
+    """Person → the hand they hold up (wrist ``RAISED_M`` above the shoulders for ``WAVE_S``) without touching."""
     out = {}
     for pid, state in an.people.items():
         for side in ("left", "right"):
@@ -363,7 +369,7 @@ def classify(an: Analysis) -> str:
     arm_around_shoulders, dance_hold, walk_together, high_five, handshake, push, wave; else contact, walk_toward,
     face_to_face or apart.
     Rules, most specific first."""
-    active = [c for c in an.contacts if not c.passive]
+    active = an.active
     hands = [c for c in active if c.part == "hand"]
     hand_hand = [c for c in hands if c.region == "hand"]
     on_back = [c for c in hands if c.region in BACK_REGIONS - {"shoulder"}]

@@ -11,17 +11,25 @@ What the parser understands (English, one sentence or clause at a time):
   left hand", "A's hands rest on B's shoulders"; relations: on, onto, upon, around, against, over, across,
   behind, under, at, to, touches, holds, grabs, grips, clasps, cups, strokes, pats, taps, pushes, presses, pulls.
 * A person acting without a named limb uses a hand: "A pats B on the back", "B touches A's shoulder"; the
-  limb may follow the target: "A taps B on the left shoulder with the right hand".
+  limb may follow the target: "A taps B on the left shoulder with the right hand". An elided target repeats the
+  acting part: "A's right hand meets B's left" (B's left hand).
 * "A hugs B" / "A and B hug (each other)" / "embrace": each hugging person's wrists on the other's back.
 * "shake hands" / "A shakes B's hand": right hand to right hand, both ways.
 * Frame ranges anywhere in the sentence: "frames 10-40", "from frame 10 to 40", "at frame 12" (inclusive, as
   people count); without one the constraint spans the segment.
+* When statements overlap, the more specific wins: a stated spot over one a verb implies ("A hugs B. A's left hand
+  is on B's upper back"), a narrower region over a wider one for the same joint ("… arm around B's shoulders: A's
+  left hand rests on B's left shoulder"), stated frames over the same contact without frames.
+
+Words that state no contact on purpose: "near", "comes within 9 cm of", "brushes", "faces".
 
 Limits (documented, not bugs): person names are only ``A`` and ``B`` (capital letters, optionally "person A");
-pronouns resolve to the sentence's first-named person; a singular limb without a side ("a hand") is the right
-one; plural limbs ("hands", "arms") give one constraint per side; clauses with a negation (not, never, no
-longer, n't, without, away from) are skipped rather than turned into repulsion; "hold hands" side by side and
-relations across sentences ("… Then she lets go") are not understood; no synonyms beyond ``parts.SYNONYMS``.
+a limb without a possessive belongs to the person last named before it in the clause (so "his"/"her" resolve to
+the subject, not by gender); a singular limb without a side ("a hand") is the right one; plural limbs ("hands",
+"arms") give one constraint per side; clauses with a negation (not, never, no longer, n't, without, away from)
+are skipped rather than turned into repulsion; "hold hands" without saying whose hand holds which, and relations
+across sentences ("… Then she lets go"), are not understood; no synonyms beyond ``parts.SYNONYMS``; an arm
+"around" something pins its wrist (the only joint a constraint names).
 """
 
 from __future__ import annotations
@@ -125,12 +133,13 @@ def parse_contacts(text: str, start: int, stop: int) -> list[ContactConstraint]:
                                              for e in explicit)]
     # "A puts the left arm around B's shoulders: A's left hand rests on B's left shoulder": the narrower spot wins
     explicit = [c for c in explicit if not any(_narrower(e, c) for e in explicit)]
-    out: list[ContactConstraint] = []
+    out: dict[tuple, ContactConstraint] = {}
     for c in explicit + implied:
-        timed = (c.person, c.joint, c.other, c.target_joints) in ranged
-        if c not in out and (not timed or (c.start, c.stop) != (start, stop)):
-            out.append(c)
-    return out
+        key = (c.person, c.joint, c.other, c.target_joints)
+        if key in ranged and (c.start, c.stop) == (start, stop):
+            continue
+        out.setdefault(key + (c.start, c.stop), c)
+    return list(out.values())
 
 
 def _narrower(e: ContactConstraint, c: ContactConstraint) -> bool:

@@ -76,7 +76,8 @@ def truth_pairs(contacts: Iterable) -> dict[Pair, tuple[int, int, str]]:
     return {_pair(c.person, c.joint, c.other, joint_group(c.part)): (c.start, c.stop, c.region) for c in contacts}
 
 
-def predicted_pairs(contacts: Iterable[Contact], parts: tuple[str, ...] = ("hand",)) -> dict[Pair, tuple[int, int, str]]:
+def predicted_pairs(contacts: Iterable[Contact],
+                    parts: tuple[str, ...] = ("hand",)) -> dict[Pair, tuple[int, int, str]]:
     """Active describer contacts of ``parts`` → pair → (start, stop, region word); an arm counts as its wrist,
     as the parser reads "A's arm is around B's waist". A hanging hand brushing a hip is no intended contact."""
     out: dict[Pair, tuple[int, int, str]] = {}
@@ -97,8 +98,9 @@ def parsed_pairs(constraints: Iterable[ContactConstraint]) -> set[Pair]:
     out = set()
     for c in constraints:
         if c.joint.endswith("wrist"):
-            side, _, word = c.region.rpartition(" ") if c.region.split(" ")[0] in {"left", "right"} else ("", "", c.region)
-            out.add(_pair(c.person, c.joint, c.other, region_group(word, side or None)))
+            first, _, rest = c.region.partition(" ")
+            side, word = (first, rest) if first in {"left", "right"} else (None, c.region)
+            out.add(_pair(c.person, c.joint, c.other, region_group(word, side)))
     return out
 
 
@@ -226,7 +228,8 @@ def evaluate(kinds: Optional[Iterable[str]] = None, per_kind: int = 9, first_see
                 if key[-1] == "trunk":
                     report.trunk_words[lookup(word)[0] == lookup(mine)[0]] += 1
             report.label_parser.add(set(truth), parsed_pairs(parse_contacts(clip.label, 0, recon.num_frames)))
-            report.round_trip.add(set(predicted_pairs(an.contacts, ("hand", "arm"))), parsed_pairs(parse_contacts(text, 0, recon.num_frames)))
+            stated = set(predicted_pairs(an.contacts, ("hand", "arm")))
+            report.round_trip.add(stated, parsed_pairs(parse_contacts(text, 0, recon.num_frames)))
     return report
 
 

@@ -43,7 +43,8 @@ def boxes_from_points(points: np.ndarray, valid: np.ndarray, width: int, height:
     return out
 
 
-def boxes_from_reconstruction(recon: Reconstruction, joints: Optional[dict[str, np.ndarray]] = None) -> Optional[np.ndarray]:
+def boxes_from_reconstruction(recon: Reconstruction,
+                              joints: Optional[dict[str, np.ndarray]] = None) -> Optional[np.ndarray]:
     """Per-frame boxes ``(T, 2, 4)`` of A and B from 2D keypoints, else from ``joints`` (person → ``(T, 22, 3)``
     world positions) through the camera; ``None`` when the reconstruction has neither camera nor keypoints."""
     cam = recon.camera

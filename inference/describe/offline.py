@@ -96,7 +96,7 @@ def render(an: Analysis, kind: str) -> str:
     sentences = [_kind_sentence(an, kind), _proxemics_sentence(an)]
     sentences += _contact_sentences(an, kind)
     sentences += [_near_sentence(n) for n in an.near]
-    sentences += _movement_sentences(an, kind)
+    sentences += _movement_sentences(an)
     return " ".join(s for s in sentences if s)
 
 
@@ -107,16 +107,16 @@ def _other(pid: str) -> str:
 def _kind_sentence(an: Analysis, kind: str) -> str:
     if kind == "hug":
         huggers = [p for p in PERSON_IDS
-                   if len({c.side for c in an.contacts_of(p, "hand") if c.region in BACK_REGIONS}) == 2]
+                   if len({c.side for c in an.contacts_of(p, "hand") if c.region in BACK_REGIONS - {"shoulder"}}) == 2]
         return "A and B hug each other." if len(huggers) == 2 else f"{huggers[0]} hugs {_other(huggers[0])}."
     if kind == "push":
         pusher = next(p for p in PERSON_IDS if an.approach(_other(p)) < -SHIFT_M and an.contacts_of(p, "hand"))
         return f"{pusher} pushes {_other(pusher)} away."
     if kind == "walk_together":
-        holding = any(c.part == "hand" and c.region == "hand" for c in an.contacts)
+        holding = any(c.part == "hand" and c.region == "hand" for c in an.active)
         return f"A and B walk side by side, B on A's {an.side_of('A')}{', holding hands' if holding else ''}."
     if kind == "arm_around_shoulders":
-        c = next(c for c in an.contacts if c.part == "hand" and c.region in {"shoulder", "upper back", "neck"})
+        c = next(c for c in an.active if c.part == "hand" and c.region in {"shoulder", "upper back", "neck"})
         together = "walk" if an.people["A"].moving and an.people["B"].moving else "stand"
         return (f"A and B {together} side by side, and {c.person} puts the {c.side} arm around {c.other}'s "
                 "shoulders.")
@@ -126,7 +126,7 @@ def _kind_sentence(an: Analysis, kind: str) -> str:
                  for i, (pid, side) in enumerate(waving.items())]
         return ", and ".join(parts) + "."
     if kind == "shoulder_tap":
-        c = next(c for c in an.contacts if c.part == "hand" and c.region in {"shoulder", "upper back"})
+        c = next(c for c in an.active if c.part == "hand" and c.region in {"shoulder", "upper back", "neck"})
         where = f"{c.region_side} {c.region}" if c.region_side else c.region
         return f"{c.person} taps {c.other} on the {where} with the {c.side} hand."
     if kind == "walk_toward":
@@ -221,7 +221,7 @@ def _twins(c: Contact, d: Contact) -> bool:
             and c.region_side == d.region_side and overlap > 0.7 * max(c.stop - c.start, d.stop - d.start))
 
 
-def _movement_sentences(an: Analysis, kind: str) -> list[str]:
+def _movement_sentences(an: Analysis) -> list[str]:
     a, b = an.people["A"], an.people["B"]
     seconds = (an.stop - an.start) / an.fps
     if a.moving and b.moving and an.heading_cos() > FACING_COS:

@@ -113,7 +113,8 @@ class VLMDescriber(Describer):
         picks = sample_indices(len(inp.frames), self.num_frames)
         boxes = inp.boxes
         if boxes is None:
-            boxes = boxes_from_reconstruction(inp.motion, self._joints(inp))
+            has_keypoints = all(p.keypoints_2d is not None for _, p in inp.reconstruction)
+            boxes = boxes_from_reconstruction(inp.motion, None if has_keypoints else self._joints(inp))
         images = []
         for i in picks:
             frame = np.asarray(inp.frames[i])

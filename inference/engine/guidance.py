@@ -1,9 +1,9 @@
 """Geometric guidance: differentiable terms on the generated joints, applied between sampling steps.
 
 Each term is in metres squared summed over the frames and joints it concerns (reprojection is converted to
-metres at the estimated depth), so the weights are comparable and one plain gradient step of size ``step_size``
-moves a violating joint by about the violation: no per-term learning rates to tune, and nothing moves when
-nothing is violated (unlike Adam, which would push every parameter by its step size).
+metres at the estimated depth), so the weights are comparable and plain gradient steps move a violating joint
+by a fraction of the violation: no per-term learning rates to tune, and nothing moves when nothing is violated
+(unlike Adam, which would push every parameter by its step size).
 
 Terms (each switchable by a weight of 0):
 
@@ -163,9 +163,27 @@ def guidance_terms(features: Tensor, problem: GuidanceProblem, weights: Guidance
     return terms
 
 
+def _temporal_smooth(grad: Tensor, sigma: float) -> Tensor:
+    """Gaussian low-pass of ``grad`` ``(T, 2, F)`` along time (edges replicated)."""
+    if sigma <= 0 or grad.shape[0] < 3:
+        return grad
+    radius = int(3 * sigma)
+    offsets = torch.arange(-radius, radius + 1, dtype=grad.dtype)
+    kernel = torch.exp(-0.5 * (offsets / sigma) ** 2)
+    kernel = (kernel / kernel.sum()).view(1, 1, -1)
+    flat = grad.permute(1, 2, 0).reshape(-1, 1, grad.shape[0])
+    padded = torch.nn.functional.pad(flat, (radius, radius), mode="replicate")
+    return torch.nn.functional.conv1d(padded, kernel).reshape(grad.shape[1], grad.shape[2], -1).permute(2, 0, 1)
+
+
 def apply_guidance(features: Tensor, problem: GuidanceProblem, weights: GuidanceWeights,
-                   iterations: int, step_size: float = 0.3, max_step: float = 0.05) -> Tensor:
-    """``iterations`` gradient steps on the free entries of ``features`` ``(T, 2, F)`` (pair frame)."""
+                   iterations: int, step_size: float = 0.1, max_step: float = 0.02, smooth: float = 2.0) -> Tensor:
+    """``iterations`` gradient steps on the free entries of ``features`` ``(T, 2, F)`` (pair frame).
+
+    The gradient is low-passed along time (Gaussian, ``smooth`` frames) before the step: per-frame independent
+    corrections would add exactly the jitter the networks were trained to remove, and an unsmoothed step on a
+    term with large finite-difference coefficients (continuity, skating) overshoots and oscillates.
+    """
     if iterations <= 0 or not weights.any():
         return features
     free = problem.free[..., None].to(features.dtype)
@@ -178,5 +196,6 @@ def apply_guidance(features: Tensor, problem: GuidanceProblem, weights: Guidance
                 return features
             loss = sum(terms.values())
             (grad,) = torch.autograd.grad(loss, x)
-        x = (x - (step_size * grad).clamp(-max_step, max_step) * free).detach()
+        step = _temporal_smooth(grad * free, smooth)
+        x = (x - (step_size * step).clamp(-max_step, max_step) * free).detach()
     return x

@@ -21,6 +21,7 @@ from torch import Tensor
 from ..body.kinematics import forward_kinematics
 from .checkpoint import load_model, load_training_state, save_model, save_training_state
 from .dataset import MotionClip
+from .distributed import Parallel, context
 from .denoiser import DenoiserConfig, MotionDenoiser
 from .diffusion import NoiseSchedule
 from .pair_frame import decode
@@ -66,18 +67,23 @@ def batch_joints(features: Tensor, rest_joints: Tensor) -> Tensor:
 
 
 def training_loss(model: MotionDenoiser, batch: Batch, schedule: NoiseSchedule, config: TrainConfig,
-                  generator: Optional[torch.Generator] = None) -> tuple[Tensor, dict[str, float]]:
+                  generator: Optional[torch.Generator] = None,
+                  parallel: Optional[Parallel] = None) -> tuple[Tensor, dict[str, float]]:
     x0 = model.to_residual(batch.target, batch.base)
     observed = model.normalise(batch.base)
     steps = torch.randint(0, schedule.steps, (x0.shape[0],), generator=generator).to(x0.device)
     noise = torch.randn(x0.shape, generator=generator).to(x0.device)
-    x_t = schedule.q_sample(x0, steps, noise)
-    pred = model(x_t, steps, observed, batch.trusted, batch.text, batch.text_keep)
     if model.config.role == "infiller":
         weight = batch.trusted * config.trusted_weight + (1 - batch.trusted)
     else:
         weight = torch.ones_like(batch.trusted)
     norm = weight.sum().clamp_min(1.0)
+    if parallel is not None and parallel.distributed:  # DDP: score this rank's rows of the whole batch
+        batch = parallel.shard_batch(batch)
+        x0, observed, steps, noise, weight = parallel.rows(x0, observed, steps, noise, weight)
+        norm = norm / parallel.world_size  # so that DDP's gradient average is the whole batch's gradient
+    x_t = schedule.q_sample(x0, steps, noise)
+    pred = model(x_t, steps, observed, batch.trusted, batch.text, batch.text_keep)
     feature = (((pred - x0) ** 2).mean(-1) * weight).sum() / norm
     joints_pred = batch_joints(model.from_residual(pred, batch.base), batch.rest_joints)
     joints_true = batch_joints(batch.target, batch.rest_joints)
@@ -116,9 +122,11 @@ def train(model_config: DenoiserConfig, config: TrainConfig, clips: list[MotionC
     """Train (or continue training) the model saved at ``out`` (a path stem) up to ``config.steps`` steps.
 
     Saves weights + training state every ``save_every`` steps and at the end, so an interrupted run continues
-    with ``resume=True``. Returns the info dict written beside the weights.
+    with ``resume=True``. Returns the info dict written beside the weights. Under ``torchrun`` it trains with DDP
+    (see ``distributed.py``): same global batch and checkpoints, written by rank 0 only.
     """
-    dev = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
+    parallel = context(device)
+    dev, log = parallel.device, parallel.main_only(log)
     torch.manual_seed(config.seed)
     sampler = WindowSampler(clips, model_config.role, model_config.window,
                             text_embeddings if model_config.text_dim > 0 else None, config.seed)
@@ -141,6 +149,7 @@ def train(model_config: DenoiserConfig, config: TrainConfig, clips: list[MotionC
         model.residual_std.copy_(residual_std)
         model.to(dev).train()
         step, history, wall = 0, [], 0.0
+    net = parallel.wrap(model)
     optimiser = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=0.01)
     if state is not None:
         optimiser.load_state_dict(state["optimiser"])
@@ -152,7 +161,9 @@ def train(model_config: DenoiserConfig, config: TrainConfig, clips: list[MotionC
     def save() -> dict[str, Any]:
         info = {"role": model.config.role, "steps": step, "wall_time_s": round(wall, 1), "device": str(dev),
                 "parameters": n_params, "train_config": config.to_json(), "data": data_description,
-                "final_loss": history[-1][1] if history else None, "torch": torch.__version__}
+                "final_loss": history[-1][1] if history else None, "torch": torch.__version__, **parallel.info()}
+        if not parallel.is_main:
+            return info
         save_model(model, out, info)
         save_training_state(out, {"step": step, "history": history, "wall_s": wall,
                                   "optimiser": optimiser.state_dict(),
@@ -167,7 +178,8 @@ def train(model_config: DenoiserConfig, config: TrainConfig, clips: list[MotionC
         for group in optimiser.param_groups:
             group["lr"] = config.lr * _lr_factor(step, config)
         batch = _to(sampler.sample(config.batch_size), dev)
-        loss, parts = training_loss(model, batch, schedule, config, sampler.generator)
+        loss, parts = training_loss(net, batch, schedule, config, sampler.generator, parallel)
+        parts = parallel.mean(parts)
         optimiser.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -186,7 +198,9 @@ def train(model_config: DenoiserConfig, config: TrainConfig, clips: list[MotionC
         if step % config.save_every == 0:
             save()
     wall += time.perf_counter() - tick
-    return save()
+    info = save()
+    parallel.close()
+    return info
 
 
 def _flatten_numpy_state(state: dict) -> dict:

@@ -13,12 +13,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Optional, Protocol, Sequence
 
-import cv2
 import numpy as np
 import torch
 
 from ..motion import PERSON_IDS, Camera, Reconstruction
 from ..io.atomic import atomic_path
+from ..video import VideoReader
 from .progress import Progress
 from .tracks import Bodies, ExportError, body_for
 
@@ -88,31 +88,19 @@ def write_overlay_video(recon: Reconstruction, video: Path, out: Path, frames: r
                         progress: Progress) -> Path:
     from ..render.video_writer import Mp4Writer
 
-    cap = cv2.VideoCapture(str(video))
-    if not cap.isOpened():
-        raise ExportError(f"{video}: cannot open the source video")
-    width, height = int(cap.get(cv2.CAP_PROP_FRAME_WIDTH)), int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT))
-    available = int(cap.get(cv2.CAP_PROP_FRAME_COUNT))
-    if available < frames.stop:
-        cap.release()
-        raise ExportError(f"{video}: has {available} frames, the export needs frames up to {frames.stop}")
-    if recon.camera is not None and (recon.camera.width, recon.camera.height) != (width, height):
-        cap.release()
-        raise ExportError(f"{video}: is {width}×{height}, the reconstruction's camera "
-                          f"{recon.camera.width}×{recon.camera.height}")
-    cap.set(cv2.CAP_PROP_POS_FRAMES, frames.start)
-    pad = ((0, height % 2), (0, width % 2), (0, 0))  # yuv420p needs even sizes: repeat the last row/column
-    try:
+    with VideoReader(video, cache_bytes=0) as reader:  # sequential read: nothing worth caching
+        width, height = reader.width, reader.height
+        if reader.num_frames < frames.stop:
+            raise ExportError(f"{video}: has {reader.num_frames} frames, the export needs frames up to {frames.stop}")
+        if recon.camera is not None and (recon.camera.width, recon.camera.height) != (width, height):
+            raise ExportError(f"{video}: is {width}×{height}, the reconstruction's camera "
+                              f"{recon.camera.width}×{recon.camera.height}")
+        pad = ((0, height % 2), (0, width % 2), (0, 0))  # yuv420p needs even sizes: repeat the last row/column
         with atomic_path(out) as tmp, \
                 Mp4Writer(tmp, width + width % 2, height + height % 2, recon.fps, crf=18, preset="veryfast") as writer:
-            for i, f in enumerate(frames):
+            for i, (f, rgb) in enumerate(zip(frames, reader.frames(frames.start, frames.stop))):
                 progress.step(i, len(frames))
-                ok, bgr = cap.read()
-                if not ok:
-                    raise ExportError(f"{video}: frame {f} cannot be decoded")
-                rgb = drawer(np.ascontiguousarray(bgr[..., ::-1]), f)
+                rgb = drawer(np.array(rgb), f)
                 writer.write(np.pad(rgb, pad, mode="edge") if any(p[1] for p in pad) else rgb)
         progress.step(len(frames), len(frames))
-    finally:
-        cap.release()
     return out

@@ -13,13 +13,14 @@ Terms, and why each is there:
   jitter, and of the two people's *relative* placement, so their depth order stays consistent over time;
 * ground: feet may not sink below a common plane, and the lower foot of each person touches it;
 * no interpenetration between the two people: penalty on overlapping joint spheres;
-* proximity: a confident hand or elbow of one person meeting a confident joint of the other in the image (a
-  hand on a shoulder, hands clasped) may be at most :attr:`FitConfig.touch_m` apart in 3D, which ties the two people's depths together
-  where a single view cannot (a hidden joint has low confidence, so occlusion alone does not count as touch).
+* proximity (an opt-in third stage, ``steps_placement``): a confident hand or elbow of one person meeting a
+  confident joint of the other in the image may be at most :attr:`FitConfig.touch_m` apart in 3D, and each
+  person may only slide along the camera ray through their pelvis to satisfy it. This ties the two people's
+  depths together where a single view cannot; it is off by default because 2D adjacency is not always contact
+  (it fixes hugs and breaks pushes, see ``docs/frontend_eval.md``).
 
-Stages as in SMPLify: the roots first (torso joints only, once per facing hypothesis), then everything, then the
-roots' translations again with the proximity term. Depth is
-initialised from bone lengths in pixels, facing from the left/right order of shoulders and hips.
+Stages as in SMPLify: the roots first (torso joints only, once per facing hypothesis), then everything. Depth is
+initialised from torso length in pixels, facing from the left/right order of shoulders and hips.
 """
 
 from __future__ import annotations
@@ -57,8 +58,9 @@ _FLIP = torch.diag(torch.tensor([1.0, -1.0, -1.0]))
 class FitConfig:
     steps_root: int = 50  # per facing hypothesis
     facing_hypotheses: tuple[float, ...] = (0.0, 90.0, -90.0, 180.0)  # yaw (deg) tried around the initial facing
+    facing_margin: float = 0.7  # a turned hypothesis wins only below this share of the first one's error
     steps_full: int = 220
-    steps_placement: int = 60
+    steps_placement: int = 0  # opt-in: helps hugs, hurts pushes (2D adjacency is not always contact)
     lr: float = 0.03
     robust_sigma: float = 0.03  # Geman-McClure scale, as a fraction of the image's longer side
     w_reproj: float = 1.0
@@ -323,8 +325,10 @@ def _fit(keypoints: np.ndarray, width: int, height: int, fps: float, K: Optional
         with torch.no_grad():
             err = reprojection(joints_cam(), True)
         for p in range(2):
-            if float(err[p]) < best[p][0]:
-                best[p] = (float(err[p]), orient[p].detach().clone(), transl[p].detach().clone())
+            # another facing must explain the torso clearly better than the one the 2D left/right order gave
+            score = float(err[p]) / (1.0 if k == 0 else cfg.facing_margin)
+            if score < best[p][0]:
+                best[p] = (score, orient[p].detach().clone(), transl[p].detach().clone())
     with torch.no_grad():
         for p in range(2):
             orient[p], transl[p] = best[p][1], best[p][2]

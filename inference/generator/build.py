@@ -40,6 +40,7 @@ class Gait:
     amp: np.ndarray  # (T,) 0 = standing, 1 = full stride
     direction: np.ndarray  # (T,) +1 walking forwards, −1 backwards (smooth in between)
     hip_angle: float  # hip swing amplitude at full stride
+    in_place: bool = False  # stepping on the spot (explicit phase): feet lift and land, no forward swing
 
 
 def _gait(script: PersonScript, fps: float) -> Gait:
@@ -50,7 +51,7 @@ def _gait(script: PersonScript, fps: float) -> Gait:
     hip_angle = float(np.arcsin(min(0.6, stride / (4.0 * leg))))
     if script.step_phase is not None:
         amp = script.step_amp if script.step_amp is not None else np.ones(script.num_frames)
-        return Gait(script.step_phase, amp, np.ones(script.num_frames), hip_angle)
+        return Gait(script.step_phase, amp, np.ones(script.num_frames), hip_angle, in_place=True)
     vel = np.gradient(script.root, axis=0) * fps
     vel[:, 1] = 0.0
     forward_speed = np.sum(vel * facing(script.yaw), -1)
@@ -75,10 +76,16 @@ def _trunk_and_legs(script: PersonScript, fps: float, partner_root: np.ndarray) 
     gait = _gait(script, fps)
     for side, offset in (("left", 0.0), ("right", np.pi)):
         ph = gait.phase + offset
-        hip = -gait.hip_angle * gait.amp * np.sin(ph)  # negative x-rotation swings the leg forward
-        # the knee folds while the leg swings in the walking direction (early swing)
-        swing = np.maximum(0.0, gait.direction * np.cos(ph - 0.2 * gait.direction))
-        knee = STANDING_KNEE + gait.amp * 0.9 * swing ** 2
+        if gait.in_place:  # lift the foot straight up: thigh forward by half the knee bend
+            lift = gait.amp * 0.7 * np.maximum(0.0, np.sin(ph)) ** 2
+            hip, knee = -0.5 * lift, STANDING_KNEE + lift
+        else:
+            # negative x-rotation swings the leg forward; a rounded triangle wave (not a sine) moves the planted
+            # foot back at a constant speed, matching the pelvis's constant speed (a sine skates at mid-stance)
+            hip = -gait.hip_angle * gait.amp * np.arcsin(0.97 * np.sin(ph)) / np.arcsin(0.97)
+            # the knee folds while the leg swings in the walking direction (early swing)
+            swing = np.maximum(0.0, gait.direction * np.cos(ph - 0.2 * gait.direction))
+            knee = STANDING_KNEE + gait.amp * 0.9 * swing ** 2
         hip = hip - 0.5 * STANDING_KNEE
         rot[:, J[f"{side}_hip"]] = rot_x(hip)
         rot[:, J[f"{side}_knee"]] = rot_x(knee)

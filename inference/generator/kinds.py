@@ -19,6 +19,7 @@ from .script import ArmScript, ContactSpec, PersonScript, Target, World, hand_po
 
 OTHER_SIDE = {"left": "right", "right": "left"}
 HAND_GAP = 0.07  # wrist-to-wrist half distance when two palms meet
+APPROACH_SPEED = 0.9  # m/s: the most an approach may average (short clips shorten the walk instead)
 
 
 @dataclass
@@ -71,6 +72,7 @@ def _face_to_face(t: np.ndarray, rng: np.random.Generator, d: float, t_meet: flo
     """Roots of A (facing +Z) and B (facing −Z) ending ``d`` apart at ``t_meet``; who walks is drawn."""
     walker = str(rng.choice(["A", "B", "both"]))
     share = {"A": 1.0, "B": 0.0, "both": rng.uniform(0.35, 0.65)}[walker]
+    extra = min(extra, APPROACH_SPEED * t_meet)
     a = _travel(t, _z(-extra * share), _z(0.0), 0.0, t_meet)
     b = _travel(t, _z(d + extra * (1 - share)), _z(d), 0.0, t_meet)
     return a, b, walker
@@ -215,7 +217,7 @@ def push(rng: np.random.Generator, ia: BodyInfo, ib: BodyInfo, t: np.ndarray, du
     t_push = t_contact + rng.uniform(0.3, 0.4)
     shove = rng.uniform(0.15, 0.22)
     stumble = rng.uniform(0.4, 0.8)
-    root_a = _travel(t, _z(-rng.uniform(1.0, 1.6)), _z(0.0), 0.0, t_contact)
+    root_a = _travel(t, _z(-min(rng.uniform(1.0, 1.6), APPROACH_SPEED * t_contact)), _z(0.0), 0.0, t_contact)
     root_a = root_a + _travel(t, _z(0.0), _z(shove), t_contact, t_push)
     root_b = _travel(t, _z(d), _z(d + shove), t_contact, t_push)
     root_b = root_b + _travel(t, _z(0.0), _z(stumble), t_push, t_push + rng.uniform(0.7, 1.0))
@@ -390,7 +392,8 @@ def shoulder_tap(rng: np.random.Generator, ia: BodyInfo, ib: BodyInfo, t: np.nda
     height = sh_b[1] + 0.07 + (ib.pelvis_height - ia.pelvis_height)
     d = forward_reach(ia, side, sh_b[0], height, 0.8) + sh_b[2]
     t_tap = duration * rng.uniform(0.4, 0.5)
-    root_a = _travel(t, _z(-d - rng.uniform(1.0, 1.6)), _z(-d), 0.0, t_tap - 0.2)
+    walk = min(rng.uniform(1.0, 1.6), APPROACH_SPEED * (t_tap - 0.2))
+    root_a = _travel(t, _z(-d - walk), _z(-d), 0.0, t_tap - 0.2)
     root_b = np.zeros((len(t), 3))
     turn = smoothstep(t, t_tap + 0.25, t_tap + 1.25)
     yaw_b = sign * rng.uniform(2.6, 3.0) * turn

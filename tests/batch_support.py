@@ -1,0 +1,46 @@
+"""Tiny rendered clips for the batch tests and a per-clip function that crashes its worker once."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+CLIP_KINDS = (("hug", 3), ("handshake", 1), ("high_five", 2))
+CLIP_SIZE = (192, 144)  # the smallest size at which BlazePose still finds both rendered people
+CLIP_FPS = 8.0
+
+
+def make_clips(directory: Path) -> list[Path]:
+    """Render the clips (2 s at 8 fps: the generator's shortest) plus one corrupt file; returns the good ones."""
+    from inference.generator import INTERACTION_KINDS, generate_clip
+    from inference.generator.footage import make_footage
+
+    directory.mkdir(parents=True, exist_ok=True)
+    videos = []
+    for kind, seed in CLIP_KINDS:
+        assert kind in INTERACTION_KINDS, INTERACTION_KINDS
+        clip = generate_clip(kind, seed, fps=CLIP_FPS, seconds=2.0, width=CLIP_SIZE[0], height=CLIP_SIZE[1])
+        _, files = make_footage(clip, directory / f"{kind}_footage")
+        video = directory / f"{kind}.mp4"
+        files.video.rename(video)
+        videos.append(video)
+    (directory / "broken.mp4").write_bytes(b"\x00\x00\x00\x18ftypmp42" + os.urandom(4000))
+    return videos
+
+
+def crash_once(spec, stages, clip_dir, attempt=1, report=None):  # type: ignore[no-untyped-def]
+    """``process_clip``, except that the first clip to get here (per marker folder) kills its worker process
+    half-way through its stages, the way the OOM killer would."""
+    from inference.batch import process_clip
+
+    marker = Path(clip_dir).parent.parent / "crash-marker"
+    try:
+        fd = os.open(marker, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+    except FileExistsError:
+        return process_clip(spec, stages, clip_dir, attempt, report)
+    os.close(fd)
+
+    def die_after_first_stage(stage: str) -> None:
+        os._exit(17)
+
+    return process_clip(spec, stages, clip_dir, attempt, die_after_first_stage)

@@ -1,0 +1,132 @@
+"""Batches of tiny rendered clips on a local Ray instance limited to 2 CPUs.
+
+A corrupt clip is recorded and never stops the batch; the other clips' outputs load with the project's readers;
+a rerun skips finished clips and retries failed ones; a worker killed mid-clip is retried and leaves nothing
+half-written; with no retries left the death is recorded as the clip's failure.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+
+ray = pytest.importorskip("ray")
+
+import batch_support  # noqa: E402
+from inference.batch import DONE, FAILED, BatchOptions, ClipOptions, read_inputs, read_record, run_batch  # noqa: E402
+from inference.batch.runner import _start_ray  # noqa: E402
+from inference.io.npz import load_reconstruction  # noqa: E402
+from inference.session import load_session  # noqa: E402
+from sm_studio.cli import main  # noqa: E402
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def videos(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("videos")
+    batch_support.make_clips(folder)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def local_ray():
+    """One local instance for the module (starting Ray costs seconds); ``run_batch`` joins it."""
+    assert _start_ray(BatchOptions(num_cpus=2))
+    assert ray.cluster_resources()["CPU"] == 2
+    ray.cloudpickle.register_pickle_by_value(batch_support)  # the workers cannot import the tests folder
+    yield
+    ray.shutdown()
+
+
+def _no_leftovers(out: Path) -> None:
+    hidden = [p.name for p in (out / "clips").iterdir() if p.name.startswith(".")]
+    assert hidden == [], f"half-written folders left behind: {hidden}"
+
+
+def test_batch_from_videos_records_the_corrupt_clip_and_resumes(videos, local_ray, tmp_path, capsys):
+    out = tmp_path / "batch"
+    args = ["batch", str(videos), "-o", str(out), "--fit-steps", "30", "--infill-steps", "3"]
+    assert main(args) == 1  # one clip failed
+    captured = capsys.readouterr()
+    assert "3/4 clips done" in captured.out and "failed broken at reconstruct" in captured.out
+    assert "clips" in captured.err and "ETA" in captured.err  # the progress line
+    rows = {r["clip"]: r for r in csv.DictReader((out / "summary.csv").open())}
+    assert set(rows) == {"broken", "hug", "handshake", "high_five"}
+    assert rows["broken"]["status"] == FAILED and "VideoError" in rows["broken"]["error"]
+    assert "broken.mp4" in rows["broken"]["error"]
+    assert not (out / "clips" / "broken" / "session.smsession").exists()
+    for clip in ("hug", "handshake", "high_five"):
+        row = rows[clip]
+        assert row["status"] == DONE and int(row["frames"]) == 16
+        assert all(float(row[f"{s}_s"]) >= 0 for s in ("reconstruct", "flag", "describe", "infill", "refine"))
+        session = load_session(out / row["session"])
+        assert session.current.num_frames == 16 and len(session.segments) == int(row["segments"])
+        assert Path(session.video_path).name == f"{clip}.mp4"
+        assert all(s.latest is not None and s.latest.text for s in session.segments)  # described
+        assert not session.current.equals(session.original)  # infilled and refined
+        motion = load_reconstruction(out / "clips" / clip / "motion.npz")
+        assert motion.equals(session.current)  # the NPZ export is the corrected motion
+        assert float(row["jitter_after"]) <= float(row["jitter_before"]) + 1e-6
+    markdown = (out / "summary.md").read_text()
+    assert "| broken | failed |" in markdown and "3 done, 1 failed" in markdown
+    _no_leftovers(out)
+
+    before = {c: read_record(out / "clips" / c) for c in rows}
+    assert main(args) == 1
+    captured = capsys.readouterr()
+    assert "3 skipped as already done" in captured.out
+    after = {c: read_record(out / "clips" / c) for c in rows}
+    for clip in ("hug", "handshake", "high_five"):
+        assert after[clip] == before[clip]  # untouched
+    assert after["broken"].attempt == 2 and after["broken"].status == FAILED  # retried, and failed again
+    assert json.loads((out / "batch.json").read_text())["ran"] == ["broken"]
+
+
+def _manifest(videos: Path, tmp_path: Path) -> Path:
+    """Clips given as existing (noisy) reconstructions: no detection or fit, so the batch is quick."""
+    lines = [json.dumps({"id": f"clip{i}", "video": str(videos / f"{kind}.mp4"),
+                         "reconstruction": str(videos / f"{kind}_footage" / "initial.npz"),
+                         "options": {"formats": ["npz", "session"]}})
+             for i, (kind, _) in enumerate(batch_support.CLIP_KINDS)]
+    manifest = tmp_path / "clips.jsonl"
+    manifest.write_text("\n".join(lines) + "\n")
+    return manifest
+
+
+STAGES = ("reconstruct", "flag", "describe", "refine", "export")
+
+
+def test_killed_worker_is_retried_and_nothing_is_half_written(videos, local_ray, tmp_path):
+    specs = read_inputs(_manifest(videos, tmp_path), ClipOptions())
+    out = tmp_path / "batch"
+    result = run_batch(specs, out, BatchOptions(stages=STAGES, retries=2), clip_fn=batch_support.crash_once)
+    assert (out / "crash-marker").exists()  # a worker really died
+    assert result.failed == [] and sorted(result.ran) == ["clip0", "clip1", "clip2"]
+    for clip in ("clip0", "clip1", "clip2"):
+        record = read_record(out / "clips" / clip)
+        assert record is not None and record.status == DONE and list(record.stages) != []
+        assert sorted(p.name for p in (out / "clips" / clip).iterdir()) == ["motion.npz", "session.smsession",
+                                                                            "status.json"]
+        session = load_session(out / "clips" / clip / "session.smsession")
+        assert session.segments  # flagged from the given reconstruction's 2D keypoints
+    _no_leftovers(out)
+
+    first = {c: read_record(out / "clips" / c).finished_at for c in result.ran}
+    again = run_batch(specs, out, BatchOptions(stages=STAGES, force=True))
+    assert sorted(again.ran) == ["clip0", "clip1", "clip2"] and again.failed == []
+    assert all(read_record(out / "clips" / c).finished_at > first[c] for c in first)  # redone with --force
+
+
+def test_a_worker_that_dies_on_every_try_is_recorded(videos, local_ray, tmp_path):
+    specs = read_inputs(_manifest(videos, tmp_path), ClipOptions())[:2]
+    out = tmp_path / "batch"
+    result = run_batch(specs, out, BatchOptions(stages=STAGES, retries=0), clip_fn=batch_support.crash_once)
+    assert len(result.failed) == 1 and len(result.records) == 2
+    record = result.records[result.failed[0]]
+    assert record.failed_stage == "worker" and "worker died on all 1 tries" in record.error
+    assert read_record(out / "clips" / record.clip) == record
+    _no_leftovers(out)
