@@ -64,7 +64,8 @@ def run_task(task: str, repeats: int) -> dict:
         fn()
         times.append(time.perf_counter() - t)
     return {"task": task, "median_s": statistics.median(times), "setup_s": setup,
-            "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "threads": torch.get_num_threads()}
+            "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            "threads": torch.get_num_threads()}
 
 
 def main() -> None:

@@ -36,14 +36,15 @@ def main() -> int:
     default_body()
     generate_clip("hug", 0)  # warm-up
     threads = torch.get_num_threads()
-    print(f"4 s clips at 30 fps, {args.clips} per kind; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
-    print(f"{'kind':>14} {f'{threads} threads':>12} {'1 thread':>10} {'ratio':>6}")
+    load = os.getloadavg()[0]
+    print(f"4 s clips at 30 fps, {args.clips} per kind; load average {load:.1f} on {os.cpu_count()} cores")
+    print(f"{'kind':>20} {f'{threads} threads':>12} {'1 thread':>10} {'ratio':>6}")
     for kind in INTERACTION_KINDS:
         torch.set_num_threads(threads)
         base = clips_per_second(kind, args.clips)
         torch.set_num_threads(1)
         single = clips_per_second(kind, args.clips)
-        print(f"{kind:>14} {base:9.1f}/s {single:8.1f}/s {single / base:5.2f}×")
+        print(f"{kind:>20} {base:9.1f}/s {single:8.1f}/s {single / base:5.2f}×")
     return 0
 
 

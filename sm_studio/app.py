@@ -1,15 +1,20 @@
-"""Application start-up: the QApplication with its settings identity, the window, and the demo loader."""
+"""Application start-up: the QApplication with its settings identity, the window, the crash-recovery offer, and
+the demo loader."""
 
 from __future__ import annotations
 
 import os
-from datetime import datetime
+import runpy
+import sys
+import traceback
 from pathlib import Path
-from typing import Sequence
+from typing import Optional, Sequence
 
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from .app_settings import APPLICATION, ORGANIZATION, AppSettings
+from .autosave import find_recovery
 from .main_window import MainWindow
 
 
@@ -26,18 +31,30 @@ def apply_body_model_setting(settings: AppSettings) -> None:
         os.environ["SMPLX_MODEL_DIR"] = settings.body_model_dir()
 
 
-def run_app(files: Sequence[Path], demo: bool = False, argv: Sequence[str] = ("sm-studio",)) -> int:
+def run_script(path: Path, window: MainWindow, app: QApplication) -> None:
+    """``--exec-script``: run a Python file inside the running app with ``window`` and ``app`` in its globals
+    (as Blender's ``--python`` does), for automation and for driving the real app in tests. A script edits through
+    the window's actions and the document's methods — the undo-stack commands the widgets use; an error in it is
+    printed and the app keeps running."""
+    try:
+        runpy.run_path(str(path), init_globals={"window": window, "app": app}, run_name="__sm_studio_script__")
+    except Exception:
+        print(f"sm-studio: error in script {path}:\n{traceback.format_exc()}", file=sys.stderr, flush=True)
+
+
+def run_app(files: Sequence[Path], demo: bool = False, argv: Sequence[str] = ("sm-studio",),
+            script: Optional[Path] = None) -> int:
     app = make_application(argv)
     settings = AppSettings()
     apply_body_model_setting(settings)
     window = MainWindow(settings)
     window.show()
-    recovery = window.autosave.path
-    if recovery.is_file() and QMessageBox.question(
-            window, "Restore unsaved work?",
-            f"SM Studio did not close normally last time. Restore the session autosaved at "
-            f"{datetime.fromtimestamp(recovery.stat().st_mtime):%Y-%m-%d %H:%M}?") == QMessageBox.Yes:
-        window.files.restore(recovery)
+    if script is not None:
+        QTimer.singleShot(0, lambda: run_script(script, window, app))
+    offer = find_recovery(window.autosave.path)
+    if offer is not None and QMessageBox.question(
+            window, "Restore unsaved work?", offer.question()) == QMessageBox.Yes:
+        window.files.restore(offer.path)
     elif demo:
         window.files.open_demo()
     elif files:

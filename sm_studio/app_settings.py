@@ -1,5 +1,5 @@
 """Persistent preferences (QSettings, organisation and application "SM Studio"): recent files, body-model
-directory, compute device, window geometry. Typed accessors so that no widget parses QSettings values itself."""
+directory, compute device, autosave interval, window geometry. Typed accessors so that no widget parses QSettings values itself."""
 
 from __future__ import annotations
 
@@ -47,6 +47,18 @@ class AppSettings:
         if device not in DEVICES:
             raise ValueError(f"device must be one of {DEVICES}, got {device!r}")
         self.q.setValue("device", device)
+
+    def autosave_interval_ms(self) -> int:
+        """``autosave/intervalSeconds`` (default 60, at least 0.1): how often unsaved work goes to the recovery
+        file. Short intervals are for tests and for users who want less at risk."""
+        try:
+            seconds = float(self.q.value("autosave/intervalSeconds", 60.0))
+        except (TypeError, ValueError):
+            seconds = 60.0
+        return max(100, int(seconds * 1000))
+
+    def set_autosave_interval(self, seconds: float) -> None:
+        self.q.setValue("autosave/intervalSeconds", float(seconds))
 
     def geometry(self) -> tuple[Optional[QByteArray], Optional[QByteArray]]:
         return self.q.value("window/geometry"), self.q.value("window/state")

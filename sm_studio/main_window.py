@@ -51,7 +51,7 @@ class MainWindow(QMainWindow):
         self.backend = backend or find_backend()
         self.describer, describer_note = describe_backend()
         self.playback = Playback(self.doc, self)
-        self.autosave = Autosave(self.doc, recovery_path, parent=self)
+        self.autosave = Autosave(self.doc, recovery_path, self.settings.autosave_interval_ms(), parent=self)
         self.last_error = ""  # the text of the last error dialog (tests and the log read it)
         self.confirm_close = True
 

@@ -75,3 +75,19 @@ def test_unreadable_entries_are_misses(tmp_path: Path, offline: OfflineDescriber
 def test_default_directory_follows_the_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("SM_STUDIO_CACHE", str(tmp_path))
     assert DescriptionCache().directory == tmp_path / "descriptions"
+
+
+def test_default_describer_is_cached_and_honours_the_vlm_setting(monkeypatch: pytest.MonkeyPatch,
+                                                                 tmp_path: Path) -> None:
+    from inference.describe import VLM_DIR_ENV, CachedDescriber, DescribeError, default_describer
+
+    monkeypatch.setenv("SM_STUDIO_CACHE", str(tmp_path))
+    monkeypatch.delenv(VLM_DIR_ENV, raising=False)
+    describer = default_describer()
+    assert isinstance(describer, CachedDescriber) and isinstance(describer.inner, OfflineDescriber)
+    inp = DescribeInput(clip("high_five", 0).reconstruction, Segment(40, 80))
+    assert not describer.describe(inp).cached and describer.describe(inp).cached
+    assert describer.author == "offline describer v1"
+    monkeypatch.setenv(VLM_DIR_ENV, str(tmp_path / "no-model"))
+    with pytest.raises(DescribeError, match="no config.json"):
+        default_describer()

@@ -12,7 +12,6 @@ import torch
 from inference.describe import DescribeError, DescribeInput, make_describer
 from inference.describe.marking import (COLOURS, boxes_from_points, boxes_from_reconstruction, mark_people,
                                         sample_indices)
-from inference.describe.frames import VideoFrames
 from inference.describe.vlm import VLMDescriber, clean_answer
 from inference.segments import Segment
 from inference.session import Session, load_session, save_session
@@ -121,18 +120,6 @@ def write_video(path: Path, frames: int, width: int, height: int) -> None:
     for i in range(frames):
         out.write(np.full((height, width, 3), (8 * i) % 256, np.uint8))
     out.release()
-
-
-def test_video_frames_are_lazy_rgb_and_frame_exact(tmp_path: Path) -> None:
-    write_video(tmp_path / "v.avi", 20, 64, 48)
-    frames = VideoFrames(tmp_path / "v.avi", 5, 15)
-    assert len(frames) == 10
-    assert frames[0].shape == (48, 64, 3) and abs(int(frames[0].mean()) - 40) <= 2
-    assert abs(int(frames[-1].mean()) - 8 * 14) <= 2
-    with pytest.raises(IndexError):
-        frames[10]
-    with pytest.raises(DescribeError, match="not found"):
-        VideoFrames(tmp_path / "missing.avi", 0, 3)
 
 
 def test_cli_describes_a_session_with_its_video(tiny_vlm: Path, handshake_clip, tmp_path: Path,

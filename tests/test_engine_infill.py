@@ -9,7 +9,7 @@ import torch
 from engine_support import generated, single_thread, tiny_model  # noqa: F401 (fixture)
 from inference.engine import Cancelled, GuidanceWeights, InfillOptions, infill_segment
 from inference.engine.bodies import pair_rest_joints
-from inference.engine.guidance import GuidanceProblem, apply_guidance, guidance_terms, penetration_depth, window_joints
+from inference.engine.guidance import GuidanceProblem, apply_guidance, guidance_terms, penetration_depth
 from inference.engine.window_io import read_window, recon_joints
 from inference.motion import MotionError
 from inference.segments import Segment

@@ -6,25 +6,29 @@ Backends (one interface, ``base.Describer``):
   distance and facing, who moves; no model download.
 * ``VLMDescriber`` — a local vision-language model (``transformers``) looks at a few frames with A and B boxed.
 
-``describe_cached`` puts a disk cache in front of either; ``parse_contacts`` turns any description (a backend's or
+``describe_cached`` / ``CachedDescriber`` put a disk cache in front of either, and ``default_describer()`` is the
+cached backend the app uses (the VLM when ``$SM_STUDIO_VLM_DIR`` names a model folder); ``parse_contacts`` turns any description (a backend's or
 the user's edit) into ``ContactConstraint``s, and ``guidance.to_engine_contacts`` into the engine's joint-pair
 contact guidance. ``python -m inference.describe.evaluate`` measures the offline describer on generated clips.
 """
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Optional, Union
 
 from .base import DescribeError, DescribeInput, Describer, Description
-from .cache import DescriptionCache, cache_key, describe_cached
+from .cache import CachedDescriber, DescriptionCache, cache_key, describe_cached
 from .contacts import ContactConstraint, parse_contacts
 from .offline import OfflineDescriber
 
 BACKENDS = ("offline", "vlm")
+VLM_DIR_ENV = "SM_STUDIO_VLM_DIR"
 
-__all__ = ["BACKENDS", "ContactConstraint", "DescribeError", "DescribeInput", "Describer", "Description",
-           "DescriptionCache", "OfflineDescriber", "cache_key", "describe_cached", "make_describer", "parse_contacts"]
+__all__ = ["BACKENDS", "CachedDescriber", "ContactConstraint", "DescribeError", "DescribeInput", "Describer",
+           "Description", "DescriptionCache", "OfflineDescriber", "VLM_DIR_ENV", "cache_key", "default_describer",
+           "describe_cached", "make_describer", "parse_contacts"]
 
 
 def make_describer(backend: str = "offline", model_dir: Optional[Union[str, Path]] = None) -> Describer:
@@ -38,3 +42,10 @@ def make_describer(backend: str = "offline", model_dir: Optional[Union[str, Path
 
         return VLMDescriber(model_dir)
     raise DescribeError(f"unknown description backend {backend!r}; expected one of {BACKENDS}")
+
+
+def default_describer() -> Describer:
+    """The app's backend, cached on disk: the vision-language model in ``$SM_STUDIO_VLM_DIR`` when that is set,
+    else the offline describer."""
+    model_dir = os.environ.get(VLM_DIR_ENV) or None
+    return CachedDescriber(make_describer("vlm" if model_dir else "offline", model_dir))

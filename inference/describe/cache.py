@@ -77,3 +77,23 @@ def describe_cached(describer: Describer, inp: DescribeInput, cache: Optional[De
     result = describer.describe(inp)
     cache.put(key, result)
     return result
+
+
+class CachedDescriber(Describer):
+    """A backend behind the disk cache, usable wherever a backend is: what the app holds, so reopening a session
+    or asking again for an unchanged segment costs a file read."""
+
+    def __init__(self, inner: Describer, cache: Optional[DescriptionCache] = None) -> None:
+        self.inner = inner
+        self.cache = cache if cache is not None else DescriptionCache()
+
+    @property
+    def backend_id(self) -> str:
+        return self.inner.backend_id
+
+    @property
+    def author(self) -> str:
+        return self.inner.author
+
+    def describe(self, inp: DescribeInput) -> Description:
+        return describe_cached(self.inner, inp, self.cache)

@@ -141,13 +141,13 @@ def score(case: EvalCase, result: Reconstruction) -> dict[str, float]:
     seg_frames = occluded.any(1)
     floor = float(np.percentile(gt[:, :, list(M.FOOT_JOINTS), 1].min(-1), 5))
     depth, share = M.interpenetration(pred)
+    borders = M.border_frames(n, case.segment.start, case.segment.stop)
     return {
         "MPJPE occluded (mm)": M.mpjpe(pred, gt, occluded),
         "PA-MPJPE occluded (mm)": M.pa_mpjpe(pred, gt, occluded),
         "root error occluded (mm)": M.root_error(pred, gt, occluded),
         "accel error (mm/f²)": M.acceleration_error(pred, gt),
-        "border jump (mm/f²)": M.acceleration_error(pred, gt, M.border_frames(n, case.segment.start,
-                                                                             case.segment.stop)),
+        "border jump (mm/f²)": M.acceleration_error(pred, gt, borders),
         "penetration depth (mm)": depth,
         "penetration frames (%)": share,
         "contact dist. error (mm)": M.contact_distance_error(pred, gt, case.contacts, seg_frames),

@@ -109,7 +109,8 @@ def pair_frame_for(rotmats: Tensor, pelvis: Tensor, trusted: np.ndarray) -> Pair
     (B, T, 2)``."""
     frames, people = zip(*(anchor(m) for m in trusted))
     idx = torch.arange(rotmats.shape[0])
-    return PairFrame.from_reference(rotmats[idx, list(frames), list(people), 0], pelvis[idx, list(frames), list(people)])
+    f, p = list(frames), list(people)
+    return PairFrame.from_reference(rotmats[idx, f, p, 0], pelvis[idx, f, p])
 
 
 def person_tensors(person: PersonMotion, rest_pelvis: np.ndarray, start: int = 0,

@@ -2,9 +2,9 @@
 
 The learned refiner is a small diffusion model over windows of the whole sequence that generates a correction
 (residual) to its input: starting from "no correction" noised to a middle step, a few DDIM steps (SDEdit) remove
-jitter, seams at segment borders and drift of the pair's relative placement. Geometric guidance runs inside that sampling
-(as the paper does): no interpenetration, feet on the floor without sliding, reprojection on visible
-keypoints, and trusted frames anchored to their input. Overlapping windows are cross-faded.
+jitter, seams at segment borders and drift of the pair's relative placement. Geometric guidance runs inside
+that sampling (as the paper does): no interpenetration, feet on the floor without sliding, reprojection on
+visible keypoints, and trusted frames anchored to their input. Overlapping windows are cross-faded.
 
 ``method="savgol"`` is a Savitzky-Golay filter on the 6D rotations and pelvis positions: the baseline in the
 evaluation (``docs/eval/infill_eval.md``), and what to use where the learned refiner does not win.

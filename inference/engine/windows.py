@@ -105,7 +105,8 @@ class WindowSampler:
         rot_noise = rot_noise + smooth_noise((batch_size, 2, 22, 3), w, 8, gen) * 0.12 * untrusted
         pel_noise = pel_noise + smooth_noise((batch_size, 2, 3), w, 8, gen) * 0.05 * untrusted[..., 0]
         if self.role == "refiner":
-            drift = smooth_noise((batch_size, 3), w, 30, gen) * 0.05 * (torch.rand(batch_size, 1, 1, generator=gen) < 0.5)
+            drifting = torch.rand(batch_size, 1, 1, generator=gen) < 0.5
+            drift = smooth_noise((batch_size, 3), w, 30, gen) * 0.05 * drifting
             drift[..., 1] = 0.0
             pel_noise[:, :, 1] = pel_noise[:, :, 1] + drift
         observed = clean @ axis_angle_to_matrix(rot_noise)

@@ -53,7 +53,7 @@ class GeneratedClip:
     reconstruction: Reconstruction
     label: str
     contacts: list[Contact]
-    joints: dict[str, np.ndarray] = field(repr=False)  # pid -> (T, 22, 3) ground-truth world joints
+    joints: dict[str, np.ndarray] = field(repr=False)  # pid -> (T, 22, 3) world joints (= body model FK of the motion)
 
     def to_json(self) -> dict[str, Any]:
         return {"kind": self.kind, "seed": self.seed, "label": self.label,
@@ -151,7 +151,12 @@ def _contacts(scripts: dict[str, PersonScript], targets: dict[str, dict[str, np.
 
 def generate_clip(kind: str, seed: int, fps: float = 30.0, seconds: float = 4.0, width: int = 640,
                   height: int = 360, body: Optional[BodyModel] = None) -> GeneratedClip:
-    """One random clip of ``kind`` (see ``INTERACTION_KINDS``), with a camera of ``width``×``height`` pixels."""
+    """One random clip of ``kind`` (see ``INTERACTION_KINDS``), with a camera of ``width``×``height`` pixels.
+
+    Random per seed: both body shapes, timing, distances, who walks, which hands, placement and heading in the
+    world, and the camera. ``body`` defaults to ``load_body_model()`` on the CPU (its rest joints set bone lengths,
+    reach and the sole height, so hands land on the partner's actual surface and feet on y = 0).
+    """
     if kind not in CHOREOGRAPHIES:
         raise ValueError(f"unknown interaction kind {kind!r}; expected one of {INTERACTION_KINDS}")
     if seconds < 2.0 or fps <= 0:

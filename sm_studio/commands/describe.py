@@ -52,7 +52,7 @@ def _video(path: Optional[Path], session_file: Optional[Path], session_video: Op
 
 def run(args: argparse.Namespace) -> int:
     from inference.describe import DescribeInput, DescriptionCache, describe_cached, make_describer
-    from inference.describe.frames import VideoFrames
+    from inference.video import VideoFrames
     from inference.session import SESSION_SUFFIX, load_session, save_session
 
     session = None

@@ -16,12 +16,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run_open)
     d = subparsers.add_parser("demo", help="start the app on the embedded demo (video + reconstruction + segments)")
     d.set_defaults(func=run_demo)
+    for parser in (p, d):
+        parser.add_argument("--exec-script", type=Path, default=None, metavar="FILE",
+                            help="automation/debugging: run this Python file inside the app once it has started, "
+                                 "with `window` and `app` defined (edits go through the normal undoable actions)")
 
 
-def _start(files: list[Path], demo: bool) -> int:
+def _start(files: list[Path], demo: bool, script: "Path | None") -> int:
     from sm_studio.app import run_app
 
-    return run_app(files, demo=demo, argv=sys.argv[:1])
+    if script is not None and not script.is_file():
+        print(f"sm-studio: error: script not found: {script}", file=sys.stderr)
+        return 1
+    return run_app(files, demo=demo, argv=sys.argv[:1], script=script)
 
 
 def run_open(args: argparse.Namespace) -> int:
@@ -29,8 +36,8 @@ def run_open(args: argparse.Namespace) -> int:
     if missing:
         print(f"sm-studio: error: file not found: {', '.join(map(str, missing))}", file=sys.stderr)
         return 1
-    return _start(list(args.files), demo=False)
+    return _start(list(args.files), demo=False, script=args.exec_script)
 
 
 def run_demo(args: argparse.Namespace) -> int:
-    return _start([], demo=True)
+    return _start([], demo=True, script=args.exec_script)

@@ -19,8 +19,8 @@ import numpy as np
 class ProgressBar:
     """One line on stderr, redrawn in place: ``stage [#####-----] done/total  rate/s``."""
 
-    def __init__(self, stream: TextIO = sys.stderr, width: int = 30) -> None:
-        self.stream, self.width = stream, width
+    def __init__(self, stream: Optional[TextIO] = None, width: int = 30) -> None:
+        self.stream, self.width = stream or sys.stderr, width
         self.stage: Optional[str] = None
         self.start = time.perf_counter()
 
