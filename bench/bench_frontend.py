@@ -120,11 +120,50 @@ def bench_keypoints(args: argparse.Namespace) -> list[dict]:
     row = {"video": str(video), "frames": frames, "width": vk.width, "height": vk.height,
            "decode_fps": decode_fps, "detect_fps": vk.timings["detect_fps"], "end_to_end_fps": frames / total,
            "found_share": vk.found.mean(1).tolist()}
+    truth_path = video.parent / "truth.npz"
+    if truth_path.is_file():  # the demo footage: compare with the renderer's exact 2D joints (visible ones)
+        from inference.io.npz import load_reconstruction
+
+        truth = load_reconstruction(truth_path)
+        n = vk.keypoints.shape[1]
+        for k, person in enumerate(truth.people):
+            gt = person.keypoints_2d[:n]
+            seen = vk.found[k][:, None] & (gt[..., 2] > 0.5)
+            err = np.linalg.norm(vk.keypoints[k][..., :2] - gt[..., :2], axis=-1)[seen]
+            row[f"median_px_error_{'AB'[k]}"] = float(np.median(err)) if err.size else None
+            print(f"person {'AB'[k]}: median 2D error of visible joints {row[f'median_px_error_' + 'AB'[k]]:.1f} px "
+                  f"({seen.sum()} joint-frames)")
+        row.update(_demo_fit_errors(vk, truth))
     print(f"{video.name} {vk.width}x{vk.height}: decode only {decode_fps:.0f} frames/s; BlazePose (2 people) + "
           f"tracking {row['detect_fps']:.1f} frames/s ({decode_fps / row['detect_fps']:.0f}x slower than decoding); "
           f"with model load {row['end_to_end_fps']:.1f} frames/s; people found on "
           f"{100 * vk.found.mean(1)[0]:.0f}% / {100 * vk.found.mean(1)[1]:.0f}% of frames")
     return [row]
+
+
+def _demo_fit_errors(vk, truth) -> dict:
+    """The whole pipeline on detected keypoints vs. on the renderer's exact ones (known intrinsics both)."""
+    from inference.body import load_body_model
+    from inference.frontend.evaluate import scores
+    from inference.frontend.pipeline import VideoKeypoints, reconstruct
+
+    body = load_body_model()
+    n = vk.keypoints.shape[1]
+    ref = truth.slice(0, n)
+
+    def camera_joints(recon):
+        cam = recon.camera
+        return [np.einsum("tij,tnj->tni", cam.R, body.pose_motion(p).joints.numpy()) + cam.t[:, None]
+                for p in recon.people]
+
+    exact = np.stack([p.keypoints_2d for p in ref.people]).astype(np.float32)
+    out = {}
+    for name, keypoints in (("detected", vk), ("exact", VideoKeypoints(exact, vk.width, vk.height, vk.fps,
+                                                                     np.ones((2, n), bool)))):
+        session = reconstruct(keypoints, K=truth.camera.K)
+        out[f"fit_{name}"] = scores(camera_joints(session.current), camera_joints(ref))
+        print(f"pipeline on {name} keypoints: " + "  ".join(f"{k} {v:.1f}" for k, v in out[f"fit_{name}"].items()))
+    return out
 
 
 def main() -> int:

@@ -3,12 +3,20 @@
 File layout (``.smsession``, a zip; never pickle):
 
 * ``manifest.json`` — ``{"format": "sm-studio-session", "version": N, "video_path": str|null,
-  "segments": [...], "meta": {...}, "arrays": {"current": "current.npz", "original": "original.npz"|null}}``
+  "segments": [...], "meta": {...}, "view": {"frame": int, "selected": str},
+  "arrays": {"current": "current.npz", "original": "original.npz"|null}}``
 * ``current.npz`` — the reconstruction as the user has it now (two-person NPZ layout of ``inference.io.npz``)
 * ``original.npz`` — the reconstruction before any correction (for before/after and export of either)
 
 Writes are atomic (``inference.io.atomic``). A file of a newer format version is refused with a clear message;
-older versions are migrated on load (version 1 is the first, so there is nothing to migrate yet).
+older versions are migrated on load, one version at a time, by the functions in :data:`MIGRATIONS` (each takes the
+manifest of version N and returns that of N+1, so a file of any old version reaches the current one and each step
+is tested on its own). History:
+
+* version 1 — the first format.
+* version 2 — adds ``view``: where the user was (playhead frame, selected segment), so reopening a session after
+  hours of correction work returns to the same place. Migrating 1 → 2 gives frame 0 and no selection (what
+  version 1 files always reopened to).
 """
 
 from __future__ import annotations
@@ -18,7 +26,7 @@ import json
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Optional, Union
+from typing import Any, Callable, Optional, Union
 
 from .io.atomic import atomic_write
 from .io.npz import load_reconstruction_bytes, npz_bytes, reconstruction_arrays
@@ -26,12 +34,30 @@ from .motion import MotionError, Reconstruction
 from .segments import Segment
 
 SESSION_FORMAT = "sm-studio-session"
-SESSION_VERSION = 1
+SESSION_VERSION = 2
 SESSION_SUFFIX = ".smsession"
 
 
 class SessionError(MotionError):
     """A session file cannot be read or written; the message names the file and the part."""
+
+
+@dataclass(frozen=True)
+class SessionView:
+    """Where the user was: navigation, not work (so it is not part of :meth:`Session.equals`)."""
+
+    frame: int = 0
+    selected: str = ""  # segment id, "" for none
+
+    def to_json(self) -> dict[str, Any]:
+        return {"frame": self.frame, "selected": self.selected}
+
+    @classmethod
+    def from_json(cls, d: Any, label: str) -> "SessionView":
+        if not isinstance(d, dict) or not isinstance(d.get("frame"), int) or isinstance(d.get("frame"), bool) \
+                or d["frame"] < 0 or not isinstance(d.get("selected"), str):
+            raise SessionError(f"{label}: manifest.json 'view' should be {{\"frame\": int >= 0, \"selected\": str}}")
+        return cls(d["frame"], d["selected"])
 
 
 @dataclass
@@ -41,6 +67,7 @@ class Session:
     segments: list[Segment] = field(default_factory=list)
     video_path: Optional[str] = None
     meta: dict[str, Any] = field(default_factory=dict)
+    view: SessionView = field(default_factory=SessionView)
 
     def __post_init__(self) -> None:
         if self.original is None:
@@ -67,7 +94,7 @@ def save_session(session: Session, path: Union[str, Path]) -> None:
     assert session.original is not None
     manifest = {
         "format": SESSION_FORMAT, "version": SESSION_VERSION, "video_path": session.video_path,
-        "segments": [s.to_json() for s in session.segments], "meta": session.meta,
+        "segments": [s.to_json() for s in session.segments], "meta": session.meta, "view": session.view.to_json(),
         "arrays": {"current": "current.npz", "original": "original.npz"},
     }
     buf = io.BytesIO()
@@ -114,7 +141,21 @@ def _session_from(zf: zipfile.ZipFile, label: str) -> Session:
     meta = manifest.get("meta", {})
     if (video is not None and not isinstance(video, str)) or not isinstance(meta, dict):
         raise SessionError(f"{label}: manifest.json 'video_path' or 'meta' has the wrong type")
-    return Session(current, original, segments, video, meta)
+    return Session(current, original, segments, video, meta, SessionView.from_json(manifest.get("view"), label))
+
+
+def _v1_to_v2(manifest: dict[str, Any]) -> dict[str, Any]:
+    return {**manifest, "version": 2, "view": SessionView().to_json()}
+
+
+MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {1: _v1_to_v2}
+
+
+def migrate_manifest(manifest: dict[str, Any]) -> dict[str, Any]:
+    """The manifest of an older session file brought up to :data:`SESSION_VERSION`, one version at a time."""
+    while manifest["version"] < SESSION_VERSION:
+        manifest = MIGRATIONS[manifest["version"]](manifest)
+    return manifest
 
 
 def _read_manifest(zf: zipfile.ZipFile, label: str) -> dict[str, Any]:
@@ -130,7 +171,7 @@ def _read_manifest(zf: zipfile.ZipFile, label: str) -> dict[str, Any]:
     if version > SESSION_VERSION:
         raise SessionError(f"{label}: written by a newer SM Studio (session format {version}; this version reads up "
                            f"to {SESSION_VERSION}). Update SM Studio to open it.")
-    return manifest
+    return migrate_manifest(manifest)
 
 
 def _read_member(zf: zipfile.ZipFile, name: str, label: str) -> bytes:

@@ -19,7 +19,7 @@ from PySide6.QtGui import QUndoStack
 
 from inference.motion import MotionError, Reconstruction
 from inference.segments import USER_AUTHOR, Segment, SegmentKind
-from inference.session import Session
+from inference.session import Session, SessionView
 
 from . import edits
 
@@ -144,13 +144,16 @@ class Document(QObject):
         self.load(session.current, session.segments, Path(session.video_path) if session.video_path else None,
                   session.original, session_path=session_path)
         self.meta = dict(session.meta)
+        self.set_frame(session.view.frame)  # back where the user was
+        self.select(session.view.selected if self.segment(session.view.selected) else "")
 
     def to_session(self) -> Session:
         """The saved state (a pending candidate is not part of it: it is a proposal, not the user's work)."""
         if self._reconstruction is None:
             raise MotionError("nothing to save: no motion is loaded")
         return Session(self._reconstruction, self._original, list(self._segments),
-                       str(self.video_path) if self.video_path else None, dict(self.meta))
+                       str(self.video_path) if self.video_path else None, dict(self.meta),
+                       SessionView(self._frame, self._selected))
 
     def set_video(self, path: Optional[Path], num_frames: int, fps: float) -> None:
         """Attach a video (its length/rate matter when no motion is loaded yet)."""

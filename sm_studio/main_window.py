@@ -364,13 +364,13 @@ class MainWindow(QMainWindow):
         seg = self.doc.selected_segment
         if seg is None or self.doc.reconstruction is None:
             raise ValueError("select a segment of a loaded motion first")
-        fn = self.backend.infill_job(self.doc.reconstruction, seg, seg.description)
+        fn = self.backend.infill_job(self.doc.reconstruction, seg, seg.description, self.settings.device())
         self._run_candidate_job(f"Infill {seg.start}–{seg.stop - 1} ({self.backend.infill_label})", fn)
 
     def refine_sequence(self) -> None:
         if self.doc.reconstruction is None:
             raise ValueError("load a motion first")
-        fn = self.backend.refine_job(self.doc.reconstruction, list(self.doc.segments))
+        fn = self.backend.refine_job(self.doc.reconstruction, list(self.doc.segments), self.settings.device())
         self._run_candidate_job(f"Refine sequence ({self.backend.refine_label})", fn)
 
     def _run_candidate_job(self, name: str, fn: JobFn) -> None:

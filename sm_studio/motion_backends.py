@@ -5,25 +5,53 @@ names it honestly in the UI. The learned models are used when their checkpoints 
 engine's own simple methods stand in, labelled as such: SLERP interpolation across the segment
 (``inference.engine.baselines``) for the infiller, the Savitzky-Golay smoothing filter (``refine_sequence(...,
 method="savgol")``) for the refiner. Without the engine package at all the actions are disabled, with the reason.
+
+Backend functions receive the compute device the user chose (``"cpu"``/``"cuda"``) as ``device=``. The jobs never
+fail for want of a GPU: when CUDA is not available they run on the CPU, and a CUDA out-of-memory error inside a job
+reruns it on the CPU — both logged and shown in the job's progress text. The shipped engine computes on the CPU
+(``inference.engine`` takes no device yet), so its functions accept ``device`` and run on the CPU regardless.
 """
 
 from __future__ import annotations
 
 import importlib
+import logging
 from dataclasses import dataclass
-from typing import Callable, Optional
+from typing import Callable, Optional, TypeVar
 
 import numpy as np
+import torch
 
 from inference.motion import Reconstruction
 from inference.segments import Segment
 
 from .jobs import CancelFn, JobFn, ProgressFn
 
-InfillFn = Callable[[Reconstruction, Segment, str, ProgressFn, CancelFn], Reconstruction]
-RefineFn = Callable[[Reconstruction, list[Segment], ProgressFn, CancelFn], Reconstruction]
+log = logging.getLogger(__name__)
+
+InfillFn = Callable[..., Reconstruction]  # (recon, segment, text, progress, cancel, *, device) -> Reconstruction
+RefineFn = Callable[..., Reconstruction]  # (recon, segments, progress, cancel, *, device) -> Reconstruction
 LEARNED_INFILL = "diffusion infiller"
 LEARNED_REFINE = "temporal refiner"
+T = TypeVar("T")
+
+
+def with_cpu_fallback(run: Callable[[str], T], device: str, progress: ProgressFn) -> T:
+    """``run(device)``, falling back to ``run("cpu")`` when CUDA is unavailable or runs out of memory."""
+    if device.startswith("cuda") and not torch.cuda.is_available():
+        log.warning("CUDA is not available on this machine: running on the CPU")
+        progress(0.0, "CUDA unavailable: running on the CPU")
+        device = "cpu"
+    try:
+        return run(device)
+    except torch.cuda.OutOfMemoryError as exc:
+        if device == "cpu":
+            raise
+        log.warning("out of GPU memory (%s): running the job again on the CPU", str(exc).splitlines()[0])
+        if torch.cuda.is_available():
+            torch.cuda.empty_cache()
+        progress(0.0, "out of GPU memory: running again on the CPU")
+        return run("cpu")
 
 
 @dataclass(frozen=True)
@@ -36,17 +64,19 @@ class MotionBackend:
     refine_label: str = LEARNED_REFINE
     note: str = ""
 
-    def infill_job(self, recon: Reconstruction, segment: Segment, text: str) -> JobFn:
+    def infill_job(self, recon: Reconstruction, segment: Segment, text: str, device: str = "cpu") -> JobFn:
         if self.infill is None:
             raise ValueError(f"infilling is unavailable: {self.note}")
         infill = self.infill
-        return lambda progress, cancel: infill(recon, segment, text, progress, cancel)
+        return lambda progress, cancel: with_cpu_fallback(
+            lambda dev: infill(recon, segment, text, progress, cancel, device=dev), device, progress)
 
-    def refine_job(self, recon: Reconstruction, segments: list[Segment]) -> JobFn:
+    def refine_job(self, recon: Reconstruction, segments: list[Segment], device: str = "cpu") -> JobFn:
         if self.refine is None:
             raise ValueError(f"refining is unavailable: {self.note}")
-        refine = self.refine
-        return lambda progress, cancel: refine(recon, list(segments), progress, cancel)
+        refine, segments = self.refine, list(segments)
+        return lambda progress, cancel: with_cpu_fallback(
+            lambda dev: refine(recon, segments, progress, cancel, device=dev), device, progress)
 
 
 def trusted_mask(recon: Reconstruction, segments: list[Segment], threshold: float = 0.5) -> np.ndarray:
@@ -72,24 +102,28 @@ def find_backend() -> MotionBackend:
         return weights.is_file() and meta.is_file()
     notes = []
     if installed("infiller"):
-        infill: InfillFn = lambda r, s, t, p, c: engine.infill_segment(r, s, t, progress=p, cancel=c)  # noqa: E731
+        infill: InfillFn = lambda r, s, t, p, c, device="cpu": engine.infill_segment(  # noqa: E731
+            r, s, t, progress=p, cancel=c)
         infill_label = LEARNED_INFILL
     else:
         notes.append(f"no infiller model ({shipped_model_path('infiller')} is missing)")
 
-        def infill(r: Reconstruction, s: Segment, _t: str, p: ProgressFn, c: CancelFn) -> Reconstruction:
+        def infill(r: Reconstruction, s: Segment, _t: str, p: ProgressFn, c: CancelFn,
+                   device: str = "cpu") -> Reconstruction:
             out = baselines.interpolate_segment(r, s)
             p(1.0, "interpolated")
             return out
         infill_label = "interpolation (infiller model not installed)"
     if installed("refiner"):
-        def refine(r: Reconstruction, segs: list[Segment], p: ProgressFn, c: CancelFn) -> Reconstruction:
+        def refine(r: Reconstruction, segs: list[Segment], p: ProgressFn, c: CancelFn,
+                   device: str = "cpu") -> Reconstruction:
             return engine.refine_sequence(r, trusted_mask(r, segs), progress=p, cancel=c)
         refine_label = LEARNED_REFINE
     else:
         notes.append(f"no refiner model ({shipped_model_path('refiner')} is missing)")
 
-        def refine(r: Reconstruction, segs: list[Segment], p: ProgressFn, c: CancelFn) -> Reconstruction:
+        def refine(r: Reconstruction, segs: list[Segment], p: ProgressFn, c: CancelFn,
+                   device: str = "cpu") -> Reconstruction:
             return engine.refine_sequence(r, trusted_mask(r, segs), engine.RefineOptions(method="savgol"),
                                           progress=p, cancel=c)
         refine_label = "smoothing (refiner model not installed)"

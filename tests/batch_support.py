@@ -10,21 +10,24 @@ CLIP_SIZE = (192, 144)  # the smallest size at which BlazePose still finds both 
 CLIP_FPS = 8.0
 
 
-def make_clips(directory: Path) -> list[Path]:
-    """Render the clips (2 s at 8 fps: the generator's shortest) plus one corrupt file; returns the good ones."""
-    from inference.generator import INTERACTION_KINDS, generate_clip
+def make_clips(directory: Path, kinds: tuple[tuple[str, int], ...] = CLIP_KINDS,
+               size: tuple[int, int] = CLIP_SIZE, fps: float = CLIP_FPS, seconds: float = 2.0,
+               corrupt: bool = True) -> list[Path]:
+    """Render one clip per (kind, seed) as ``KIND.mp4`` (its footage files, e.g. the noisy ``initial.npz``, in
+    ``KIND_footage/``), plus a corrupt ``broken.mp4`` when ``corrupt``; returns the good videos."""
+    from inference.generator import generate_clip
     from inference.generator.footage import make_footage
 
     directory.mkdir(parents=True, exist_ok=True)
     videos = []
-    for kind, seed in CLIP_KINDS:
-        assert kind in INTERACTION_KINDS, INTERACTION_KINDS
-        clip = generate_clip(kind, seed, fps=CLIP_FPS, seconds=2.0, width=CLIP_SIZE[0], height=CLIP_SIZE[1])
+    for kind, seed in kinds:
+        clip = generate_clip(kind, seed, fps=fps, seconds=seconds, width=size[0], height=size[1])
         _, files = make_footage(clip, directory / f"{kind}_footage")
         video = directory / f"{kind}.mp4"
         files.video.rename(video)
         videos.append(video)
-    (directory / "broken.mp4").write_bytes(b"\x00\x00\x00\x18ftypmp42" + os.urandom(4000))
+    if corrupt:
+        (directory / "broken.mp4").write_bytes(b"\x00\x00\x00\x18ftypmp42" + os.urandom(4000))
     return videos
 
 

@@ -53,6 +53,15 @@ def test_describe_npz_prints_the_whole_clip(tmp_path: Path, capsys: pytest.Captu
     assert out.startswith("whole frames 0-119 [offline describer v1]: A and B walk side by side, B on A's right")
 
 
+def test_describe_a_frame_range_writes_nothing(session_file: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    before = session_file.read_bytes()
+    assert main(["describe", str(session_file), "--frames", "50:70", "--no-cache"]) == 0
+    assert capsys.readouterr().out.startswith("frames-50-70 frames 50-69 [offline describer v1]: A and B shake hands.")
+    assert session_file.read_bytes() == before
+    assert main(["describe", str(session_file), "--frames", "70:50", "--no-cache"]) == 1
+    assert "START:STOP" in capsys.readouterr().err
+
+
 def test_describe_reports_bad_requests(session_file: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["describe", str(session_file), "--segment", "nope", "--no-cache"]) == 1
     assert "no segment with id 'nope'" in capsys.readouterr().err

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from inference.describe import ContactConstraint, parse_contacts
 
@@ -78,3 +80,16 @@ def test_constraints_carry_their_words_and_indices() -> None:
 def test_constraint_rejects_bad_fields(kwargs: dict, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         ContactConstraint(**kwargs)
+
+
+WORDS = ["A", "B", "A's", "B's", "person", "his", "her", "their", "own", "the", "other", "other's", "of", "left",
+         "right", "both", "hand", "hands", "arm", "arms", "shoulder", "shoulders", "back", "upper", "lower", "waist",
+         "head", "foot", "feet", "knee", "on", "around", "holds", "pats", "touches", "with", "and", "hug", "hugs",
+         "shake", "not", "frame", "frames", "12", "to", "30", "-", ",", ".", ":", "(", ")", "meets", "at", "near"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(WORDS), max_size=25))
+def test_parser_never_fails_on_word_salad(words: list[str]) -> None:
+    for c in parse_contacts(" ".join(words), 0, 40):
+        assert isinstance(c, ContactConstraint) and c.person != c.other and c.start < c.stop

@@ -202,3 +202,13 @@ def test_segment_closest_matches_brute_force() -> None:
     brute = np.linalg.norm(a[:, :, None] - b[:, None], axis=-1).min(axis=(1, 2))
     assert np.all(dist <= brute + 1e-9) and np.allclose(dist, brute, atol=1e-2)
     assert np.allclose(np.linalg.norm(c1 - c2, axis=-1), dist)
+
+
+def test_evaluation_command_runs_and_reports(capsys: pytest.CaptureFixture[str]) -> None:
+    from inference.describe.evaluate import main
+
+    assert main(["--kinds", "handshake", "push", "--per-kind", "1", "--windows", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "clips: 2" in out and "interaction kind accuracy: 2/2" in out
+    assert "hand contacts (describer vs generator): precision 100.0%, recall 100.0%" in out
+    assert "in 2 random 1-2 s segments" in out

@@ -170,7 +170,7 @@ def test_kill_9_mid_editing_then_restart_offers_the_last_autosave(tmp_path: Path
 
 
 def test_normal_close_removes_the_recovery_file(tmp_path: Path, session_file: Path) -> None:
-    app = App(tmp_path, session_file, max_edits=3, close_after=3, close_wait_ms=1500)
+    app = App(tmp_path, session_file, max_edits=3, close_after=3, close_wait_ms=600)
     try:
         app.wait_for(lambda: any(n >= 3 for n in app.autosaved()))
         recovery = app.recovery_path()

@@ -251,6 +251,7 @@ def process_clip(spec: ClipSpec, stages: tuple[str, ...], clip_dir: Path, attemp
     clip = _Clip(spec, work)
     record = ClipRecord(clip=spec.id, status=DONE, video=str(spec.video) if spec.video else None, attempt=attempt,
                         worker=f"{socket.gethostname()}:{os.getpid()}")
+    cpu_start = time.process_time()
     running = ""  # what was running when an exception came: a stage, or the quality figures after them
     try:
         for stage in stages:
@@ -272,6 +273,6 @@ def process_clip(spec: ClipSpec, stages: tuple[str, ...], clip_dir: Path, attemp
             leftover.unlink()
         (work / "error.txt").write_text(traceback.format_exc())
         record.outputs = ["error.txt"]
-    record.finished_at = time.time()
+    record.finished_at, record.cpu_seconds = time.time(), round(time.process_time() - cpu_start, 3)
     commit(work, clip_dir, record)
     return record

@@ -1,6 +1,6 @@
 """The batch's summary table (CSV for scripts, Markdown for people) and the one-line progress display.
 
-``summary.csv`` has one row per clip: ``clip, status, attempt, frames, fps, segments, seconds``, one
+``summary.csv`` has one row per clip: ``clip, status, attempt, frames, fps, segments, seconds, cpu_seconds``, one
 ``<stage>_s`` column per stage of the batch, the quality figures (see ``stages.quality_figures``), then
 ``failed_stage, error`` and ``session`` (the clip's session file relative to the batch folder, empty when none).
 """
@@ -28,7 +28,8 @@ def summary_rows(result: "BatchResult", stages: tuple[str, ...]) -> list[dict[st
     rows = []
     for clip, rec in result.records.items():
         row: dict[str, Any] = {"clip": clip, "status": rec.status, "attempt": rec.attempt, "frames": rec.frames,
-                               "fps": rec.fps, "segments": rec.segments, "seconds": round(rec.seconds, 2)}
+                               "fps": rec.fps, "segments": rec.segments, "seconds": round(rec.seconds, 2),
+                               "cpu_seconds": rec.cpu_seconds}
         row.update({f"{s}_s": rec.stages.get(s) for s in stages})
         row.update({q: rec.quality.get(q) for q in QUALITY_COLUMNS})
         row.update(failed_stage=rec.failed_stage, error=rec.error,

@@ -14,6 +14,7 @@ blend shapes included. Conventions:
 
 from __future__ import annotations
 
+import zipfile
 from pathlib import Path
 from typing import Optional
 
@@ -62,7 +63,7 @@ def resolve_model_file(model_dir: Path, gender: str = "neutral") -> Path:
 def _load_fields(path: Path) -> dict[str, np.ndarray]:
     try:
         npz = np.load(path, allow_pickle=False)
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:  # a truncated download is a bad zip
         raise BodyModelError(f"{path}: not a readable NPZ file ({exc})") from exc
     with npz:
         out: dict[str, np.ndarray] = {}

@@ -7,9 +7,10 @@ Backends (one interface, ``base.Describer``):
 * ``VLMDescriber`` — a local vision-language model (``transformers``) looks at a few frames with A and B boxed.
 
 ``describe_cached`` / ``CachedDescriber`` put a disk cache in front of either, and ``default_describer()`` is the
-cached backend the app uses (the VLM when ``$SM_STUDIO_VLM_DIR`` names a model folder); ``parse_contacts`` turns any description (a backend's or
-the user's edit) into ``ContactConstraint``s, and ``guidance.to_engine_contacts`` into the engine's joint-pair
-contact guidance. ``python -m inference.describe.evaluate`` measures the offline describer on generated clips.
+cached backend the app uses (the VLM when ``$SM_STUDIO_VLM_DIR`` names a model folder). ``parse_contacts`` turns
+any description (a backend's or the user's edit) into ``ContactConstraint``s, and ``guidance.to_engine_contacts``
+turns those into the engine's joint-pair contact guidance. ``python -m inference.describe.evaluate`` measures the
+offline describer on generated clips.
 """
 
 from __future__ import annotations

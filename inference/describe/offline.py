@@ -32,26 +32,23 @@ def segment_bodies(recon: Reconstruction, start: int, stop: int, body: BodyModel
                    shapes: Optional[dict[bytes, CapsuleShape]] = None) -> dict[str, PosedBody]:
     """Both people over ``[start, stop)`` posed on ``body``'s skeleton: forward kinematics on each person's rest
     joints (no mesh is skinned) and capsules measured on their rest mesh (memoised in ``shapes`` by betas)."""
+    def frames(a: np.ndarray) -> torch.Tensor:
+        return torch.as_tensor(a[start:stop], dtype=torch.float32, device=body.device)
+
+    shapes = {} if shapes is None else shapes
     out = {}
     with torch.no_grad():
         for pid, person in recon:
-            betas = torch.as_tensor(person.betas, dtype=torch.float32, device=body.device)
+            rest_vertices, rest_joints = body.rest(torch.as_tensor(person.betas, dtype=torch.float32,
+                                                                   device=body.device))
             key = person.betas.tobytes()
-            rest_vertices, rest_joints = body.rest(betas)
-            if shapes is None or key not in shapes:
-                shape = CapsuleShape.measure(rest_vertices.cpu().numpy(), rest_joints.cpu().numpy(), body.skin_weights)
-                if shapes is not None:
-                    shapes[key] = shape
-            else:
-                shape = shapes[key]
-
-            def t(a: np.ndarray) -> torch.Tensor:
-                return torch.as_tensor(a[start:stop], dtype=torch.float32, device=body.device)
-
-            aa = torch.cat([t(person.global_orient)[:, None], t(person.body_pose)], dim=1)
-            joints, transforms = forward_kinematics(axis_angle_to_matrix(aa), rest_joints, t(person.transl))
+            if key not in shapes:
+                shapes[key] = CapsuleShape.measure(rest_vertices.cpu().numpy(), rest_joints.cpu().numpy(),
+                                                   body.skin_weights)
+            aa = torch.cat([frames(person.global_orient)[:, None], frames(person.body_pose)], dim=1)
+            joints, transforms = forward_kinematics(axis_angle_to_matrix(aa), rest_joints, frames(person.transl))
             out[pid] = PosedBody(joints.cpu().numpy().astype(np.float64),
-                                 transforms[..., :3, :3].cpu().numpy().astype(np.float64), shape)
+                                 transforms[..., :3, :3].cpu().numpy().astype(np.float64), shapes[key])
     return out
 
 

@@ -40,7 +40,7 @@ FOOT_CONTACT_HEIGHT = 0.06  # m above the floor (at the ankle/foot joint centres
 @dataclass
 class GuidanceWeights:
     reprojection: float = 1.0
-    penetration: float = 1.0
+    penetration: float = 0.3  # the proxies overlap in real close contact too: a full weight pushes huggers apart
     contact: float = 1.0
     ground: float = 1.0
     skating: float = 0.5

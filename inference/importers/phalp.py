@@ -46,6 +46,21 @@ def _array(value: Any, shape: tuple[int, ...], where: str) -> np.ndarray:
     return arr.reshape(shape)
 
 
+def _int(value: Any, where: str) -> int:
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer, float, np.floating)) \
+            or not np.isfinite(value) or value != int(value):
+        raise MotionError(f"{where}: expected a whole number, got {value!r:.40}")
+    return int(value)
+
+
+def _list(value: Any, where: str) -> list:
+    if isinstance(value, np.ndarray) and value.ndim >= 1:
+        return list(value)
+    if not isinstance(value, (list, tuple)):
+        raise MotionError(f"{where}: expected a list, got {type(value).__name__}")
+    return list(value)
+
+
 def read_tracks(results: dict, label: str) -> tuple[list[Track], Optional[tuple[int, int]], int]:
     """Every confirmed track in a PHALP results dict, the image size (width, height) and the frame count."""
     per_track: dict[int, dict[str, list]] = {}
@@ -54,19 +69,22 @@ def read_tracks(results: dict, label: str) -> tuple[list[Track], Optional[tuple[
     for key, entry in results.items():
         if not isinstance(entry, dict) or "time" not in entry:
             raise MotionError(f"{label}: frame {key!r} has no 'time' (not a PHALP results file?)")
-        frames.append((int(entry["time"]), key, entry))
+        frames.append((_int(entry["time"], f"{label}: frame {key!r} key 'time'"), key, entry))
     for t, key, entry in sorted(frames, key=lambda x: x[0]):
         where = f"{label}: frame {key!r}"
         for name in ("tid", "smpl", "camera"):
             if name not in entry:
                 raise MotionError(f"{where}: missing key '{name}'")
-        tids, smpls, cams = entry["tid"], entry["smpl"], entry["camera"]
+        tids, smpls, cams = (_list(entry[k], f"{where} key '{k}'") for k in ("tid", "smpl", "camera"))
+        tids = [_int(tid, f"{where} key 'tid'") for tid in tids]
         if not (len(tids) == len(smpls) == len(cams)):
             raise MotionError(f"{where}: 'tid', 'smpl' and 'camera' lists differ in length "
                               f"({len(tids)}, {len(smpls)}, {len(cams)})")
-        detected = set(int(i) for i in entry.get("tracked_ids", tids))
-        if size is None and entry.get("size"):
-            h, w = _array(entry["size"][0], (2,), f"{where} key 'size'")
+        detected = set(_int(i, f"{where} key 'tracked_ids'")
+                       for i in _list(entry.get("tracked_ids", tids), f"{where} key 'tracked_ids'"))
+        sizes = _list(entry.get("size", []), f"{where} key 'size'")
+        if size is None and sizes:
+            h, w = _array(sizes[0], (2,), f"{where} key 'size'")
             size = (int(w), int(h))
         for i, (tid, smpl, cam) in enumerate(zip(tids, smpls, cams)):
             if not isinstance(smpl, dict):
@@ -74,7 +92,7 @@ def read_tracks(results: dict, label: str) -> tuple[list[Track], Optional[tuple[
             for name in ("global_orient", "body_pose", "betas"):
                 if name not in smpl:
                     raise MotionError(f"{where}: 'smpl'[{i}] missing key '{name}'")
-            rec = per_track.setdefault(int(tid), {k: [] for k in ("frames", "orient", "body", "betas", "cam", "obs")})
+            rec = per_track.setdefault(tid, {k: [] for k in ("frames", "orient", "body", "betas", "cam", "obs")})
             if rec["frames"] and rec["frames"][-1] == t:
                 raise MotionError(f"{where}: track {tid} listed twice")
             rec["frames"].append(t)
@@ -82,7 +100,7 @@ def read_tracks(results: dict, label: str) -> tuple[list[Track], Optional[tuple[
             rec["body"].append(_array(smpl["body_pose"], (23, 3, 3), f"{where} 'smpl'[{i}]['body_pose']"))
             rec["betas"].append(_array(smpl["betas"], (10,), f"{where} 'smpl'[{i}]['betas']"))
             rec["cam"].append(_array(cam, (3,), f"{where} 'camera'[{i}]"))
-            rec["obs"].append(int(tid) in detected)
+            rec["obs"].append(tid in detected)
     tracks = []
     for tid, rec in sorted(per_track.items()):
         body = matrix_to_axis_angle(torch.as_tensor(np.stack(rec["body"])[:, :21])).numpy()

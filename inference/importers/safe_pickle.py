@@ -10,7 +10,6 @@ holding one reports it by name. Files from joblib (optionally compressed) and pl
 
 from __future__ import annotations
 
-import io
 import pickle
 from pathlib import Path
 from typing import Any, Union
@@ -137,7 +136,8 @@ def safe_load(path: Union[str, Path]) -> tuple[Any, set[str]]:
                 obj = unpickler.load()
         except MotionError:
             raise
-        except (pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError, IndexError, KeyError,
-                ImportError, OSError, MemoryError, io.UnsupportedOperation) as exc:
+        # pickle's opcode handlers raise whatever garbage makes them hit (struct.error, OverflowError,
+        # RecursionError, UnpicklingError, EOFError…): for a file, all of it means "not readable"
+        except Exception as exc:
             raise MotionError(f"{label}: not a readable pickle ({type(exc).__name__}: {exc})") from None
     return obj, unpickler.refused

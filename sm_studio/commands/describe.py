@@ -3,7 +3,8 @@
 Given a session, each selected segment gets the backend's text as a new version in its history (author = the
 backend) and the session file is saved; a segment whose current text was written by the user keeps it unless
 ``--replace-user`` is given (the model's text is still printed). Given an NPZ, the whole clip is described and
-printed. Descriptions are cached on disk (see ``inference.describe.cache``), so repeating the command is instant.
+printed; ``--frames START:STOP`` describes any range of either without writing anything. Descriptions are
+cached on disk (see ``inference.describe.cache``), so repeating the command is instant.
 """
 
 from __future__ import annotations
@@ -24,11 +25,21 @@ def register(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None
                    help="offline: from the 3D estimate, no model needed (default); vlm: a local vision-language model")
     p.add_argument("--model-dir", type=Path, default=None, help="folder of a downloaded vision-language model (vlm)")
     p.add_argument("--segment", default="all", help="segment id, or 'all' (default)")
+    p.add_argument("--frames", default=None, metavar="START:STOP",
+                   help="describe these frames (half-open) instead of the segments; nothing is written")
     p.add_argument("--video", type=Path, default=None, help="the video, for --backend vlm on an NPZ (sessions know it)")
     p.add_argument("--replace-user", action="store_true", help="replace descriptions the user wrote")
     p.add_argument("--no-cache", action="store_true", help="recompute even when a cached description exists")
     p.add_argument("--cache-dir", type=Path, default=None, help="description cache folder (default: user cache)")
     p.set_defaults(func=run)
+
+
+def _frames(spec: str, num_frames: int) -> Segment:
+    try:
+        start, stop = (int(v) for v in spec.split(":"))
+        return Segment(start, min(stop, num_frames), "both", SegmentKind.USER, id=f"frames-{start}-{stop}")
+    except ValueError as exc:
+        raise MotionError(f"--frames {spec!r}: expected START:STOP with 0 <= START < STOP ({exc})") from None
 
 
 def _select(segments: list[Segment], which: str, num_frames: int, label: str) -> list[Segment]:
@@ -64,7 +75,10 @@ def run(args: argparse.Namespace) -> int:
         from inference.io.npz import load_reconstruction
 
         recon, segments, video = load_reconstruction(args.file), [], args.video
-    targets = _select(segments, args.segment, recon.num_frames, str(args.file))
+    if args.frames is not None:
+        targets = [_frames(args.frames, recon.num_frames)]
+    else:
+        targets = _select(segments, args.segment, recon.num_frames, str(args.file))
     describer = make_describer(args.backend, args.model_dir)
     cache = None if args.no_cache else DescriptionCache(args.cache_dir)
     changed = False
