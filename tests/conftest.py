@@ -6,6 +6,10 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("PYOPENGL_PLATFORM", "egl")
+# caches (descriptions, …) go to a throw-away folder, never into the user's home
+import tempfile  # noqa: E402
+
+os.environ.setdefault("SM_STUDIO_CACHE", tempfile.mkdtemp(prefix="sm-studio-test-cache-"))
 
 import numpy as np
 import pytest

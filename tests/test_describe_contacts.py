@@ -6,7 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from inference.describe import ContactConstraint, parse_contacts
+from inference.describe import ContactConstraint, parse_contacts, segment_contacts
+from inference.segments import USER_AUTHOR, Segment
 
 BACK = ("spine1", "spine2", "spine3")
 SHOULDERS = ("left_collar", "left_shoulder", "right_collar", "right_shoulder")
@@ -63,6 +64,16 @@ TABLE: list[tuple[str, list[tuple]]] = [
 def test_parse_table(text: str, expected: list[tuple]) -> None:
     got = [(c.person, c.joint, c.other, c.target_joints, c.start, c.stop) for c in parse_contacts(text, 0, 50)]
     assert got == expected
+
+
+def test_a_segment_yields_the_contacts_of_its_current_text() -> None:
+    seg = Segment(10, 40).with_text("A and B shake hands.", "offline describer v1")
+    edited = seg.with_text("A's left hand is on B's back.", USER_AUTHOR)
+    assert [(c.person, c.joint, c.start, c.stop) for c in segment_contacts(seg)] == [
+        ("A", "right_wrist", 10, 40), ("B", "right_wrist", 10, 40)]
+    assert [(c.person, c.joint, c.other, c.target_joints) for c in segment_contacts(edited)] == [
+        ("A", "left_wrist", "B", BACK)]
+    assert segment_contacts(Segment(0, 5)) == []
 
 
 def test_constraints_carry_their_words_and_indices() -> None:

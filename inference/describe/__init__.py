@@ -21,7 +21,7 @@ from typing import Optional, Union
 
 from .base import DescribeError, DescribeInput, Describer, Description
 from .cache import CachedDescriber, DescriptionCache, cache_key, describe_cached
-from .contacts import ContactConstraint, parse_contacts
+from .contacts import ContactConstraint, parse_contacts, segment_contacts
 from .offline import OfflineDescriber
 
 BACKENDS = ("offline", "vlm")
@@ -29,7 +29,7 @@ VLM_DIR_ENV = "SM_STUDIO_VLM_DIR"
 
 __all__ = ["BACKENDS", "CachedDescriber", "ContactConstraint", "DescribeError", "DescribeInput", "Describer",
            "Description", "DescriptionCache", "OfflineDescriber", "VLM_DIR_ENV", "cache_key", "default_describer",
-           "describe_cached", "make_describer", "parse_contacts"]
+           "describe_cached", "make_describer", "parse_contacts", "segment_contacts"]
 
 
 def make_describer(backend: str = "offline", model_dir: Optional[Union[str, Path]] = None) -> Describer:

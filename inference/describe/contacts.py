@@ -39,6 +39,7 @@ from dataclasses import dataclass
 from typing import Optional
 
 from ..motion import PERSON_IDS
+from ..segments import Segment
 from ..skeleton import JOINT_INDEX
 from .parts import ACTING_PARTS, PARTS, Part, effector_joint, lookup, part_words
 
@@ -140,6 +141,11 @@ def parse_contacts(text: str, start: int, stop: int) -> list[ContactConstraint]:
             continue
         out.setdefault(key + (c.start, c.stop), c)
     return list(out.values())
+
+
+def segment_contacts(segment: Segment) -> list[ContactConstraint]:
+    """The contacts a segment's current description states (the user's edit if they made one), over its frames."""
+    return parse_contacts(segment.description, segment.start, segment.stop)
 
 
 def _narrower(e: ContactConstraint, c: ContactConstraint) -> bool:

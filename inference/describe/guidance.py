@@ -4,8 +4,9 @@ A ``ContactConstraint`` from the parser names a joint and a *region* of the othe
 the engine's guidance (``inference.engine.guidance.ContactConstraint``) wants one joint of A, one joint of B and a
 distance. The region is resolved to the joint of it nearest the acting joint in the current estimate (so "B's
 shoulder" picks the shoulder the hand is already closest to), and the distance is what that pair measures when
-they touch: for the trunk, the depth of the partner's own body on the side the words name (a hand on the back of
-the free body sits ~10 cm from spine3, on the chest ~25 cm), from their rest mesh; for limbs, a fixed allowance.
+they touch: for the trunk, the depth of the partner's own body on the side the words name, from their rest mesh
+(a wrist on the back of the free body sits ~12 cm from spine3, on the chest ~23 cm from spine2); for limbs, a
+fixed allowance.
 """
 
 from __future__ import annotations

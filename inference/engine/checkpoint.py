@@ -40,6 +40,7 @@ def save_model(model: MotionDenoiser, stem: "str | os.PathLike", info: Optional[
     tmp = weights.with_suffix(".tmp")
     save_file(state, str(tmp))
     os.replace(tmp, weights)
+    os.chmod(weights, 0o644)  # safetensors writes 0600; shipped models must be readable by every user
     meta.write_text(json.dumps({"config": model.config.to_json(), "info": info or {}}, indent=2))
     return weights
 

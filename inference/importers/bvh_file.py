@@ -8,6 +8,7 @@ are its absolute position); the rest pose is all rotations zero.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -116,9 +117,18 @@ def parse_bvh(text: str, label: str = "<bvh>") -> BvhSkeleton:
     def number(what: str) -> float:
         tok = take(what)
         try:
-            return float(tok)
+            value = float(tok)
         except ValueError:
             raise MotionError(f"{label}: expected a number for {what}, found '{tok}'") from None
+        if not math.isfinite(value):
+            raise MotionError(f"{label}: {what} is '{tok}', not a finite number")
+        return value
+
+    def count(what: str, most: float = math.inf) -> int:
+        value = number(what)
+        if value != int(value) or not 0 <= value <= most:
+            raise MotionError(f"{label}: {what} should be a whole number from 0 to {most:g}, got {value:g}")
+        return int(value)
 
     expect("HIERARCHY")
     names: list[str] = []
@@ -138,8 +148,7 @@ def parse_bvh(text: str, label: str = "<bvh>") -> BvhSkeleton:
             expect("OFFSET")
             offsets.append([number("OFFSET") for _ in range(3)])
             expect("CHANNELS")
-            count = int(number("CHANNELS count"))
-            chans = [take("channel name") for _ in range(count)]
+            chans = [take("channel name") for _ in range(count("CHANNELS count", len(_CHANNELS)))]
             bad = [c for c in chans if c not in _CHANNELS]
             if bad:
                 raise MotionError(f"{label}: joint '{name}' has unknown channel '{bad[0]}'")
@@ -165,7 +174,7 @@ def parse_bvh(text: str, label: str = "<bvh>") -> BvhSkeleton:
             raise MotionError(f"{label}: unexpected '{tok}' in HIERARCHY")
     expect("MOTION")
     expect("Frames:")
-    num_frames = int(number("Frames"))
+    num_frames = count("Frames")
     expect("Frame")
     expect("Time:")
     frame_time = number("Frame Time")

@@ -10,8 +10,6 @@ from their camera-frame estimates, the world fixing the camera (see ``tracks``).
 
 from __future__ import annotations
 
-import pickle
-import zipfile
 from pathlib import Path
 from typing import Any, Optional, Sequence, Union
 
@@ -32,7 +30,7 @@ def load_pt(path: Union[str, Path]) -> Any:
         return torch.load(path, map_location="cpu", weights_only=True)
     except FileNotFoundError:
         raise MotionError(f"{label}: file not found") from None
-    except (pickle.UnpicklingError, RuntimeError, EOFError, zipfile.BadZipFile, ValueError, OSError) as exc:
+    except Exception as exc:  # a corrupted file makes torch's loader raise anything (IndexError, struct.error…)
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise MotionError(f"{label}: not a readable torch file of tensors ({first})") from None
 
@@ -50,7 +48,10 @@ def _params(obj: dict, group: str, label: str) -> dict[str, np.ndarray]:
         if name not in obj[group]:
             raise MotionError(f"{label}: missing key '{group}.{name}'")
         value = obj[group][name]
-        arr = value.detach().cpu().double().numpy() if isinstance(value, torch.Tensor) else np.asarray(value, float)
+        try:
+            arr = value.detach().cpu().double().numpy() if isinstance(value, torch.Tensor) else np.asarray(value, float)
+        except (TypeError, ValueError):
+            raise MotionError(f"{where}: expected numbers, got {type(value).__name__}") from None
         if arr.ndim != 2 or arr.shape[1] != cols:
             raise MotionError(f"{where}: expected shape (L, {cols}), got {tuple(arr.shape)}")
         if frames is not None and arr.shape[0] != frames:
@@ -78,10 +79,13 @@ def read_person(path: Union[str, Path], track_id: int) -> tuple[Track, Optional[
         raise MotionError(f"{label}: 'smpl_params_global' and 'smpl_params_incam' differ in length")
     K = None
     if "K_fullimg" in obj:
-        K = np.asarray(obj["K_fullimg"].detach().cpu().double().numpy() if isinstance(obj["K_fullimg"], torch.Tensor)
-                       else obj["K_fullimg"], np.float64)
-        if K.shape[-2:] != (3, 3):
-            raise MotionError(f"{label}: key 'K_fullimg' should be (L, 3, 3), got {K.shape}")
+        try:
+            K = np.asarray(obj["K_fullimg"].detach().cpu().double().numpy()
+                           if isinstance(obj["K_fullimg"], torch.Tensor) else obj["K_fullimg"], np.float64)
+        except (TypeError, ValueError):
+            raise MotionError(f"{label}: key 'K_fullimg' should hold numbers") from None
+        if K.shape[-2:] != (3, 3) or K.size == 0 or not np.all(np.isfinite(K)):
+            raise MotionError(f"{label}: key 'K_fullimg' should be finite (L, 3, 3), got {K.shape}")
         K = K.reshape(-1, 3, 3)[0]
     track = Track(track_id, np.arange(n), _rot(cam["global_orient"]), cam["transl"],
                   cam["body_pose"].reshape(n, 21, 3), cam["betas"].mean(0), "smplx",
