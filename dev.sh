@@ -29,7 +29,9 @@ install_python() {
     [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] && return
     # torch first, alone, so nothing later resolves the CUDA build. TORCH_PIP_ARGS can name a CUDA index.
     "$VENV/bin/pip" install -q ${TORCH_PIP_ARGS:-} "torch==2.13.0"
-    "$VENV/bin/pip" install -q -e ".[test]"
+    "$VENV/bin/pip" install -q -e ".[test,pose]"
+    # BlazePose runtime without its opencv-contrib dependency (see the `pose` extra in pyproject.toml)
+    "$VENV/bin/pip" install -q --no-deps "mediapipe==1.2.3"
     echo "$want" > "$stamp"
 }
 

@@ -81,6 +81,10 @@ def main() -> int:
             total = sum(r.seconds for r in records)
             shares = {s: sum(r.stages.get(s, 0.0) for r in records) / total for s in STAGES}
             print(f"  stage shares, {workers} worker(s): " + ", ".join(f"{s} {v:.0%}" for s, v in shares.items()))
+            split = {k: sum(r.substages.get(k, 0.0) for r in records) / total
+                     for k in ("reconstruct.keypoints", "reconstruct.fit")}
+            print(f"    of which keypoint detection {split['reconstruct.keypoints']:.0%}, "
+                  f"fit {split['reconstruct.fit']:.0%}")
             cpu = statistics.mean(r.cpu_seconds for r in records)
             print(f"  {workers} worker(s): {cpu:.1f} CPU-s per clip (all threads of the worker), "
                   f"{statistics.mean(r.seconds for r in records):.1f} s wall per clip inside the worker")

@@ -122,6 +122,34 @@ def write_gvhmr(path: Path, recon: Reconstruction, pid: int, pelvis: np.ndarray,
                 "K_fullimg": torch.tensor(np.repeat(cam.K[None], n, 0), dtype=torch.float32)}, path)
 
 
+def write_tram(folder: Path, recon: Reconstruction, pelvis: list[np.ndarray], cam_yaw: float,
+               frame_ranges=((0, None), (0, None))) -> None:
+    """A TRAM results folder: ``camera.npy`` (camera-to-world of a world in the first camera's OpenCV axes,
+    here turned by ``cam_yaw`` from ours) and ``hps/hps_track_K.npy`` with torch tensors, as TRAM saves them."""
+    cam = recon.camera
+    assert cam is not None
+    flip = np.diag([1.0, -1.0, -1.0])
+    g = flip @ Rotation.from_euler("y", cam_yaw).as_matrix()  # ours -> TRAM world
+    # x_cam = R x_ours + t  =>  x_tram = g x_ours = g R^T (x_cam - t): camera-to-TRAM-world
+    r_c2w = np.einsum("ij,tkj->tik", g, cam.R)
+    t_c2w = -np.einsum("tij,tj->ti", r_c2w, cam.t)
+    (folder / "hps").mkdir(parents=True)
+    np.save(folder / "camera.npy", {"img_focal": np.float64(cam.K[0, 0]), "img_center": cam.K[:2, 2].copy(),
+                                    "pred_cam_R": r_c2w, "pred_cam_T": t_c2w})
+    for k, (person, pv) in enumerate(zip(recon.people, pelvis)):
+        orient, transl = camera_frame(person, cam, pv, "smpl")
+        a, b = frame_ranges[k]
+        sl = slice(a, b)
+        body = axis_angle_to_matrix(torch.as_tensor(person.body_pose, dtype=torch.float64)).numpy()
+        hands = np.repeat(np.eye(3)[None, None], len(orient), 0).repeat(2, 1)  # SMPL's two hand joints
+        rotmat = np.concatenate([orient[:, None], body, hands], 1)
+        np.save(folder / "hps" / f"hps_track_{k}.npy", {
+            "pred_rotmat": torch.tensor(rotmat[sl], dtype=torch.float32),
+            "pred_shape": torch.tensor(np.repeat(person.betas[None, :10], len(orient), 0)[sl]),
+            "pred_trans": torch.tensor(transl[sl, None], dtype=torch.float32),
+            "frame": torch.arange(recon.num_frames)[sl]})
+
+
 # ---------------------------------------------------------------- BVH skeleton families
 
 _C = "ZXY"  # channel order used by the writers (any order works; CMU files use ZYX)
@@ -163,10 +191,12 @@ def _family_joints(family: str) -> list[tuple[str, Optional[str], Optional[str]]
                  ("neck01", "spine01", "neck"), ("head", "neck01", "head")]
         for s, c in (("left", "L"), ("right", "R")):
             rows += [(f"pelvis.{c}", "root", None), (f"upperleg01.{c}", f"pelvis.{c}", f"{s}_hip"),
-                     (f"lowerleg01.{c}", f"upperleg01.{c}", f"{s}_knee"), (f"foot.{c}", f"lowerleg01.{c}", f"{s}_ankle"),
+                     (f"lowerleg01.{c}", f"upperleg01.{c}", f"{s}_knee"),
+                     (f"foot.{c}", f"lowerleg01.{c}", f"{s}_ankle"),
                      (f"toe3-1.{c}", f"foot.{c}", f"{s}_foot"), (f"clavicle.{c}", "spine01", f"{s}_collar"),
                      (f"upperarm01.{c}", f"clavicle.{c}", f"{s}_shoulder"),
-                     (f"lowerarm01.{c}", f"upperarm01.{c}", f"{s}_elbow"), (f"wrist.{c}", f"lowerarm01.{c}", f"{s}_wrist")]
+                     (f"lowerarm01.{c}", f"upperarm01.{c}", f"{s}_elbow"),
+                     (f"wrist.{c}", f"lowerarm01.{c}", f"{s}_wrist")]
     else:
         raise ValueError(family)
     return rows
@@ -237,4 +267,5 @@ def write_family_bvh(path: Path, family: str, person, rest: np.ndarray, fps: flo
     Path(path).write_text("\n".join(lines) + "\n")
 
 
-__all__ = ["write_phalp", "write_wham", "write_gvhmr", "write_family_bvh", "world_pose", "BODY_JOINT_NAMES"]
+__all__ = ["write_phalp", "write_wham", "write_gvhmr", "write_tram", "write_family_bvh", "world_pose",
+           "BODY_JOINT_NAMES"]

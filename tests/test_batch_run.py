@@ -71,6 +71,8 @@ def test_batch_from_videos_records_the_corrupt_clip_and_resumes(videos, local_ra
         motion = load_reconstruction(out / "clips" / clip / "motion.npz")
         assert motion.equals(session.current)  # the NPZ export is the corrected motion
         assert float(row["jitter_after"]) <= float(row["jitter_before"]) + 1e-6
+        record = read_record(out / "clips" / clip)
+        assert set(record.substages) == {"reconstruct.keypoints", "reconstruct.fit"} and record.cpu_seconds > 0
     markdown = (out / "summary.md").read_text()
     assert "| broken | failed |" in markdown and "3 done, 1 failed" in markdown
     _no_leftovers(out)

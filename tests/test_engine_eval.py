@@ -24,7 +24,8 @@ def test_eval_verb_writes_markdown_and_csv(tmp_path):
                  "--infiller", str(inf), "--refiner", str(ref)]) == 0
     md = (out / "infill_eval.md").read_text()
     for method in ("interpolation (SLERP + linear)", "infiller, no text", "infiller, no guidance",
-                   "infiller (text + guidance)", "infiller + learned refiner", "infiller + Savitzky-Golay"):
+                   "infiller (text + guidance)", "infiller + learned refiner", "infiller + Savitzky-Golay",
+                   "infiller + learned refiner + Savitzky-Golay"):
         assert f"| {method} |" in md
     rows = list(csv.DictReader((out / "infill_eval.csv").open()))
     means = {r["method"]: r for r in rows if r["case"] == "MEAN"}

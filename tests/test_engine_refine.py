@@ -51,7 +51,7 @@ def test_savgol_removes_jitter(truth, jittery):
 def test_learned_refiner_runs_windowed_and_reports_progress(jittery):
     model = tiny_model("refiner", text_dim=0)
     seen = []
-    opts = RefineOptions(window=48, overlap=12, steps=2, final_iterations=1)
+    opts = RefineOptions(method="learned", window=48, overlap=12, steps=2, final_iterations=1)
     out = refine_sequence(jittery, None, opts, progress=lambda f, m: seen.append(f), model=model)
     assert out.num_frames == jittery.num_frames
     assert all(np.all(np.isfinite(p.body_pose)) for p in out.people)
@@ -60,10 +60,22 @@ def test_learned_refiner_runs_windowed_and_reports_progress(jittery):
     assert out.people[0].betas is not None and np.array_equal(out.people[0].betas, jittery.people[0].betas)
 
 
+def test_learned_then_smoothed_is_smoother_than_learned_alone(truth, jittery):
+    model = tiny_model("refiner", text_dim=0)
+    rest = pair_rest_joints(truth)
+    gt = recon_joints(truth, rest)
+    opts = RefineOptions(method="learned", window=48, overlap=12, steps=2, final_iterations=1)
+    learned = refine_sequence(jittery, None, opts, model=model)
+    both = refine_sequence(jittery, None, RefineOptions(**{**opts.__dict__, "method": "learned+savgol"}), model=model)
+    assert acceleration_error(recon_joints(both, rest), gt) < acceleration_error(recon_joints(learned, rest), gt)
+
+
 def test_refiner_cancel_and_bad_inputs(jittery):
     model = tiny_model("refiner", text_dim=0)
     with pytest.raises(Cancelled):
-        refine_sequence(jittery, None, RefineOptions(steps=2), cancel=lambda: True, model=model)
+        refine_sequence(jittery, None, RefineOptions(method="learned", steps=2), cancel=lambda: True, model=model)
+    with pytest.raises(Cancelled):
+        refine_sequence(jittery, None, RefineOptions(), cancel=lambda: True)
     with pytest.raises(MotionError, match="trusted_mask"):
         refine_sequence(jittery, np.ones((3, 2), bool), RefineOptions(), model=model)
     with pytest.raises(MotionError, match="method"):

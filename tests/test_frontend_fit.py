@@ -50,7 +50,8 @@ def test_fit_recovers_poses_better_than_its_start(fitted):
         assert np.median(np.linalg.norm(uv - kp[p, ..., :2], axis=-1)) < 12.0
         np.testing.assert_allclose(person.keypoints_2d, kp[p], atol=1e-4)
     # ground: the world is upright with feet near y = 0
-    feet = np.concatenate([body.pose_motion(p).joints.numpy()[:, [7, 8, 10, 11], 1] for p in result.reconstruction.people])
+    feet = np.concatenate([body.pose_motion(p).joints.numpy()[:, [7, 8, 10, 11], 1]
+                           for p in result.reconstruction.people])
     assert abs(np.median(feet.min(-1))) < 0.1
     assert calls[-1][0] == calls[-1][1] and len(calls) > 5
 
@@ -85,3 +86,15 @@ def test_hidden_mask_flags_the_person_behind():
     depth = [cam.project(clip.joints[p])[..., 2] for p in "AB"]
     p, t, j = np.argwhere(hidden)[0]
     assert depth[p][t, j] > depth[1 - p][t].min()
+
+
+def test_short_sequence_and_a_person_never_seen():
+    """Fewer frames than the smoothing windows, and B with no keypoints at all: a result, not a crash."""
+    rng = np.random.default_rng(0)
+    kp = np.zeros((2, 4, 22, 3))
+    kp[0, ..., :2] = rng.uniform(100, 300, (4, 22, 2))
+    kp[0, ..., 2] = 0.9
+    result = fit_two_people(kp, 640, 480, 30.0, config=FitConfig(steps_root=3, steps_full=5))
+    assert result.reconstruction.num_frames == 4
+    assert np.all(np.isfinite(result.joints_cam))
+    assert result.reconstruction.people[1].reliability.max() == 0.0

@@ -1,4 +1,4 @@
-"""Importers of 4DHumans/PHALP, WHAM and GVHMR results: files written in each tool's documented layout from a
+"""Importers of 4DHumans/PHALP, WHAM, GVHMR and TRAM results: files written in each tool's documented layout from a
 generated two-person clip, imported, and compared with the truth (camera-frame joints, projections, tracks)."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 import torch
 
-from importer_files import world_pose, write_gvhmr, write_phalp, write_wham
+from importer_files import world_pose, write_gvhmr, write_phalp, write_tram, write_wham
 from inference.body import load_body_model
 from inference.generator import generate_clip
 from inference.importers import import_motion
@@ -200,4 +200,38 @@ def test_gvhmr_refuses_code_in_torch_file(tmp_path):
     torch.save({"smpl_params_incam": _Touch(marker)}, path)
     with pytest.raises(MotionError, match="evil.pt: not a readable torch file of tensors"):
         import_motion([path, path])
+    assert not marker.exists()
+
+
+def test_tram_folder_with_torch_tensors_and_slam_camera(tmp_path, truth):
+    recon, rests = truth
+    folder = tmp_path / "results" / "clip"
+    write_tram(folder, recon, [r[0] for r in rests], cam_yaw=0.5, frame_ranges=((0, None), (5, 50)))
+    got = import_motion([folder])
+    assert got.meta["source"] == "tram" and got.meta["tracks"] == [0, 1]
+    assert got.num_frames == recon.num_frames
+    np.testing.assert_allclose(got.camera.K, recon.camera.K, atol=1e-6)
+    seen = slice(5, 50)
+    for k in range(2):
+        ours = _camera_joints(got.people[k], got.camera, rests[k])
+        ref = _camera_joints(recon.people[k], recon.camera, rests[k])
+        sl = slice(None) if k == 0 else seen
+        assert np.abs(ours[sl] - ref[sl]).max() * 1000 < 1.0
+    rel = got.people[1].reliability
+    assert rel[:5].max() == 0 and rel[5:50].min() == 1 and rel[50:].max() == 0
+    # the same via its camera.npy, and track choice
+    swapped = import_motion([folder / "camera.npy"], tracks=[1, 0])
+    assert swapped.meta["tracks"] == [1, 0]
+    with pytest.raises(MotionError, match="not a TRAM results folder"):
+        import_motion([tmp_path])
+
+
+def test_tram_refuses_code_in_npy(tmp_path, truth):
+    recon, rests = truth
+    folder = tmp_path / "r"
+    write_tram(folder, recon.slice(0, 5), [r[0] for r in rests], cam_yaw=0.0)
+    marker = tmp_path / "pwned"
+    np.save(folder / "hps" / "hps_track_0.npy", {"pred_rotmat": _Touch(marker), "frame": np.arange(5)})
+    with pytest.raises(MotionError, match=r"hps_track_0.npy: key 'pred_rotmat' holds a .*system object"):
+        import_motion([folder])
     assert not marker.exists()

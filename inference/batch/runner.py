@@ -50,12 +50,13 @@ class Progress:
     done: int = 0
     failed: int = 0
     stage_counts: dict[str, int] = field(default_factory=dict)
+    dropped_steps: int = 0  # stages that failed clips will never run
     started: float = field(default_factory=time.perf_counter)
 
     @property
     def eta_s(self) -> Optional[float]:
         """Remaining time from the stage steps finished so far (None until one has)."""
-        finished_steps = sum(self.stage_counts.values()) + self.failed * len(self.stages)
+        finished_steps = sum(self.stage_counts.values()) + self.dropped_steps
         if finished_steps == 0:
             return None
         remaining = self.total * len(self.stages) - finished_steps
@@ -176,20 +177,27 @@ def _run_pending(pending: list[tuple[ClipSpec, int]], clips_root: Path, options:
     refs = {task.remote(clip_fn, spec, options.stages, str(clips_root / spec.id), attempt, counter): (spec, attempt)
             for spec, attempt in pending}
     waiting = list(refs)
-    while waiting:
-        ready, waiting = ray.wait(waiting, num_returns=1, timeout=1.0)
-        for ref in ready:
-            spec, attempt = refs[ref]
-            try:
-                record = ClipRecord.from_json(ray.get(ref))
-            except ray.exceptions.RayError as exc:  # the worker died on every try (or the task could not run)
-                record = _worker_died(spec, clips_root / spec.id, attempt, exc, options.retries)
-            records[spec.id] = record
-            state.done += 1
-            state.failed += record.status != DONE
-        if progress is not None:
-            state.stage_counts = ray.get(counter.get.remote())
-            progress(state)
+    try:
+        while waiting:
+            ready, waiting = ray.wait(waiting, num_returns=1, timeout=1.0)
+            for ref in ready:
+                spec, attempt = refs[ref]
+                try:
+                    record = ClipRecord.from_json(ray.get(ref))
+                except ray.exceptions.RayError as exc:  # the worker died on every try (or the task could not run)
+                    record = _worker_died(spec, clips_root / spec.id, attempt, exc, options.retries)
+                records[spec.id] = record
+                state.done += 1
+                if record.status != DONE:
+                    state.failed += 1
+                    state.dropped_steps += len(options.stages) - len(record.stages)
+            if progress is not None:
+                state.stage_counts = ray.get(counter.get.remote())
+                progress(state)
+    except BaseException:  # Ctrl-C or a driver error: stop the clips in flight before their folders are cleaned
+        for ref in waiting:
+            ray.cancel(ref, force=True)
+        raise
 
 
 def _write_batch_file(result: BatchResult, options: BatchOptions) -> None:

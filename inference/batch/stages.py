@@ -63,6 +63,7 @@ class _Clip:
     work: Path
     session: Optional[Session] = None
     outputs: list[str] = field(default_factory=list)
+    substages: dict[str, float] = field(default_factory=dict)
 
     @property
     def options(self) -> ClipOptions:
@@ -101,6 +102,9 @@ def _reconstruct(clip: _Clip) -> None:
     if opt.fov is not None:
         config.fov_deg = opt.fov
     clip.session = reconstruct(vk, spec.video.resolve(), fit_config=config)
+    front = clip.session.current.meta.get("frontend", {})
+    clip.substages = {"reconstruct.keypoints": round(float(front.get("detect_seconds", 0.0)), 3),
+                      "reconstruct.fit": round(float(front.get("fit_seconds", 0.0)), 3)}
 
 
 def _load_given(spec: ClipSpec) -> Session:
@@ -265,14 +269,13 @@ def process_clip(spec: ClipSpec, stages: tuple[str, ...], clip_dir: Path, attemp
             record.segments = len(clip.session.segments)
             running = "quality"
             record.quality = quality_figures(clip.session)
-        record.outputs = clip.outputs
+        record.outputs, record.substages = clip.outputs, clip.substages
     except Exception as exc:  # noqa: BLE001 — one clip's failure, whatever it is, must not stop the batch
-        record = replace(record, status=FAILED, failed_stage=running,
-                         error=f"{type(exc).__name__}: {exc}", outputs=[])
         for leftover in work.iterdir():
             leftover.unlink()
         (work / "error.txt").write_text(traceback.format_exc())
-        record.outputs = ["error.txt"]
+        record = replace(record, status=FAILED, failed_stage=running, error=f"{type(exc).__name__}: {exc}",
+                         outputs=["error.txt"])
     record.finished_at, record.cpu_seconds = time.time(), round(time.process_time() - cpu_start, 3)
     commit(work, clip_dir, record)
     return record

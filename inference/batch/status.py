@@ -35,6 +35,7 @@ class ClipRecord:
     status: str  # DONE or FAILED
     video: Optional[str] = None
     stages: dict[str, float] = field(default_factory=dict)  # seconds per finished stage, in order
+    substages: dict[str, float] = field(default_factory=dict)  # e.g. reconstruct's keypoints vs fit seconds
     failed_stage: Optional[str] = None
     error: Optional[str] = None
     frames: Optional[int] = None

@@ -126,7 +126,10 @@ def methods(infiller: MotionDenoiser, refiner: Optional[MotionDenoiser], steps: 
         "infiller + Savitzky-Golay": lambda c: refine_sequence(fill(c), None, RefineOptions(method="savgol")),
     }
     if refiner is not None:
-        out["infiller + learned refiner"] = lambda c: refine_sequence(fill(c), None, RefineOptions(), model=refiner)
+        for method in ("learned", "learned+savgol"):
+            out[f"infiller + {method.replace('learned', 'learned refiner').replace('savgol', 'Savitzky-Golay')}"] = (
+                lambda c, method=method: refine_sequence(
+                    fill(c), None, RefineOptions(method=method, contacts=contact_constraints(c)), model=refiner))
     return out
 
 
@@ -252,8 +255,10 @@ def run_evaluation(num_cases: int, seed: int, out_dir: Path, infiller_path: Opti
     log(f"{len(cases)} held-out cases (seeds {seed}–{seed + num_cases - 1})")
     t0 = time.perf_counter()
     rows, summary = evaluate(cases, methods(infiller, refiner, steps), log)
-    verdicts = (compare(summary, FULL, INTERP) + compare(summary, "infiller + learned refiner", FULL)
+    verdicts = (compare(summary, FULL, INTERP) + compare(summary, "infiller + Savitzky-Golay", INTERP)
+                + compare(summary, "infiller + learned refiner", FULL)
                 + compare(summary, "infiller + learned refiner", "infiller + Savitzky-Golay")
+                + compare(summary, "infiller + learned refiner + Savitzky-Golay", "infiller + Savitzky-Golay")
                 + compare(summary, FULL, "infiller, no text") + compare(summary, FULL, "infiller, no guidance"))
     description = "\n".join([
         "# Infiller evaluation (held-out generated sequences)",

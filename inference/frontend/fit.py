@@ -152,7 +152,7 @@ def initial_guess(kp: np.ndarray, K: np.ndarray, rest: np.ndarray) -> tuple[np.n
     pelvis = np.concatenate([(centre - K[:2, 2]) / f * depth[:, None], depth[:, None]], -1)
     side = (kp[:, J["left_shoulder"], 0] - kp[:, J["right_shoulder"], 0]
             + kp[:, J["left_hip"], 0] - kp[:, J["right_hip"], 0])
-    facing = np.sign(np.convolve(np.sign(side), np.ones(9), mode="same"))
+    facing = np.sign(_median_filter(np.sign(side), 9))  # a majority over 9 frames
     facing[facing == 0] = 1
     orient = np.where(facing[:, None] > 0, [np.pi, 0.0, 0.0], [0.0, 0.0, np.pi])  # FLIP or 180° about z
     return orient.astype(np.float64), pelvis - rest[0]

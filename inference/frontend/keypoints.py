@@ -14,6 +14,7 @@ ankle to toe tip.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
@@ -98,6 +99,7 @@ class PoseDetector:
         path = Path(model_path or MODEL_PATH)
         if not path.is_file():
             raise KeypointError(f"{path}: pose model missing; build it once with scripts/pack_pose_model.py")
+        os.environ.setdefault("GLOG_minloglevel", "2")  # MediaPipe's C++ logs per frame otherwise
         try:
             from mediapipe.tasks.python import vision
             from mediapipe.tasks.python.core.base_options import BaseOptions

@@ -51,7 +51,8 @@ def read_video_info(path: Path) -> tuple[int, int, float, int]:
 
 
 def keypoints_from_video(path: Union[str, Path], max_frames: Optional[int] = None,
-                         progress: Optional[Progress] = None, detector: Optional[PoseDetector] = None) -> VideoKeypoints:
+                         progress: Optional[Progress] = None,
+                         detector: Optional[PoseDetector] = None) -> VideoKeypoints:
     """Run BlazePose on every frame (up to ``max_frames``), track two people, map to our joints."""
     import cv2
 
@@ -171,5 +172,5 @@ def reconstruct(vk: VideoKeypoints, video_path: Optional[Union[str, Path]] = Non
     recon.meta.update(frontend={"keypoints": "mediapipe-blazepose-full", "fit_seconds": fit_s, **vk.timings,
                                 "occluded_share": float(flags.occluded.mean()),
                                 "ambiguous_share": float(flags.ambiguous.mean())})
-    return Session(recon, segments=flags.segments(), video_path=str(video_path) if video_path else None,
-                   meta={"created_by": "sm-studio reconstruct"})
+    video = str(Path(video_path).resolve()) if video_path else None
+    return Session(recon, segments=flags.segments(), video_path=video, meta={"created_by": "sm-studio reconstruct"})

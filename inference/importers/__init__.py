@@ -8,7 +8,8 @@
 * ``.pkl`` — 4DHumans/PHALP tracking results or WHAM output (told apart by their layout), read with a restricted
   unpickler (:mod:`.safe_pickle`) that never runs code from the file;
 * ``.pt`` / ``.pth`` — two GVHMR ``hmr4d_results.pt`` files (one person each), ``torch.load(weights_only=True)``;
-* ``.bvh`` — two BVH files recorded together (one skeleton each), retargeted onto our body (:mod:`.bvh`).
+* ``.bvh`` — two BVH files recorded together (one skeleton each), retargeted onto our body (:mod:`.bvh`);
+* a TRAM results folder (or its ``camera.npy``) — ``np.save``'d dicts read by the same restricted unpickler.
 
 Every failure is a :class:`~inference.motion.MotionError` naming the file and the key.
 """
@@ -21,7 +22,7 @@ from typing import Optional, Sequence, Union
 from ..motion import MotionError, Reconstruction
 
 PathLike = Union[str, Path]
-SUFFIXES = (".npz", ".smsession", ".pkl", ".pt", ".pth", ".bvh")
+SUFFIXES = (".npz", ".smsession", ".pkl", ".pt", ".pth", ".bvh", ".npy")
 
 
 def import_motion(paths: Sequence[PathLike], tracks: Optional[Sequence[int]] = None, fps: Optional[float] = None,
@@ -34,12 +35,18 @@ def import_motion(paths: Sequence[PathLike], tracks: Optional[Sequence[int]] = N
     paths = [Path(p) for p in paths]
     if not paths:
         raise MotionError("no input files")
+    if len(paths) == 1 and (paths[0].is_dir() or paths[0].suffix.lower() == ".npy"):
+        from .tram import load_tram, looks_like_tram
+
+        if not looks_like_tram(paths[0]):
+            raise MotionError(f"{paths[0]}: not a TRAM results folder (needs camera.npy and hps/hps_track_K.npy)")
+        return load_tram(paths[0], tracks=tracks, fps=fps)
     suffixes = {p.suffix.lower() for p in paths}
     if len(suffixes) != 1:
         raise MotionError(f"mixed file types {sorted(suffixes)}: give files of one kind")
     suffix = suffixes.pop()
     if tracks is not None and suffix not in (".pkl",):
-        raise MotionError(f"track selection applies to PHALP/WHAM .pkl files, not {suffix}")
+        raise MotionError(f"track selection applies to PHALP/WHAM .pkl files and TRAM folders, not {suffix}")
     if suffix == ".npz":
         from ..io.npz import load_reconstruction
 

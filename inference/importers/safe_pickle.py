@@ -1,15 +1,17 @@
-"""Reading pickles written by other tools (4DHumans/PHALP, WHAM) without ever running code from them.
+"""Reading pickles written by other tools (4DHumans/PHALP, WHAM, TRAM) without ever running code from them.
 
 A pickle is a program: loading one with ``pickle.load`` or ``joblib.load`` lets its author call any importable
 function. Here every global the stream asks for goes through :func:`SafeUnpickler.find_class`; only numpy
-arrays/dtypes/scalars, joblib's array wrapper and plain containers are admitted. Anything else (a torch tensor
-inside PHALP's ``embedding`` field, or ``os.system`` in a malicious file) becomes an :class:`Inert` placeholder
-that is never called with effect: it swallows its arguments and state, and the importer that needs a field
-holding one reports it by name. Files from joblib (optionally compressed) and plain pickles both load.
+arrays/dtypes/scalars, joblib's array wrapper, plain containers and torch tensors (rebuilt from a storage that
+torch's own ``weights_only`` loader reads) are admitted. Anything else (``os.system`` in a malicious file) becomes
+an :class:`Inert` placeholder that is never called with effect: it swallows its arguments and state, and the
+importer that needs a field holding one reports it by name. Files from joblib (optionally compressed), plain
+pickles and ``.npy`` files of Python objects all load.
 """
 
 from __future__ import annotations
 
+import io
 import pickle
 from pathlib import Path
 from typing import Any, Union
@@ -75,6 +77,24 @@ def _joblib_unpickler_base() -> type:
     return NumpyUnpickler
 
 
+def _storage_from_bytes(data: bytes) -> Any:
+    """``torch.storage._load_from_bytes`` (a plain pickle's torch tensor storage), but through torch's own
+    restricted loader: the bytes are a ``torch.save`` stream, which ``weights_only=True`` reads without running
+    code."""
+    import torch
+
+    return torch.load(io.BytesIO(bytes(data)), map_location="cpu", weights_only=True)
+
+
+def _torch_globals() -> dict[tuple[str, str], Any]:
+    """Torch tensors inside plain pickles (TRAM's ``.npy`` dicts, PHALP's ``embedding``): rebuilt from a storage
+    read by the restricted loader above."""
+    import torch._utils
+
+    return {("torch._utils", "_rebuild_tensor_v2"): torch._utils._rebuild_tensor_v2,
+            ("torch.storage", "_load_from_bytes"): _storage_from_bytes}
+
+
 class SafeUnpickler(_joblib_unpickler_base()):  # type: ignore[misc]
     """joblib's unpickler (so its out-of-band array data is read) with every global checked against a list."""
 
@@ -83,6 +103,9 @@ class SafeUnpickler(_joblib_unpickler_base()):  # type: ignore[misc]
         self.refused: set[str] = set()
 
     def find_class(self, module: str, name: str) -> Any:
+        torch_global = _torch_globals().get((module, name))
+        if torch_global is not None:
+            return torch_global
         if name in _ALLOWED.get(module, ()):
             if (module, name) == ("copyreg", "_reconstructor"):
                 return _copyreg_reconstructor_guard
@@ -140,4 +163,36 @@ def safe_load(path: Union[str, Path]) -> tuple[Any, set[str]]:
         # RecursionError, UnpicklingError, EOFError…): for a file, all of it means "not readable"
         except Exception as exc:
             raise MotionError(f"{label}: not a readable pickle ({type(exc).__name__}: {exc})") from None
+    return obj, unpickler.refused
+
+
+def safe_load_npy(path: Union[str, Path]) -> tuple[Any, set[str]]:
+    """An ``.npy`` file; one holding Python objects (``np.save`` of a dict, as TRAM writes) is unpickled with
+    :class:`SafeUnpickler` instead of ``np.load(allow_pickle=True)``. Returns the array (or the object a 0-d
+    object array holds) and the refused globals."""
+    import numpy as np
+
+    label = str(path)
+    try:
+        f = open(path, "rb")
+    except FileNotFoundError:
+        raise MotionError(f"{label}: file not found") from None
+    except OSError as exc:
+        raise MotionError(f"{label}: cannot be opened ({exc})") from None
+    with f:
+        try:
+            version = np.lib.format.read_magic(f)
+            reader = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
+            _, _, dtype = reader(f)
+            if not dtype.hasobject:
+                f.seek(0)
+                return np.load(f, allow_pickle=False), set()
+            unpickler = SafeUnpickler(label, f)
+            obj = unpickler.load()
+        except MotionError:
+            raise
+        except Exception as exc:  # malformed header or pickle: the file is not readable, whatever broke
+            raise MotionError(f"{label}: not a readable .npy file ({type(exc).__name__}: {exc})") from None
+    if isinstance(obj, np.ndarray) and obj.dtype == object and obj.shape == ():
+        obj = obj.item()
     return obj, unpickler.refused

@@ -28,13 +28,15 @@ def _size(text: str) -> tuple[int, int]:
 
 
 def register(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
-    p = sub.add_parser("import", help="import motion from 4DHumans/PHALP, WHAM, GVHMR, BVH or NPZ files",
-                       description="One file with both people (PHALP/WHAM .pkl, our .npz, .smsession) or one file "
-                                   "per person, A first (GVHMR .pt, BVH, single-person .npz).")
+    p = sub.add_parser("import", help="import motion from 4DHumans/PHALP, WHAM, GVHMR, TRAM, BVH or NPZ files",
+                       description="One file with both people (PHALP/WHAM .pkl, our .npz, .smsession), a TRAM "
+                                   "results folder, or one file per person, A first (GVHMR .pt, BVH, "
+                                   "single-person .npz).")
     p.add_argument("inputs", type=Path, nargs="+", metavar="FILE")
     p.add_argument("-o", "--output", type=Path, required=True, help="out.npz or out.smsession")
     p.add_argument("--tracks", type=_tracks, default=None,
-                   help="the two track ids to keep from a PHALP/WHAM file, A first (default: the two seen longest)")
+                   help="the two track ids to keep from a PHALP/WHAM file or TRAM folder, A first (default: the two "
+                        "seen longest)")
     p.add_argument("--fps", type=float, default=None, help="frame rate (PHALP, WHAM and GVHMR store none: 30)")
     p.add_argument("--image-size", type=_size, default=None, help="WIDTHxHEIGHT of the video (WHAM intrinsics)")
     p.add_argument("--video", type=Path, default=None, help="the video the motion belongs to (stored in a session)")
