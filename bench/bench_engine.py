@@ -55,7 +55,7 @@ def run_task(task: str, repeats: int) -> dict:
             fn = lambda: refine_sequence(recon, None, RefineOptions(method="savgol"))  # noqa: E731
         else:
             model = get_model("refiner")
-            fn = lambda: refine_sequence(recon, None, RefineOptions(), model=model)  # noqa: E731
+            fn = lambda: refine_sequence(recon, None, RefineOptions(method="learned"), model=model)  # noqa: E731
     setup = time.perf_counter() - t0
     fn()
     times = []

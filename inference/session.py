@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any, Callable, Optional, Union
 
 from .io.atomic import atomic_write
-from .io.npz import load_reconstruction_bytes, npz_bytes, reconstruction_arrays
+from .io.npz import ZIP_DAMAGE, load_reconstruction_bytes, npz_bytes, reconstruction_arrays
 from .motion import MotionError, Reconstruction
 from .segments import Segment
 
@@ -179,5 +179,5 @@ def _read_member(zf: zipfile.ZipFile, name: str, label: str) -> bytes:
         return zf.read(name)
     except KeyError:
         raise SessionError(f"{label}: part '{name}' is missing") from None
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
+    except (*ZIP_DAMAGE, ValueError) as exc:
         raise SessionError(f"{label}: part '{name}' is corrupt ({exc})") from None

@@ -14,7 +14,6 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from .app_settings import APPLICATION, ORGANIZATION, AppSettings
-from .autosave import find_recovery
 from .main_window import MainWindow
 
 
@@ -51,9 +50,12 @@ def run_app(files: Sequence[Path], demo: bool = False, argv: Sequence[str] = ("s
     window.show()
     if script is not None:
         QTimer.singleShot(0, lambda: run_script(script, window, app))
-    offer = find_recovery(window.autosave.path)
-    if offer is not None and QMessageBox.question(
-            window, "Restore unsaved work?", offer.question()) == QMessageBox.Yes:
+    offer = window.autosave.find_recovery()
+    restore = offer is not None and QMessageBox.question(
+        window, "Restore unsaved work?", offer.question()) == QMessageBox.Yes
+    if offer is not None and not restore:
+        window.autosave.retire(offer.path)  # declined: replaced by this instance's own insurance
+    if restore:
         window.files.restore(offer.path)
     elif demo:
         window.files.open_demo()

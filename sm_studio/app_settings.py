@@ -1,5 +1,6 @@
 """Persistent preferences (QSettings, organisation and application "SM Studio"): recent files, body-model
-directory, compute device, autosave interval, window geometry. Typed accessors so that no widget parses QSettings values itself."""
+directory, compute device, autosave interval, window geometry. Typed accessors so that no widget parses QSettings
+values itself."""
 
 from __future__ import annotations
 

@@ -5,17 +5,23 @@ The recovery file lives in the app's data folder (``QStandardPaths.AppDataLocati
 beside it), and is deleted when the session is saved or the app closes normally. If the app died, the next start
 calls :func:`find_recovery` (no widgets: the start-up code and the tests call the same function) and offers what it
 found. The interval is the ``autosave/intervalSeconds`` preference (default 60 s).
+
+Several windows of the app may run at once: each instance owns its recovery file through a lock file (``QLockFile``,
+released by the OS's process table when the owner dies). The first instance owns ``recovery.smsession``; another
+one, finding it locked, writes ``recovery-<pid>.smsession`` beside it. So no instance overwrites, offers or deletes
+the crash insurance of one that is still running, and a file whose owner died is offered at the next start.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
-from PySide6.QtCore import QObject, QStandardPaths, QThreadPool, QTimer
+from PySide6.QtCore import QLockFile, QObject, QStandardPaths, QThreadPool, QTimer
 
 from inference.session import SESSION_SUFFIX, Session, SessionError, load_session, save_session
 
@@ -45,27 +51,60 @@ class RecoveryOffer:
                 f"{time.strftime('%Y-%m-%d %H:%M', time.localtime(self.saved_at))}?")
 
 
-def find_recovery(path: Path) -> Optional[RecoveryOffer]:
-    """What the app offers to restore at start: the recovery file at ``path`` if it exists and reads as a session.
+def _lock(path: Path) -> QLockFile:
+    lock = QLockFile(str(path) + ".lock")
+    lock.setStaleLockTime(0)  # stale only when its process is gone, however old
+    return lock
+
+
+def _claim(path: Path) -> tuple[Path, QLockFile]:
+    """The recovery file this instance owns: ``path``, or ``<stem>-<pid>`` beside it while a running instance owns
+    ``path``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    own = path.with_name(f"{path.stem}-{os.getpid()}{path.suffix}")
+    for candidate in (path, own):
+        lock = _lock(candidate)
+        if lock.tryLock(0):
+            return candidate, lock
+    raise OSError(f"cannot lock a recovery file in {path.parent} ({lock.error()})")
+
+
+def find_recovery(path: Path, own: Optional[Path] = None) -> Optional[RecoveryOffer]:
+    """What the app offers to restore at start: the newest recovery file of the family of ``path`` (``path`` and its
+    ``<stem>-<pid>`` siblings) that reads as a session and whose instance is not running (its lock is free, or it
+    is ``own``, the file the calling instance has just claimed).
 
     Temporary files of a write that a crash interrupted are removed (the recovery file they were meant to replace
     is still whole). A recovery file that cannot be read is not deleted: it is renamed aside (``….unreadable``)
     and logged, so that nothing the user might want back is thrown away and it is not offered on every start.
     """
     path = Path(path)
-    for stray in path.parent.glob(f".{path.name}.*.tmp{path.suffix}"):
+    for stray in path.parent.glob(f".{path.stem}*{path.suffix}.*.tmp{path.suffix}"):
         stray.unlink(missing_ok=True)
         log.info("removed %s, left by an interrupted autosave", stray)
-    if not path.is_file():
-        return None
-    try:
-        session = load_session(path)
-    except SessionError as exc:
-        aside = path.with_name(f"{path.name}.{int(time.time())}.unreadable")
-        path.replace(aside)
-        log.warning("the recovery file could not be read and was moved to %s: %s", aside, exc)
-        return None
-    return RecoveryOffer(path, path.stat().st_mtime, session)
+    family = [path] + sorted(path.parent.glob(f"{path.stem}-*{path.suffix}"))
+    for lock_file in path.parent.glob(f"{path.stem}*{path.suffix}.lock"):  # of instances that died before writing
+        target = lock_file.with_suffix("")
+        if target not in family and target != own and _lock(target).tryLock(0):
+            lock_file.unlink(missing_ok=True)
+    orphans = []
+    for candidate in (p for p in family if p.is_file()):
+        if candidate != own:
+            lock = _lock(candidate)
+            if not lock.tryLock(0):
+                continue  # a running instance's insurance: not ours to offer
+            lock.unlock()  # its instance is gone
+        orphans.append(candidate)
+    for candidate in sorted(orphans, key=lambda p: p.stat().st_mtime, reverse=True):
+        try:
+            session = load_session(candidate)
+        except SessionError as exc:
+            aside = candidate.with_name(f"{candidate.name}.{int(time.time())}.unreadable")
+            candidate.replace(aside)
+            log.warning("the recovery file could not be read and was moved to %s: %s", aside, exc)
+            continue
+        return RecoveryOffer(candidate, candidate.stat().st_mtime, session)
+    return None
 
 
 class Autosave(QObject):
@@ -73,36 +112,70 @@ class Autosave(QObject):
                  parent: Optional[QObject] = None) -> None:
         super().__init__(parent)
         self.doc = doc
-        self.path = path or default_recovery_path()
+        self._family = Path(path or default_recovery_path())
+        self.path, self._lock = _claim(self._family)
         self._pool = QThreadPool(self)  # its own pool: never waits behind (or blocks) the user's jobs
         self._pool.setMaxThreadCount(1)
         self._job: Optional[Job] = None
-        self._saved_index = -1
+        # every undo/redo/edit counts as a change: the undo index alone repeats after undo + a different edit
+        self._changes = 0
+        self._saved_changes = -1
+        self._retired: list[tuple[Path, QLockFile]] = []
         self._timer = QTimer(self)
         self._timer.timeout.connect(self.save_now)
         self._timer.start(interval_ms)
+        doc.undo_stack.indexChanged.connect(self._changed)
+        doc.sessionReplaced.connect(self._changed)
         doc.undo_stack.cleanChanged.connect(self._clean_changed)
+
+    def _changed(self, *_args: object) -> None:
+        self._changes += 1
+
+    def find_recovery(self) -> Optional[RecoveryOffer]:
+        """:func:`find_recovery` at start, for this instance: the file it has just claimed, if it exists, is a
+        crashed predecessor's and may be offered."""
+        return find_recovery(self._family, own=self.path)
+
+    def retire(self, path: Path) -> None:
+        """Another recovery file, left by an instance that died, was offered at start (restored or declined): delete
+        it once this instance's own recovery file holds the current work — never before, and never one that a
+        running instance owns."""
+        path = Path(path)
+        if path == self.path:
+            return  # our own file: the next write simply replaces it
+        lock = _lock(path)
+        if lock.tryLock(0):  # held until the file is gone, so no other instance takes it meanwhile
+            self._retired.append((path, lock))
+            self.save_now()
 
     def save_now(self) -> None:
         """Write the recovery file if there are unsaved edits not written yet (no-op while a write runs)."""
-        index = self.doc.undo_stack.index()
+        changes, index = self._changes, self.doc.undo_stack.index()
         if not self.doc.is_modified or self.doc.reconstruction is None or self._job is not None \
-                or index == self._saved_index:
+                or changes == self._saved_changes:
             return
-        session, path = self.doc.to_session(), self.path
+        session, path, retired = self.doc.to_session(), self.path, list(self._retired)
 
         def write(_progress, _cancel) -> None:
             path.parent.mkdir(parents=True, exist_ok=True)
             save_session(session, path)
         self._job = Job("autosave", write, self)
-        self._job.finished.connect(lambda _r: self._written(index))
+        self._job.finished.connect(lambda _r: self._written(changes, index, retired))
         self._job.failed.connect(lambda msg, _tb: log.warning("autosave to %s failed: %s", path, msg))
         self._job.ended.connect(self._ended)
         self._job.start(self._pool)
 
-    def _written(self, index: int) -> None:
-        self._saved_index = index
+    def _written(self, changes: int, index: int, retired: list[tuple[Path, QLockFile]]) -> None:
+        self._saved_changes = changes
         log.info("autosaved undo step %d to %s", index, self.path)
+        for entry in retired:
+            self._drop(entry)
+            log.info("removed %s: this instance's recovery file %s replaces it", entry[0], self.path)
+
+    def _drop(self, entry: tuple[Path, QLockFile]) -> None:
+        entry[0].unlink(missing_ok=True)
+        entry[1].unlock()
+        self._retired.remove(entry)
 
     def _ended(self) -> None:
         self._job = None
@@ -115,8 +188,12 @@ class Autosave(QObject):
         """The user's work is safe elsewhere (saved, or deliberately closed): remove the recovery file."""
         self._pool.waitForDone()
         self.path.unlink(missing_ok=True)
-        self._saved_index = -1
+        for entry in list(self._retired):
+            self._drop(entry)
+        self._saved_changes = -1
 
     def stop(self) -> None:
+        """Stop writing and give up the lock (at close; the recovery file itself is removed by :meth:`discard`)."""
         self._timer.stop()
         self._pool.waitForDone()
+        self._lock.unlock()

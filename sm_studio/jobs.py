@@ -39,7 +39,9 @@ class _Runnable(QRunnable):
     def run(self) -> None:
         try:
             result = self._fn(lambda f, m="": self._signals.progress.emit(float(f), str(m)), self._stop.is_set)
-        except Exception as exc:  # every failure is reported to the GUI, none is swallowed
+        # every failure is reported to the GUI, none is swallowed — BaseException too: a plug-in calling sys.exit()
+        # would otherwise end the pool thread silently and leave the job "running" for ever
+        except BaseException as exc:
             if self._stop.is_set():
                 self._signals.cancelled.emit()
             else:

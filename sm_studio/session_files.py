@@ -69,6 +69,7 @@ class SessionFiles:
             self._w.doc.load_session(session)
             self._w.doc.undo_stack.resetClean()  # unsaved work: closing asks again
             self._attach_video(video)
+            self._w.autosave.retire(path)  # once this instance's recovery file holds the work
         self._w.run_job("Restoring the unsaved session", read, restored,
                         f"The recovery file {path} could not be read; it is left in place.")
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-CLIP_KINDS = (("hug", 3), ("handshake", 1), ("high_five", 2))
-CLIP_SIZE = (192, 144)  # the smallest size at which BlazePose still finds both rendered people
-CLIP_FPS = 8.0
+# BlazePose (VIDEO mode) finds both rendered people on most frames of these; on smaller or sparser renders (e.g.
+# 192x144 at 8 fps) it loses one person for whole clips, which the batch then records as "fewer than two people"
+CLIP_KINDS = (("hug", 3), ("wave", 7), ("arm_around_shoulders", 8))
+CLIP_SIZE = (256, 192)
+CLIP_FPS = 15.0
 
 
 def make_clips(directory: Path, kinds: tuple[tuple[str, int], ...] = CLIP_KINDS,

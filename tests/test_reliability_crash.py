@@ -8,6 +8,8 @@ widgets use — one edit every 120 ms, and after each edit writes the in-memory 
 (``state-<undo index>``). The app logs ``autosaved undo step N`` when a recovery write has finished; the test kills
 the process while edits keep coming and checks that the recovery file equals a ground-truth state at least as recent
 as the last logged autosave (a write may complete just before the kill without its log line getting out).
+Then the app is started again for real: a second script answers the start-up question "Restore unsaved work?"
+with Yes, saves what the window then holds, and closes normally — which must remove the recovery file.
 Settings and the data folder are isolated with ``XDG_CONFIG_HOME``/``XDG_DATA_HOME``; the autosave interval is the
 real ``autosave/intervalSeconds`` preference written into the isolated settings file.
 """
@@ -73,37 +75,58 @@ def tick():
     index = doc.undo_stack.index()
     save_session(doc.to_session(), OUT / f"state-{index}.smsession")
     print(f"EDIT {state['step']} index={index}", flush=True)
-    if close_after is not None and state["step"] == close_after:
-        QTimer.singleShot(close_wait_ms, close)
-
-def close():
-    w.confirm_close = False  # the user confirmed "discard" in the dialog
-    w.close()
 
 timer = QTimer(w)
 timer.timeout.connect(tick)
 timer.start(120)
 '''
 
+RESTORING_SCRIPT = r'''
+from pathlib import Path
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QMessageBox
+from inference.session import save_session
+
+def answer():  # runs inside the start-up question's event loop
+    box = app.activeModalWidget()
+    if not isinstance(box, QMessageBox):
+        QTimer.singleShot(50, answer)
+        return
+    print("ASKED " + box.text().replace("\\n", " "), flush=True)
+    box.button(QMessageBox.Yes).click()
+    QTimer.singleShot(50, restored)
+
+def restored():
+    if window.doc.reconstruction is None or window.job_bar.busy:
+        QTimer.singleShot(50, restored)
+        return
+    save_session(window.doc.to_session(), Path(sys_out_dir) / "restored.smsession")
+    print(f"RESTORED modified={window.doc.is_modified}", flush=True)
+    window.confirm_close = False  # the user closes and confirms "discard"
+    window.close()
+
+answer()
+'''
+
 
 class App:
     """The real app as a child process, its output (stdout + stderr) collected line by line in a thread."""
 
-    def __init__(self, tmp: Path, session: Path, max_edits: int, close_after: "int | None" = None,
-                 close_wait_ms: int = 0, interval_s: float = 0.3) -> None:
+    def __init__(self, tmp: Path, files: list[Path], script: str, interval_s: float = 0.3, **values: object) -> None:
+        """``script`` runs inside the app with ``values`` (and ``sys_out_dir``, where it writes) defined."""
         self.out = tmp / "states"
         self.out.mkdir(exist_ok=True)
         config = tmp / "config" / "SM Studio"
         config.mkdir(parents=True, exist_ok=True)
         (config / "SM Studio.conf").write_text(f"[autosave]\nintervalSeconds={interval_s}\n")
-        script = tmp / "edits.py"
-        script.write_text(f"sys_out_dir = {str(self.out)!r}\nmax_edits = {max_edits}\n"
-                          f"close_after = {close_after!r}\nclose_wait_ms = {close_wait_ms}\n" + EDITING_SCRIPT)
+        script_file = tmp / f"script-{len(list(tmp.glob('script-*.py')))}.py"
+        values["sys_out_dir"] = str(self.out)
+        script_file.write_text("".join(f"{k} = {v!r}\n" for k, v in values.items()) + script)
         env = dict(os.environ, QT_QPA_PLATFORM="offscreen", XDG_CONFIG_HOME=str(tmp / "config"),
                    XDG_DATA_HOME=str(tmp / "data"), PYTHONUNBUFFERED="1")
-        self.proc = subprocess.Popen([sys.executable, "-m", "sm_studio", "-v", "open", str(session),
-                                      "--exec-script", str(script)], cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                                     stderr=subprocess.STDOUT, text=True)
+        self.proc = subprocess.Popen([sys.executable, "-m", "sm_studio", "-v", "open", *map(str, files),
+                                      "--exec-script", str(script_file)], cwd=ROOT, env=env,
+                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         self.lines: list[str] = []
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
@@ -128,6 +151,9 @@ class App:
     def edits(self) -> int:
         return sum(line.startswith("EDIT ") for line in list(self.lines))
 
+    def said(self, word: str) -> bool:
+        return any(line.startswith(word) for line in list(self.lines))
+
     def recovery_path(self) -> Path:
         return Path(next(line[len("RECOVERY "):] for line in self.lines if line.startswith("RECOVERY ")))
 
@@ -147,7 +173,7 @@ def session_file(tmp_path: Path) -> Path:
 
 def test_kill_9_mid_editing_then_restart_offers_the_last_autosave(tmp_path: Path, session_file: Path) -> None:
     saved_bytes = session_file.read_bytes()
-    app = App(tmp_path, session_file, max_edits=200)
+    app = App(tmp_path, [session_file], EDITING_SCRIPT, max_edits=200)
     try:
         app.wait_for(lambda: len(app.autosaved()) >= 2 and app.edits() >= app.autosaved()[-1] + 2)
     finally:
@@ -168,18 +194,18 @@ def test_kill_9_mid_editing_then_restart_offers_the_last_autosave(tmp_path: Path
     assert not offer.session.equals(load_session(session_file))  # the edits are in it
     assert session_file.read_bytes() == saved_bytes  # the user's own file was never touched by autosave
 
-
-def test_normal_close_removes_the_recovery_file(tmp_path: Path, session_file: Path) -> None:
-    app = App(tmp_path, session_file, max_edits=3, close_after=3, close_wait_ms=600)
+    # the real next start: the app asks, the user says Yes, the window holds the recovered work (unsaved);
+    # then the user closes normally, and the recovery file is gone
+    again = App(tmp_path, [], RESTORING_SCRIPT)
     try:
-        app.wait_for(lambda: any(n >= 3 for n in app.autosaved()))
-        recovery = app.recovery_path()
-        assert recovery.is_file()  # autosaved while the app ran…
-        assert app.proc.wait(30) == 0
+        again.wait_for(lambda: again.said("RESTORED"))
+        assert again.proc.wait(60) == 0
     finally:
-        app.kill()
-    assert not recovery.exists()  # …and gone after the confirmed close
-    assert find_recovery(recovery) is None
+        again.kill()
+    assert any("did not close normally" in line for line in again.lines if line.startswith("ASKED"))
+    assert "RESTORED modified=True" in again.lines
+    assert load_session(app.out / "restored.smsession").equals(offer.session)
+    assert not recovery.exists() and find_recovery(recovery) is None
 
 
 def test_interrupted_write_and_unreadable_recovery_are_handled(tmp_path: Path) -> None:
@@ -196,3 +222,85 @@ def test_interrupted_write_and_unreadable_recovery_are_handled(tmp_path: Path) -
     assert find_recovery(recovery) is None
     aside = list(tmp_path.glob("recovery.smsession.*.unreadable"))
     assert len(aside) == 1 and aside[0].read_bytes() == b"not a zip at all" and not recovery.exists()
+
+
+CHILD_INSTANCE = r'''
+import os, sys
+from pathlib import Path
+from PySide6.QtCore import QCoreApplication
+sys.path.insert(0, "tests")
+from app_support import make_reconstruction
+from sm_studio.autosave import Autosave
+from sm_studio.document import Document
+
+app = QCoreApplication([])
+doc = Document()
+doc.load(make_reconstruction(30))
+autosave = Autosave(doc, Path(sys.argv[1]), interval_ms=3_600_000)
+doc.add_segment(3, 9, "B")
+autosave.save_now()
+autosave._pool.waitForDone()
+app.processEvents()
+print(autosave.path, flush=True)
+sys.stdin.readline()  # runs until the test says; then dies without any clean-up
+os.kill(os.getpid(), 9)
+'''
+
+
+def test_two_instances_never_share_or_take_each_others_recovery_file(tmp_path: Path, qtbot) -> None:
+    """A second window of the app (another process) autosaves beside the first; neither offers, overwrites or
+    deletes the other's file while it runs; when the other dies, its work is offered and, once taken over,
+    removed only after this instance's own file holds it."""
+    from sm_studio.autosave import Autosave
+    from sm_studio.document import Document
+
+    family = tmp_path / "recovery.smsession"
+    other = subprocess.Popen([sys.executable, "-c", CHILD_INSTANCE, str(family)], cwd=ROOT, text=True,
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                             env=dict(os.environ, QT_QPA_PLATFORM="offscreen"))
+    try:
+        other_path = Path(other.stdout.readline().strip())
+        assert other_path == family and family.is_file()  # the first instance owns the plain name
+        doc = Document()
+        mine = Autosave(doc, family, interval_ms=3_600_000)
+        assert mine.path != family and mine.path.parent == tmp_path  # beside it, its own
+        assert mine.find_recovery() is None  # the other one is alive: its file is not ours to offer
+        doc.load(make_reconstruction(20))
+        doc.add_segment(1, 4, "A")
+        mine.save_now()
+        qtbot.waitUntil(lambda: mine.path.is_file() and mine._job is None, timeout=10000)
+        assert load_session(family).current.num_frames == 30  # the other's file untouched
+    finally:
+        other.communicate("die\n", timeout=30)  # SIGKILL, no clean-up
+    offer = find_recovery(family)  # as a start now sees it: the dead instance's file (ours is locked by us)
+    assert offer is not None and offer.path == family and offer.session.current.num_frames == 30
+    doc.load_session(offer.session)  # restored into this window…
+    doc.undo_stack.resetClean()
+    mine.retire(offer.path)
+    qtbot.waitUntil(lambda: mine._job is None, timeout=10000)
+    assert not family.exists()  # …and the dead instance's file went once ours held the work
+    assert load_session(mine.path).equals(offer.session)
+    mine.stop()
+    mine.discard()
+    assert not mine.path.exists() and not list(tmp_path.glob("*.lock"))
+
+
+def test_undo_then_a_different_edit_is_autosaved(tmp_path: Path, qtbot) -> None:
+    """The undo index repeats after undo + another edit; the recovery file must still get the new edit."""
+    from sm_studio.autosave import Autosave
+    from sm_studio.document import Document
+
+    doc = Document()
+    doc.load(make_reconstruction(30))
+    autosave = Autosave(doc, tmp_path / "recovery.smsession", interval_ms=3_600_000)
+
+    def write() -> Session:
+        autosave.save_now()
+        qtbot.waitUntil(lambda: autosave._job is None, timeout=10000)
+        return load_session(autosave.path)
+    doc.add_segment(2, 6, "A")
+    assert write().equals(doc.to_session())
+    doc.undo_stack.undo()
+    doc.add_segment(10, 20, "B")  # same undo index as the first edit, different work
+    assert write().equals(doc.to_session())
+    autosave.stop()

@@ -106,9 +106,11 @@ def test_pickle_import_on_arbitrary_bytes(seeds, data) -> None:
     _import_ok_or_motion_error(lambda: import_motion([path]))
 
 
+FLIPS = st.lists(st.tuples(st.floats(0, 1), st.integers(0, 255)), min_size=1, max_size=12)
+
+
 @FUZZ
-@given(st.sampled_from(["phalp", "wham"]), st.lists(st.tuples(st.floats(0, 1), st.integers(0, 255)), min_size=1,
-                                                     max_size=12))
+@given(st.sampled_from(["phalp", "wham"]), FLIPS)
 def test_pickle_import_on_corrupted_files(seeds, kind, flips) -> None:
     data = bytearray(seeds[kind])
     for where, value in flips:
@@ -157,7 +159,7 @@ def test_tracker_readers_on_wrong_fields(seeds, kind, where, value) -> None:
 # ----------------------------------------------------------------------------------------- GVHMR
 
 @FUZZ
-@given(st.lists(st.tuples(st.floats(0, 1), st.integers(0, 255)), min_size=1, max_size=12))
+@given(FLIPS)
 def test_gvhmr_import_on_corrupted_files(seeds, flips) -> None:
     data = bytearray(seeds["gvhmr"])
     for where, value in flips:

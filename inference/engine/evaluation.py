@@ -126,10 +126,10 @@ def methods(infiller: MotionDenoiser, refiner: Optional[MotionDenoiser], steps: 
         "infiller + Savitzky-Golay": lambda c: refine_sequence(fill(c), None, RefineOptions(method="savgol")),
     }
     if refiner is not None:
-        for method in ("learned", "learned+savgol"):
-            out[f"infiller + {method.replace('learned', 'learned refiner').replace('savgol', 'Savitzky-Golay')}"] = (
-                lambda c, method=method: refine_sequence(
-                    fill(c), None, RefineOptions(method=method, contacts=contact_constraints(c)), model=refiner))
+        for name, method in (("infiller + learned refiner", "learned"),
+                             ("infiller + learned refiner + Savitzky-Golay", "learned+savgol")):
+            out[name] = lambda c, method=method: refine_sequence(
+                fill(c), None, RefineOptions(method=method, contacts=contact_constraints(c)), model=refiner)
     return out
 
 

@@ -20,6 +20,7 @@ import numpy as np
 from ..motion import MotionError
 from ..session import Session
 from ..skeleton import BODY_PARENTS, NUM_BODY_JOINTS
+from ..video import VideoReader
 from .fit import FitConfig, fit_two_people
 from .flags import FlagConfig, detect_flags
 from .keypoints import PoseDetector, blazepose_to_body22
@@ -38,42 +39,25 @@ class VideoKeypoints:
     timings: dict[str, float] = field(default_factory=dict)
 
 
-def read_video_info(path: Path) -> tuple[int, int, float, int]:
-    import cv2
-
-    cap = cv2.VideoCapture(str(path))
-    if not cap.isOpened():
-        raise MotionError(f"{path}: cannot open the video")
-    info = (int(cap.get(cv2.CAP_PROP_FRAME_WIDTH)), int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT)),
-            float(cap.get(cv2.CAP_PROP_FPS)) or 30.0, int(cap.get(cv2.CAP_PROP_FRAME_COUNT)))
-    cap.release()
-    return info
-
-
 def keypoints_from_video(path: Union[str, Path], max_frames: Optional[int] = None,
                          progress: Optional[Progress] = None,
                          detector: Optional[PoseDetector] = None) -> VideoKeypoints:
     """Run BlazePose on every frame (up to ``max_frames``), track two people, map to our joints."""
-    import cv2
-
     path = Path(path)
-    width, height, fps, count = read_video_info(path)
-    total = min(count, max_frames) if max_frames else count
-    cap = cv2.VideoCapture(str(path))
+    reader = VideoReader(path, cache_bytes=0)  # one sequential pass: nothing worth caching
+    width, height, fps = reader.width, reader.height, reader.fps
+    total = min(reader.num_frames, max_frames) if max_frames else reader.num_frames
     own = detector is None
     det = detector or PoseDetector(fps)
     per_frame = []
     start = time.perf_counter()
     try:
-        while max_frames is None or len(per_frame) < max_frames:
-            ok, bgr = cap.read()
-            if not ok:
-                break
-            per_frame.append(det.detect(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB), len(per_frame)))
+        for rgb in reader.frames(0, total):
+            per_frame.append(det.detect(np.array(rgb), len(per_frame)))
             if progress is not None:
                 progress("keypoints", len(per_frame), total)
     finally:
-        cap.release()
+        reader.close()
         if own:
             det.close()
     detect_s = time.perf_counter() - start

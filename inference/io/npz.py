@@ -22,6 +22,7 @@ import io
 import json
 import os
 import zipfile
+import zlib
 from pathlib import Path
 from typing import Callable, Mapping, Optional, Sequence, Union
 
@@ -41,6 +42,10 @@ PathLike = Union[str, os.PathLike]
 # Returns the rest pelvis position for a shape vector; needed to re-express root motion in another up-axis.
 PelvisFn = Callable[[np.ndarray], np.ndarray]
 
+# what reading a damaged zip member raises: a flipped byte can mark it encrypted (RuntimeError) or give it an unknown
+# compression method (NotImplementedError) as well as break its data (zlib.error, BadZipFile for a bad CRC)
+ZIP_DAMAGE = (zipfile.BadZipFile, zlib.error, RuntimeError, NotImplementedError, OSError, EOFError)
+
 
 class NpzFile:
     """Read access to an NPZ that names the file and key in every error."""
@@ -52,7 +57,7 @@ class NpzFile:
             self._npz = np.load(handle, allow_pickle=False)
         except FileNotFoundError:
             raise MotionError(f"{self.label}: file not found") from None
-        except (zipfile.BadZipFile, ValueError, OSError, EOFError) as exc:
+        except (*ZIP_DAMAGE, ValueError) as exc:
             raise MotionError(f"{self.label}: not a readable NPZ file ({exc})") from None
         if not hasattr(self._npz, "files"):
             raise MotionError(f"{self.label}: holds a single array, not an NPZ archive of named arrays")
@@ -71,7 +76,7 @@ class NpzFile:
         except ValueError as exc:  # object arrays need pickle: refused
             raise MotionError(f"{self.label}: key '{key}' holds Python objects, which are not loaded for safety "
                               f"({exc})") from None
-        except (zipfile.BadZipFile, OSError, EOFError) as exc:
+        except ZIP_DAMAGE as exc:
             raise MotionError(f"{self.label}: key '{key}' is corrupt ({exc})") from None
 
     def get_str(self, key: str, default: str) -> str:
