@@ -29,9 +29,7 @@ def _recon(seconds: float):
     return generate_clip("hug", 7, seconds=seconds).reconstruction
 
 
-def run_task(task: str, repeats: int) -> dict:
-    import torch
-
+def run_task(task: str, repeats: int, threads: int) -> dict:
     from inference.engine import GuidanceWeights, InfillOptions, RefineOptions, infill_segment, refine_sequence
     from inference.engine.baselines import interpolate_segment
     from inference.engine.models import get_model
@@ -46,7 +44,9 @@ def run_task(task: str, repeats: int) -> dict:
             fn = lambda: interpolate_segment(recon, seg)  # noqa: E731
         else:
             model = get_model("infiller")
-            opts = InfillOptions() if task == "infill-2s" else InfillOptions(guidance=GuidanceWeights.none())
+            opts = InfillOptions(threads=threads)
+            if task == "infill-2s-noguidance":
+                opts.guidance = GuidanceWeights.none()
             infill_segment(recon, seg, text, opts, model=model)  # warm-up: loads the text encoder
             fn = lambda: infill_segment(recon, seg, text, opts, model=model)  # noqa: E731
     else:
@@ -55,7 +55,8 @@ def run_task(task: str, repeats: int) -> dict:
             fn = lambda: refine_sequence(recon, None, RefineOptions(method="savgol"))  # noqa: E731
         else:
             model = get_model("refiner")
-            fn = lambda: refine_sequence(recon, None, RefineOptions(method="learned"), model=model)  # noqa: E731
+            opts = RefineOptions(method="learned", threads=threads)
+            fn = lambda: refine_sequence(recon, None, opts, model=model)  # noqa: E731
     setup = time.perf_counter() - t0
     fn()
     times = []
@@ -65,27 +66,21 @@ def run_task(task: str, repeats: int) -> dict:
         times.append(time.perf_counter() - t)
     return {"task": task, "median_s": statistics.median(times), "setup_s": setup,
             "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-            "threads": torch.get_num_threads()}
+            "threads": threads}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's choice)")
+    parser.add_argument("--threads", type=int, default=1, help="torch threads while sampling (engine default 1)")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--task", choices=TASKS, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.task:
-        if args.threads:
-            import torch
-
-            torch.set_num_threads(args.threads)
-        print(json.dumps(run_task(args.task, args.repeats)))
+        print(json.dumps(run_task(args.task, args.repeats, args.threads)))
         return
     results = {}
     for task in TASKS:
-        cmd = [sys.executable, __file__, "--task", task, "--repeats", str(args.repeats)]
-        if args.threads:
-            cmd += ["--threads", str(args.threads)]
+        cmd = [sys.executable, __file__, "--task", task, "--repeats", str(args.repeats), "--threads", str(args.threads)]
         out = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
         if out.returncode != 0:
             print(out.stderr, file=sys.stderr)

@@ -67,6 +67,9 @@ class TextEncoder:
 def load_text_encoder(source: str = MINILM) -> TextEncoder:
     """``"all-MiniLM-L6-v2"`` (bundled) or ``"clip:/path/to/dir"`` (a local CLIP text model + tokenizer)."""
     from transformers import AutoModel, AutoTokenizer  # heavy import, only when text is needed
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()  # a progress bar per load on stderr is noise in the app's log and the CLI
 
     if source == MINILM:
         try:

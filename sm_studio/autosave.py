@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
-from PySide6.QtCore import QLockFile, QObject, QStandardPaths, QThreadPool, QTimer
+from PySide6.QtCore import QLockFile, QObject, QStandardPaths, QThreadPool, QTimer, Signal
 
 from inference.session import SESSION_SUFFIX, Session, SessionError, load_session, save_session
 
@@ -108,6 +108,8 @@ def find_recovery(path: Path, own: Optional[Path] = None) -> Optional[RecoveryOf
 
 
 class Autosave(QObject):
+    failed = Signal(str)  # why a recovery write failed: the window tells the user their work is not protected
+
     def __init__(self, doc: Document, path: Optional[Path] = None, interval_ms: int = INTERVAL_MS,
                  parent: Optional[QObject] = None) -> None:
         super().__init__(parent)
@@ -161,7 +163,7 @@ class Autosave(QObject):
             save_session(session, path)
         self._job = Job("autosave", write, self)
         self._job.finished.connect(lambda _r: self._written(changes, index, retired))
-        self._job.failed.connect(lambda msg, _tb: log.warning("autosave to %s failed: %s", path, msg))
+        self._job.failed.connect(lambda msg, _tb: self._failed(path, msg))
         self._job.ended.connect(self._ended)
         self._job.start(self._pool)
 
@@ -171,6 +173,10 @@ class Autosave(QObject):
         for entry in retired:
             self._drop(entry)
             log.info("removed %s: this instance's recovery file %s replaces it", entry[0], self.path)
+
+    def _failed(self, path: Path, message: str) -> None:
+        log.warning("autosave to %s failed: %s", path, message)
+        self.failed.emit(f"{path}: {message}")
 
     def _drop(self, entry: tuple[Path, QLockFile]) -> None:
         entry[0].unlink(missing_ok=True)

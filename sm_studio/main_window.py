@@ -257,6 +257,8 @@ class MainWindow(QMainWindow):
         self.description.regenerateRequested.connect(
             lambda seg_id: self._guarded(lambda: self.regenerate_description(seg_id)))
         self.job_bar.busyChanged.connect(lambda _busy: self._update_actions())
+        self.autosave.failed.connect(lambda why: self.statusBar().showMessage(
+            f"Autosave failed — unsaved work is not protected until you save ({why})", 30000))
 
     # ----- generic helpers -----
     def _guarded(self, slot: Callable[[], object]) -> None:

@@ -100,3 +100,16 @@ def test_clip_folders_are_replaced_whole_and_interrupted_ones_repaired(tmp_path)
     assert read_record(clips / "e").status == DONE
     (clips / "c" / "status.json").write_text("{not json")
     assert read_record(clips / "c") is None  # unreadable: treated as never run
+
+
+def test_cli_refuses_bad_inputs_before_starting_anything(tmp_path, capsys):
+    from sm_studio.cli import main
+
+    assert main(["batch", str(tmp_path / "missing"), "-o", str(tmp_path / "out")]) == 1
+    assert "missing: no such folder or manifest" in capsys.readouterr().err
+    (tmp_path / "a.mp4").write_bytes(b"x")
+    assert main(["batch", str(tmp_path), "-o", str(tmp_path / "out"), "--stages", "reconstruct,fly"]) == 1
+    assert "unknown stage(s) ['fly']" in capsys.readouterr().err
+    assert main(["batch", str(tmp_path), "-o", str(tmp_path / "out"), "--retries", "-1"]) == 1
+    assert "retries: expected 0 or more" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()

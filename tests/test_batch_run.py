@@ -77,6 +77,8 @@ def test_batch_from_videos_records_the_corrupt_clip_and_resumes(videos, local_ra
         assert float(row["jitter_after"]) <= float(row["jitter_before"]) + 1e-6
         record = read_record(out / "clips" / clip)
         assert set(record.substages) == {"reconstruct.keypoints", "reconstruct.fit"} and record.cpu_seconds > 0
+    workers = {read_record(out / "clips" / c).worker for c in rows}
+    assert len(workers) <= 2  # 4 clips on 2 CPUs: workers are reused, and with them their loaded models
     markdown = (out / "summary.md").read_text()
     assert "| broken | failed |" in markdown and f"{len(done)} done, {4 - len(done)} failed" in markdown
     _no_leftovers(out)

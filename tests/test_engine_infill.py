@@ -124,3 +124,9 @@ def test_guided_infill_interpenetrates_less_than_unguided(recon, model):
     guided = infill_segment(close, seg, "", InfillOptions(**{**FAST, "final_iterations": 10}, guidance=pen_only),
                             model=model)
     assert depth(guided) < depth(plain)
+
+
+def test_sampling_thread_setting_is_restored(recon, model):
+    torch.set_num_threads(2)
+    infill_segment(recon, Segment(30, 40, "A"), "", InfillOptions(**FAST, threads=1), model=model)
+    assert torch.get_num_threads() == 2

@@ -191,6 +191,11 @@ def test_disk_full_during_save_keeps_the_previous_file(window: MainWindow, qtbot
     assert "No space left on device" in window.last_error and "disk full" in window.last_error
     assert target.read_bytes() == previous and not list(tmp_path.glob(".work.smsession*"))
     assert window.doc.is_modified and window.doc.to_session().equals(unsaved)  # still open, still unsaved
+    monkeypatch.setattr(atomic, "open", _write_half_then_fail(open), raising=False)
+    window.autosave.save_now()  # the background recovery write meets the full disk too: the user is told
+    qtbot.waitUntil(lambda: "Autosave failed" in window.statusBar().currentMessage(), timeout=10000)
+    assert "No space left" in window.statusBar().currentMessage() and not window.autosave.path.exists()
+    monkeypatch.undo()
     window.files.save_to(target)  # space again: the same save now works
     _wait_idle(qtbot, window)
     assert load_session(target).equals(unsaved) and not window.doc.is_modified

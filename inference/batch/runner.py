@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Optional
 
-from .clips import ClipSpec
+from .clips import BatchError, ClipSpec
 from .stages import STAGES, StageReport, process_clip
 from .status import DONE, FAILED, ClipRecord, clean_leftovers, commit, new_staging_dir, read_record
 
@@ -82,21 +82,22 @@ class BatchResult:
 def _run_clip(clip_fn: ClipFn, spec: ClipSpec, stages: tuple[str, ...], clip_dir: str, attempt: int,
               counter: Any) -> dict[str, Any]:
     """The Ray task body: process one clip, reporting each finished stage to the driver's counter actor."""
-    report: StageReport = lambda stage: counter.add.remote(stage)  # noqa: E731
+    report: StageReport = lambda stage: counter.add.remote(spec.id, stage)  # noqa: E731
     return clip_fn(spec, stages, Path(clip_dir), attempt, report).to_json()
 
 
 class _StageCounter:
-    """A tiny actor the tasks report finished stages to, so the driver can show live per-stage counts."""
+    """A tiny actor the tasks report finished stages to, so the driver can show live per-stage counts (a clip
+    retried after its worker died reports its stages again; they count once)."""
 
     def __init__(self) -> None:
-        self.counts: dict[str, int] = {}
+        self.finished: dict[str, set[str]] = {}
 
-    def add(self, stage: str) -> None:
-        self.counts[stage] = self.counts.get(stage, 0) + 1
+    def add(self, clip: str, stage: str) -> None:
+        self.finished.setdefault(stage, set()).add(clip)
 
     def get(self) -> dict[str, int]:
-        return dict(self.counts)
+        return {stage: len(clips) for stage, clips in self.finished.items()}
 
 
 def _start_ray(options: BatchOptions) -> bool:
@@ -132,6 +133,8 @@ def run_batch(specs: list[ClipSpec], out_dir: "str | Path", options: Optional[Ba
     import ray
 
     options = options or BatchOptions()
+    if options.retries < 0:  # Ray reads -1 as "retry forever"; a batch must end
+        raise BatchError(f"retries: expected 0 or more, got {options.retries}")
     out = Path(out_dir)
     clips_root = out / CLIPS_DIR
     clips_root.mkdir(parents=True, exist_ok=True)

@@ -10,7 +10,8 @@ and so costs little). The next noisy sample is then re-derived from the correcte
 from __future__ import annotations
 
 import math
-from typing import Callable, Optional
+from contextlib import contextmanager
+from typing import Callable, Iterator, Optional
 
 import torch
 from torch import Tensor
@@ -44,6 +45,26 @@ class NoiseSchedule:
         top = max(0, min(self.steps - 1, round(strength * (self.steps - 1))))
         seq = torch.linspace(top, 0, max(1, num_steps)).round().long().tolist()
         return sorted(set(seq), reverse=True)
+
+
+@contextmanager
+def torch_threads(count: Optional[int]) -> Iterator[None]:
+    """Run the block with ``count`` torch threads (``None``: leave the setting alone), then restore it.
+
+    The engine's networks are small and its guidance is many tiny autograd ops, so thread hand-offs dominate:
+    on a busy 2-core machine one thread infilled a 2 s segment in 0.8 s against 8 s with two
+    (``bench/bench_engine.py``). The setting is process-wide, so it also applies to torch work on other threads
+    for the duration.
+    """
+    if count is None:
+        yield
+        return
+    before = torch.get_num_threads()
+    torch.set_num_threads(count)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
 
 
 def check_cancel(cancel: Optional[CancelFn]) -> None:

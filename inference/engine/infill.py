@@ -20,7 +20,7 @@ from ..segments import Segment
 from .base_motion import base_motion
 from .bodies import pair_rest_joints
 from .denoiser import MotionDenoiser
-from .diffusion import CancelFn, NoiseSchedule, ProgressFn, check_cancel, ddim_sample
+from .diffusion import CancelFn, NoiseSchedule, ProgressFn, check_cancel, ddim_sample, torch_threads
 from .guidance import ContactConstraint, GuidanceWeights, apply_guidance
 from .models import get_model
 from .window_io import foot_floor, guidance_problem, read_window, write_window
@@ -40,6 +40,7 @@ class InfillOptions:
     contacts: list[ContactConstraint] = field(default_factory=list)
     floor: Optional[float] = None  # foot-joint floor height; None: estimated from trusted frames
     seed: int = 0
+    threads: Optional[int] = 1  # torch threads while sampling (None: torch's setting); see diffusion.torch_threads
     model_path: Optional[str] = None
     text_encoder: Optional[str] = None  # default: the one the model was trained with
 
@@ -80,6 +81,13 @@ def infill_segment(recon: Reconstruction, segment: Segment, text: str = "",
     and a True answer raises :class:`Cancelled` (the input is never modified).
     """
     options = options or InfillOptions()
+    with torch_threads(options.threads):
+        return _infill(recon, segment, text, options, progress, cancel, model, body)
+
+
+def _infill(recon: Reconstruction, segment: Segment, text: str, options: InfillOptions,
+            progress: Optional[ProgressFn], cancel: Optional[CancelFn], model: Optional[MotionDenoiser],
+            body: Optional[BodyModel]) -> Reconstruction:
     model = model or get_model("infiller", options.model_path)
     regen = _regenerated(segment, recon.num_frames)
     rest = pair_rest_joints(recon, body)

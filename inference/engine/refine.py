@@ -26,7 +26,7 @@ from ..motion import MotionError, Reconstruction
 from ..rotations import matrix_to_rot6d, rot6d_to_matrix
 from .bodies import pair_rest_joints
 from .denoiser import MotionDenoiser
-from .diffusion import CancelFn, NoiseSchedule, ProgressFn, check_cancel, ddim_sample
+from .diffusion import CancelFn, NoiseSchedule, ProgressFn, check_cancel, ddim_sample, torch_threads
 from .guidance import ContactConstraint, GuidanceWeights, apply_guidance
 from .models import get_model
 from .pair_frame import PairFrame, decode, from_pair_frame
@@ -56,6 +56,7 @@ class RefineOptions:
     savgol_window: int = 9
     savgol_order: int = 2
     seed: int = 0
+    threads: Optional[int] = 1  # torch threads while sampling (None: torch's setting); see diffusion.torch_threads
     model_path: Optional[str] = None
 
 
@@ -99,7 +100,8 @@ def refine_sequence(recon: Reconstruction, trusted_mask: Optional[np.ndarray] = 
         if progress is not None:
             progress(1.0, "smoothing: done")
         return out
-    out = _learned_refinement(recon, trusted_mask, rest, options, progress, cancel, model)
+    with torch_threads(options.threads):
+        out = _learned_refinement(recon, trusted_mask, rest, options, progress, cancel, model)
     if options.method == "learned+savgol":
         check_cancel(cancel)
         out = smooth_sequence(out, rest, options.savgol_window, options.savgol_order)

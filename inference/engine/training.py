@@ -2,8 +2,8 @@
 
 The loss is the diffusion ``x_0`` objective on the normalised residual to the base motion plus two terms in
 metres that the features alone under-weight: joint positions (forward kinematics on each person's own rest
-skeleton) and joint velocities (jitter and seams are velocity errors). For the infiller, trusted entries weigh ``trusted_weight`` (they are
-given at sampling time anyway); the refiner is scored on every frame.
+skeleton) and joint velocities (jitter and seams are velocity errors). For the infiller, trusted entries weigh
+``trusted_weight`` (they are given at sampling time anyway); the refiner is scored on every frame.
 """
 
 from __future__ import annotations
