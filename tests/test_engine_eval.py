@@ -23,7 +23,8 @@ def test_eval_verb_writes_markdown_and_csv(tmp_path):
     assert main(["eval", "--cases", "2", "--seconds", "3", "--steps", "2", "--out", str(out),
                  "--infiller", str(inf), "--refiner", str(ref)]) == 0
     md = (out / "infill_eval.md").read_text()
-    for method in ("interpolation (SLERP + linear)", "infiller, no text", "infiller, no guidance",
+    for method in ("interpolation (SLERP + linear)", "interpolation + guidance (no network)",
+                   "infiller, no text", "infiller, no guidance",
                    "infiller (text + guidance)", "infiller + learned refiner", "infiller + Savitzky-Golay",
                    "infiller + learned refiner + Savitzky-Golay"):
         assert f"| {method} |" in md

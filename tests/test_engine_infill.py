@@ -130,3 +130,16 @@ def test_sampling_thread_setting_is_restored(recon, model):
     torch.set_num_threads(2)
     infill_segment(recon, Segment(30, 40, "A"), "", InfillOptions(**FAST, threads=1), model=model)
     assert torch.get_num_threads() == 2
+
+
+def test_a_network_that_adds_nothing_reproduces_interpolation(recon):
+    """The diffusion runs on the residual to interpolation: with a zero residual and no guidance the result is
+    the interpolation baseline (pelvis exactly; rotations up to 6D-linear vs SLERP)."""
+    from inference.engine.baselines import interpolate_segment
+
+    blank = tiny_model()  # output layer initialised to zero
+    seg = Segment(30, 50, "A")
+    out = infill_segment(recon, seg, "", InfillOptions(**FAST, guidance=GuidanceWeights.none()), model=blank)
+    ref = interpolate_segment(recon, seg)
+    assert np.allclose(out.people[0].transl, ref.people[0].transl, atol=1e-5)
+    assert np.abs(out.people[0].body_pose - ref.people[0].body_pose).max() < 0.05

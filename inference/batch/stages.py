@@ -165,26 +165,26 @@ def _describe(clip: _Clip) -> None:
 
 def _infill(clip: _Clip) -> None:
     from ..body import load_body_model
+    from ..describe.guidance import text_contacts
     from ..engine import InfillOptions, infill_segment
 
     session = clip.session
     assert session is not None
     recon = clip.current
-    options = InfillOptions(steps=clip.options.infill_steps, seed=clip.options.seed)
+    body = load_body_model()
     for seg in session.segments:
-        text = seg.latest.text if seg.latest is not None else ""
-        recon = infill_segment(recon, seg, text, options, body=load_body_model())
+        text = seg.description
+        options = InfillOptions(steps=clip.options.infill_steps, seed=clip.options.seed,
+                                contacts=text_contacts(recon, seg, text, body))
+        recon = infill_segment(recon, seg, text, options, body=body)
     session.current = recon
 
 
 def _refine(clip: _Clip) -> None:
     from ..body import load_body_model
     from ..engine import RefineOptions, refine_sequence
-    from ..engine.checkpoint import shipped_model_path
 
     method = clip.options.refine_method
-    if method == "auto":
-        method = "learned" if shipped_model_path("refiner").is_file() else "savgol"
     session = clip.session
     assert session is not None
     session.current = refine_sequence(clip.current, None, RefineOptions(method=method, seed=clip.options.seed),

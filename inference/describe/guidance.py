@@ -19,7 +19,8 @@ from ..body.base import BodyModel
 from ..motion import PERSON_IDS, Reconstruction
 from ..skeleton import JOINT_INDEX
 from .capsules import CAPSULE_INDEX, CAPSULES, PosedBody
-from .contacts import ContactConstraint
+from ..segments import Segment
+from .contacts import ContactConstraint, parse_contacts
 from .offline import segment_bodies
 
 if TYPE_CHECKING:
@@ -75,3 +76,10 @@ def to_engine_contacts(constraints: Iterable[ContactConstraint], recon: Reconstr
         out.append(EngineContact(c.start, stop, JOINT_INDEX[ja], JOINT_INDEX[jb], distance))
     return out
 
+
+
+def text_contacts(recon: Reconstruction, segment: Segment, text: str, body: BodyModel) -> list["EngineContact"]:
+    """The contacts ``text`` states over ``segment``, as the infiller's contact guidance: the semantic half of
+    the infiller's geometric guidance, so every caller (app, batch, command line) turns text into constraints
+    the same way."""
+    return to_engine_contacts(parse_contacts(text, segment.start, segment.stop), recon, body)

@@ -110,16 +110,27 @@ def contact_constraints(case: EvalCase, margin: float = 0.03) -> list[ContactCon
 Method = Callable[[EvalCase], Reconstruction]
 
 
+def without_network(model: MotionDenoiser) -> MotionDenoiser:
+    """The same sampler with a network that predicts no correction (a fresh model's output layer is zero):
+    interpolation plus geometric guidance alone, to tell the network's share of a gain from the guidance's."""
+    blank = MotionDenoiser(model.config).eval()
+    for name in ("feature_mean", "feature_std", "residual_std"):
+        getattr(blank, name).copy_(getattr(model, name))
+    return blank
+
+
 def methods(infiller: MotionDenoiser, refiner: Optional[MotionDenoiser], steps: int = 20) -> dict[str, Method]:
     base = InfillOptions(steps=steps)
+    blank = without_network(infiller)
 
-    def fill(case: EvalCase, **changes) -> Reconstruction:
+    def fill(case: EvalCase, network: MotionDenoiser = infiller, **changes) -> Reconstruction:
         opts = replace(base, contacts=contact_constraints(case), **changes)
-        return infill_segment(case.observed, case.segment, case.text, opts, model=infiller)
+        return infill_segment(case.observed, case.segment, case.text, opts, model=network)
 
     out: dict[str, Method] = {
         "initial estimate": lambda c: c.observed,
         "interpolation (SLERP + linear)": lambda c: interpolate_segment(c.observed, c.segment),
+        "interpolation + guidance (no network)": lambda c: fill(c, network=blank),
         "infiller, no text": lambda c: fill(c, use_text=False),
         "infiller, no guidance": lambda c: fill(c, guidance=GuidanceWeights.none()),
         "infiller (text + guidance)": lambda c: fill(c),
@@ -255,7 +266,8 @@ def run_evaluation(num_cases: int, seed: int, out_dir: Path, infiller_path: Opti
     log(f"{len(cases)} held-out cases (seeds {seed}–{seed + num_cases - 1})")
     t0 = time.perf_counter()
     rows, summary = evaluate(cases, methods(infiller, refiner, steps), log)
-    verdicts = (compare(summary, FULL, INTERP) + compare(summary, "infiller + Savitzky-Golay", INTERP)
+    verdicts = (compare(summary, FULL, INTERP) + compare(summary, FULL, "interpolation + guidance (no network)")
+                + compare(summary, "infiller + Savitzky-Golay", INTERP)
                 + compare(summary, "infiller + learned refiner", FULL)
                 + compare(summary, "infiller + learned refiner", "infiller + Savitzky-Golay")
                 + compare(summary, "infiller + learned refiner + Savitzky-Golay", "infiller + Savitzky-Golay")

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from typing import Optional
 
 import numpy as np
+
+from ..alignment import procrustes_align
 import torch
 
 from .guidance import FOOT_JOINTS, penetration_depth
@@ -37,20 +39,6 @@ def mpjpe(pred: np.ndarray, gt: np.ndarray, mask: np.ndarray) -> float:
 
 def root_error(pred: np.ndarray, gt: np.ndarray, mask: np.ndarray) -> float:
     return _nanmean(np.linalg.norm(pred[..., 0, :] - gt[..., 0, :], axis=-1)[mask]) * 1000
-
-
-def procrustes_align(pred: np.ndarray, gt: np.ndarray) -> np.ndarray:
-    """Similarity transform of each ``(J, 3)`` set in ``pred (N, J, 3)`` onto ``gt`` (Umeyama)."""
-    mp, mg = pred.mean(1, keepdims=True), gt.mean(1, keepdims=True)
-    x, y = pred - mp, gt - mg
-    cov = np.einsum("nji,njk->nik", y, x)
-    u, s, vt = np.linalg.svd(cov)
-    d = np.sign(np.linalg.det(u @ vt))
-    fix = np.ones_like(s)
-    fix[:, -1] = d
-    rot = u @ (fix[:, :, None] * vt)
-    scale = (s * fix).sum(1) / (x ** 2).sum((1, 2)).clip(1e-12)
-    return scale[:, None, None] * np.einsum("nik,njk->nji", rot, x) + mg
 
 
 def pa_mpjpe(pred: np.ndarray, gt: np.ndarray, mask: np.ndarray) -> float:

@@ -4,25 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..alignment import procrustes_align
+
 
 def mpjpe(pred: np.ndarray, gt: np.ndarray, root: int = 0) -> float:
     """Mean per-joint position error after aligning the roots (pelvis)."""
     return float(np.linalg.norm((pred - pred[:, root:root + 1]) - (gt - gt[:, root:root + 1]), axis=-1).mean() * 1000)
-
-
-def procrustes_align(pred: np.ndarray, gt: np.ndarray) -> np.ndarray:
-    """``pred`` (T, J, 3) moved onto ``gt`` per frame by the best similarity transform (scale, rotation,
-    translation; Umeyama)."""
-    mp, mg = pred.mean(1, keepdims=True), gt.mean(1, keepdims=True)
-    p, g = pred - mp, gt - mg
-    cov = np.einsum("tji,tjk->tik", g, p)
-    u, s, vt = np.linalg.svd(cov)
-    d = np.sign(np.linalg.det(u @ vt))
-    fix = np.ones_like(s)
-    fix[:, -1] = d
-    rot = u @ (fix[..., None] * vt)
-    scale = (s * fix).sum(-1) / (p ** 2).sum((1, 2))
-    return scale[:, None, None] * np.einsum("tij,tnj->tni", rot, p) + mg
 
 
 def pa_mpjpe(pred: np.ndarray, gt: np.ndarray) -> float:

@@ -35,15 +35,20 @@ def register(subparsers: "argparse._SubParsersAction") -> None:
 
 
 def run_infill(args: argparse.Namespace) -> int:
+    from inference.body import load_body_model
+    from inference.describe.guidance import text_contacts
     from inference.engine import GuidanceWeights, InfillOptions, infill_segment
     from inference.io.npz import load_reconstruction, save_reconstruction
     from inference.segments import Segment
 
     recon = load_reconstruction(args.input)
-    options = InfillOptions(steps=args.steps, seed=args.seed, model_path=args.model)
+    segment = Segment(args.start, args.stop, args.who)
+    body = load_body_model()
+    options = InfillOptions(steps=args.steps, seed=args.seed, model_path=args.model,
+                            contacts=text_contacts(recon, segment, args.text, body))
     if args.no_guidance:
         options.guidance = GuidanceWeights.none()
-    result = infill_segment(recon, Segment(args.start, args.stop, args.who), args.text, options, progress=_progress)
+    result = infill_segment(recon, segment, args.text, options, body=body, progress=_progress)
     print(file=sys.stderr)
     save_reconstruction(result, args.out)
     print(f"wrote {args.out}")
