@@ -47,3 +47,16 @@ def test_generate_writes_a_loadable_clip(tmp_path, capsys):
     out = capsys.readouterr().out
     recon = load_reconstruction(tmp_path / "truth.npz")
     assert recon.num_frames == 60 and recon.camera is not None and "label:" in out and "shake" in out
+
+
+def test_info_and_convert_on_the_embedded_demo(tmp_path, capsys):
+    from inference.demo import demo_paths
+
+    demo = demo_paths()
+    assert main(["info", str(demo.video.parent)]) == 0
+    text = capsys.readouterr().out
+    assert "frames at 30 fps" in text and "people: 2" in text and "segments: " in text and "occluded" in text
+    out = tmp_path / "demo.npz"
+    assert main(["convert", str(demo.initial), str(out)]) == 0
+    a, b = np.load(demo.initial), np.load(out)
+    assert a.files == b.files and all(np.array_equal(a[k], b[k]) for k in a.files)

@@ -38,6 +38,9 @@ SOURCE_PELVIS: dict[str, np.ndarray] = {
 FLIP_YZ = np.diag([1.0, -1.0, -1.0])
 
 PelvisFn = Callable[[np.ndarray], np.ndarray]
+# The longest timeline an import may produce (about 4.6 h at 30 fps). A damaged or hostile file can name one huge
+# frame index; filling the gap up to it would take all memory (found by fuzzing: 23 GB for a frame index of 10^6).
+MAX_FRAMES = 500_000
 
 
 @dataclass
@@ -168,6 +171,10 @@ def assemble(tracks: tuple[Track, Track], fps: float, K: Optional[np.ndarray], i
     (extrinsics alone cannot be stored)."""
     last = max(int(t.frames[-1]) for t in tracks) + 1
     num_frames = max(last, num_frames or 0)
+    if num_frames > MAX_FRAMES:
+        source = (meta or {}).get("source_file", "the input")
+        raise MotionError(f"{source}: frame index {num_frames - 1} would make a {num_frames:,}-frame timeline; the "
+                          f"longest supported is {MAX_FRAMES:,} (about {MAX_FRAMES / 30 / 3600:.1f} h at 30 fps)")
     if any(t.has_world for t in tracks):
         cam_r, cam_t = _camera_from_world(tracks, num_frames)
     else:

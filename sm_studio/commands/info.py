@@ -11,8 +11,8 @@ from inference.segments import Segment
 
 
 def register(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
-    p = sub.add_parser("info", help="print what a motion (.npz) or session (.smsession) file holds")
-    p.add_argument("file", type=Path)
+    p = sub.add_parser("info", help="print what a motion (.npz), session (.smsession) or footage folder holds")
+    p.add_argument("file", type=Path, help="a .npz, a .smsession, or a footage folder such as resources/demo")
     p.set_defaults(func=run)
 
 
@@ -24,6 +24,8 @@ def run(args: argparse.Namespace) -> int:
 def describe_file(path: Path) -> str:
     from inference.io.npz import load_reconstruction
 
+    if path.is_dir():
+        return _describe_footage(path)
     if path.suffix == SESSION_SUFFIX:
         session = load_session(path)
         lines = [f"{path}: SM Studio session", f"  video: {session.video_path or '(none)'}"]
@@ -31,6 +33,26 @@ def describe_file(path: Path) -> str:
         lines += _describe_segments(session.segments)
         return "\n".join(lines)
     return "\n".join([f"{path}: two-person motion"] + _describe_reconstruction(load_reconstruction(path)))
+
+
+def _describe_footage(directory: Path) -> str:
+    """A footage folder (the embedded demo's layout): video, initial reconstruction, flagged segments."""
+    from inference.generator import FootageFiles, load_segments
+    from inference.io.npz import load_reconstruction
+    from inference.motion import MotionError
+    from inference.video import probe_video
+
+    files = FootageFiles.in_dir(directory)
+    if not (files.initial.is_file() and files.segments.is_file()):
+        raise MotionError(f"{directory}: not a footage folder (needs {files.initial.name} and {files.segments.name})")
+    lines = [f"{directory}: footage folder"]
+    if files.video.is_file():
+        video = probe_video(files.video)
+        lines.append(f"  video: {files.video.name}, {video.width}x{video.height}, {video.num_frames} frames "
+                     f"at {video.fps:g} fps")
+    lines += _describe_reconstruction(load_reconstruction(files.initial))
+    lines += _describe_segments(load_segments(files.segments))
+    return "\n".join(lines)
 
 
 def _describe_reconstruction(recon: Reconstruction) -> list[str]:
