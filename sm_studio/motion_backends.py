@@ -32,7 +32,7 @@ log = logging.getLogger(__name__)
 InfillFn = Callable[..., Reconstruction]  # (recon, segment, text, progress, cancel, *, device) -> Reconstruction
 RefineFn = Callable[..., Reconstruction]  # (recon, segments, progress, cancel, *, device) -> Reconstruction
 LEARNED_INFILL = "diffusion infiller"
-LEARNED_REFINE = "temporal refiner"
+LEARNED_REFINE = "temporal refiner + smoothing"
 T = TypeVar("T")
 
 
@@ -102,8 +102,14 @@ def find_backend() -> MotionBackend:
         return weights.is_file() and meta.is_file()
     notes = []
     if installed("infiller"):
-        infill: InfillFn = lambda r, s, t, p, c, device="cpu": engine.infill_segment(  # noqa: E731
-            r, s, t, progress=p, cancel=c)
+        def infill(r: Reconstruction, s: Segment, t: str, p: ProgressFn, c: CancelFn,
+                   device: str = "cpu") -> Reconstruction:
+            from inference.body import load_body_model
+            from inference.describe.guidance import text_contacts
+
+            body = load_body_model(device="cpu")  # the shipped engine computes on the CPU
+            options = engine.InfillOptions(contacts=text_contacts(r, s, t, body))  # the text's contacts guide it
+            return engine.infill_segment(r, s, t, options, progress=p, cancel=c, body=body)
         infill_label = LEARNED_INFILL
     else:
         notes.append(f"no infiller model ({shipped_model_path('infiller')} is missing)")

@@ -123,7 +123,8 @@ def test_pickle_import_on_corrupted_files(seeds, kind, flips) -> None:
 
 
 ODD_VALUES = st.one_of(
-    st.none(), st.text(max_size=4), st.integers(-3, 10**6), st.floats(allow_nan=True, allow_infinity=True),
+    st.none(), st.text(max_size=4), st.integers(-3, 100), st.sampled_from([10**9, 2**63 - 1, -(2**40)]),
+    st.floats(allow_nan=True, allow_infinity=True),
     st.builds(lambda shape, fill: np.full(shape, fill), st.lists(st.integers(0, 5), max_size=4).map(tuple),
               st.sampled_from([0.0, np.nan, np.inf, 1e30])),
     st.builds(lambda n: [np.eye(3)] * n, st.integers(0, 3)),
@@ -156,6 +157,21 @@ def test_tracker_readers_on_wrong_fields(seeds, kind, where, value) -> None:
     path = seeds["dir"] / f"fields-{kind}.pkl"
     path.write_bytes(pickle.dumps(obj))
     _import_ok_or_motion_error(lambda: import_motion([path]))
+
+
+@pytest.mark.parametrize("kind", ["phalp_obj", "wham_obj"])
+def test_a_huge_frame_index_is_refused_not_filled(seeds, kind) -> None:
+    """One absurd frame index must not make the importer fill a timeline up to it (fuzzing found 23 GB used)."""
+    obj = pickle.loads(pickle.dumps(seeds[kind]))
+    if kind == "phalp_obj":
+        obj[list(obj)[-1]]["time"] = 10**9
+    else:
+        obj[0]["frame_ids"] = np.array(obj[0]["frame_ids"])
+        obj[0]["frame_ids"][-1] = 10**9
+    path = seeds["dir"] / f"huge-{kind}.pkl"
+    path.write_bytes(pickle.dumps(obj))
+    with pytest.raises(MotionError, match="longest supported"):
+        import_motion([path])
 
 
 # ----------------------------------------------------------------------------------------- GVHMR

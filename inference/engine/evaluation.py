@@ -235,17 +235,22 @@ def compare(summary: dict[str, dict[str, float]], method: str, baseline: str) ->
     """Plain sentences: where ``method`` is better or worse than ``baseline``, per metric."""
     if method not in summary or baseline not in summary:
         return []
-    better, worse = [], []
+    better, worse, tied = [], [], []
     for key in LOWER_IS_BETTER:
         a, b = summary[method][key], summary[baseline][key]
         if not (np.isfinite(a) and np.isfinite(b)):
             continue
-        (better if a < b else worse).append(f"{key} {_fmt(a)} vs {_fmt(b)}")
+        # compared as printed: a difference the table cannot show is a tie, not a win
+        shown_a, shown_b = float(_fmt(a)), float(_fmt(b))
+        group = tied if shown_a == shown_b else better if shown_a < shown_b else worse
+        group.append(f"{key} {_fmt(a)} vs {_fmt(b)}")
     out = []
     if better:
         out.append(f"**{method}** beats **{baseline}** on: " + "; ".join(better) + ".")
     if worse:
         out.append(f"**{method}** does NOT beat **{baseline}** on: " + "; ".join(worse) + ".")
+    if tied:
+        out.append(f"**{method}** ties **{baseline}** on: " + "; ".join(tied) + ".")
     return out
 
 

@@ -27,8 +27,9 @@ def register(subparsers: "argparse._SubParsersAction") -> None:
     r = subparsers.add_parser("refine", help="clean the whole sequence with the temporal refiner")
     r.add_argument("input", help="two-person .npz")
     r.add_argument("--out", required=True, help="output .npz")
-    r.add_argument("--method", choices=("savgol", "learned", "learned+savgol"), default="savgol",
-                   help="savgol (default: won the evaluation on jitter and contacts), the learned refiner, or both")
+    r.add_argument("--method", choices=("learned+savgol", "savgol", "learned"), default="learned+savgol",
+                   help="the learned refiner then the filter (default, see docs/eval/), the filter alone (best on "
+                        "contacts), or the learned refiner alone")
     r.add_argument("--seed", type=int, default=0)
     r.add_argument("--model", default=None, help="refiner model path (default: the shipped one)")
     r.set_defaults(func=run_refine)
