@@ -35,7 +35,7 @@ def main() -> int:
         print("$", " ".join(cmd[2:]), flush=True)
         subprocess.run(cmd, cwd=ROOT, env=env, check=True)
     if not args.skip_eval:
-        cmd = cli + ["eval", "--infiller", f"{args.out}/infiller", "--refiner", f"{args.out}/refiner"]
+        cmd = cli + ["eval", "--cases", "28", "--infiller", f"{args.out}/infiller", "--refiner", f"{args.out}/refiner"]
         print("$", " ".join(cmd[2:]), flush=True)
         subprocess.run(cmd, cwd=ROOT, env=env, check=True)
     return 0
