@@ -1,10 +1,11 @@
 """What "Infill segment" and "Refine sequence" run, as job functions for :mod:`sm_studio.jobs`.
 
 Everything that changes motion lives in ``inference.engine``; this module only picks the implementation and
-names it honestly in the UI. The learned models are used when their checkpoints are installed; otherwise the
-engine's own simple methods stand in, labelled as such: SLERP interpolation across the segment
-(``inference.engine.baselines``) for the infiller, the Savitzky-Golay smoothing filter (``refine_sequence(...,
-method="savgol")``) for the refiner. Without the engine package at all the actions are disabled, with the reason.
+names it honestly in the UI. The infiller is the learned one when its checkpoint is installed; otherwise SLERP
+interpolation across the segment (``inference.engine.baselines``) stands in, labelled as such. "Refine sequence"
+is the engine's default refinement (the learned refiner, then the Savitzky-Golay filter), or the filter alone,
+labelled as such, when the refiner model is missing. Without the engine package at all the actions are
+disabled, with the reason.
 
 Backend functions receive the compute device the user chose (``"cpu"``/``"cuda"``) as ``device=``. The jobs never
 fail for want of a GPU: when CUDA is not available they run on the CPU, and a CUDA out-of-memory error inside a job
@@ -32,7 +33,8 @@ log = logging.getLogger(__name__)
 InfillFn = Callable[..., Reconstruction]  # (recon, segment, text, progress, cancel, *, device) -> Reconstruction
 RefineFn = Callable[..., Reconstruction]  # (recon, segments, progress, cancel, *, device) -> Reconstruction
 LEARNED_INFILL = "diffusion infiller"
-LEARNED_REFINE = "temporal refiner + smoothing"
+LEARNED_REFINE = "temporal refiner + smoothing"  # the engine's default, learned+savgol (inference/engine/refine.py)
+SMOOTHING_REFINE = "smoothing (refiner model not installed)"
 T = TypeVar("T")
 
 
@@ -120,19 +122,16 @@ def find_backend() -> MotionBackend:
             p(1.0, "interpolated")
             return out
         infill_label = "interpolation (infiller model not installed)"
-    if installed("refiner"):
-        def refine(r: Reconstruction, segs: list[Segment], p: ProgressFn, c: CancelFn,
-                   device: str = "cpu") -> Reconstruction:
-            return engine.refine_sequence(r, trusted_mask(r, segs), progress=p, cancel=c)
-        refine_label = LEARNED_REFINE
-    else:
+    refiner_installed = installed("refiner")
+    if not refiner_installed:
         notes.append(f"no refiner model ({shipped_model_path('refiner')} is missing)")
+    method = "learned+savgol" if refiner_installed else "savgol"
 
-        def refine(r: Reconstruction, segs: list[Segment], p: ProgressFn, c: CancelFn,
-                   device: str = "cpu") -> Reconstruction:
-            return engine.refine_sequence(r, trusted_mask(r, segs), engine.RefineOptions(method="savgol"),
-                                          progress=p, cancel=c)
-        refine_label = "smoothing (refiner model not installed)"
+    def refine(r: Reconstruction, segs: list[Segment], p: ProgressFn, c: CancelFn,
+               device: str = "cpu") -> Reconstruction:
+        return engine.refine_sequence(r, trusted_mask(r, segs), engine.RefineOptions(method=method),
+                                      progress=p, cancel=c)
+    refine_label = LEARNED_REFINE if refiner_installed else SMOOTHING_REFINE
     return MotionBackend(infill, refine, infill_label, refine_label, "; ".join(notes))
 
 

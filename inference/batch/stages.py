@@ -187,6 +187,8 @@ def _refine(clip: _Clip) -> None:
     method = clip.options.refine_method
     session = clip.session
     assert session is not None
+    # jitter of what the refiner gets (after infilling), so the summary tells the infiller's and refiner's effects apart
+    session.meta.setdefault("batch", {})["jitter_refine_input"] = _acceleration(clip.current)[1]
     session.current = refine_sequence(clip.current, None, RefineOptions(method=method, seed=clip.options.seed),
                                       body=load_body_model())
     session.meta.setdefault("batch", {})["refine_method"] = method
@@ -239,6 +241,8 @@ def quality_figures(session: Session) -> dict[str, float]:
     if rel:
         out["reliability_mean"] = float(np.mean(rel))
     _, out["jitter_before"] = _acceleration(original)
+    if "jitter_refine_input" in session.meta.get("batch", {}):
+        out["jitter_refine_input"] = float(session.meta["batch"]["jitter_refine_input"])
     joints, out["jitter_after"] = _acceleration(current)
     out["penetration_mm"], out["penetration_frames_pct"] = interpenetration(joints)
     return {k: round(v, 4) for k, v in out.items()}

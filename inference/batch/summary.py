@@ -18,8 +18,8 @@ from .stages import SESSION_NAME
 if TYPE_CHECKING:
     from .runner import BatchResult, Progress
 
-QUALITY_COLUMNS = ("occluded_share", "ambiguous_share", "reliability_mean", "jitter_before", "jitter_after",
-                   "penetration_mm", "penetration_frames_pct")
+QUALITY_COLUMNS = ("occluded_share", "ambiguous_share", "reliability_mean", "jitter_before", "jitter_refine_input",
+                   "jitter_after", "penetration_mm", "penetration_frames_pct")
 
 
 def summary_rows(result: "BatchResult", stages: tuple[str, ...]) -> list[dict[str, Any]]:

@@ -10,8 +10,13 @@ visible keypoints, and trusted frames anchored to their input. Overlapping windo
 refiner must beat. In the evaluation (``docs/eval/infill_eval.md``, 28 held-out sequences) the learned refiner
 alone lost to the filter on jitter, foot skating, contacts and placement and won on occluded-frame MPJPE and
 interpenetration; ``"learned+savgol"`` (the refiner, then the filter) beat the filter alone on MPJPE, jitter,
-border jumps, interpenetration and foot skating, and lost on contact distance, root placement and PA-MPJPE. It
-is the default; ``"savgol"`` remains the choice when contacts matter most.
+border jumps, interpenetration and foot skating, and lost on contact distance, root placement and PA-MPJPE, so
+it is the default (with the filter alone as the fallback when the refiner model is not installed).
+
+Known limit: the filter averages 6D rotations frame by frame, so a sudden large rotation in its input (a fitted
+body that flips its facing between two frames) is spread over the window rather than removed, and can *raise*
+mean acceleration (seen on one batch-test clip fitted from rendered video: 12.8 → 25.6 m/s² with the filter
+alone, 20.8 with the refiner first). Such flips need detecting and repairing before smoothing; not done yet.
 """
 
 from __future__ import annotations
