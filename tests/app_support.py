@@ -89,3 +89,22 @@ def tiny_engine_backend(steps: int = 8):
         return infill_segment(recon, seg, text, options, progress=progress, cancel=cancel, model=model)
     fallback = find_backend()
     return MotionBackend(infill, fallback.refine, "tiny untrained infiller (test)", fallback.refine_label)
+
+
+def open_test_window(qtbot, tmp_path: Path):
+    """The real main window with settings and recovery file isolated in ``tmp_path`` and the tiny engine backend."""
+    from PySide6.QtCore import QSettings
+
+    from sm_studio.app_settings import AppSettings
+    from sm_studio.main_window import MainWindow
+
+    settings = AppSettings(QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat))
+    w = MainWindow(settings, backend=tiny_engine_backend(), recovery_path=tmp_path / "recovery.smsession")
+    w.confirm_close = False
+    qtbot.addWidget(w)
+    return w
+
+
+def wait_idle(qtbot, w, timeout: int = 20000) -> None:
+    """Until no job runs and no file waits to be opened."""
+    qtbot.waitUntil(lambda: not w.job_bar.busy and not w.files.queue, timeout=timeout)

@@ -6,14 +6,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import Qt
 
 from inference.io.npz import load_reconstruction, save_reconstruction
 from inference.session import Session, load_session, save_session
-from sm_studio.app_settings import AppSettings
 from sm_studio.main_window import MainWindow
 
-from app_support import frame_index, make_reconstruction, make_segments, tiny_engine_backend, write_video
+from app_support import (frame_index, make_reconstruction, make_segments, open_test_window, tiny_engine_backend,
+                         wait_idle, write_video)
 
 pytestmark = pytest.mark.gui
 NUM_FRAMES = 60
@@ -32,18 +32,11 @@ def files(tmp_path: Path) -> dict[str, Path]:
 
 @pytest.fixture
 def window(qtbot, tmp_path: Path):
-    settings = AppSettings(QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat))
-    w = MainWindow(settings, backend=tiny_engine_backend(), recovery_path=tmp_path / "recovery.smsession")
-    w.confirm_close = False
-    qtbot.addWidget(w)
+    w = open_test_window(qtbot, tmp_path)
     w.resize(1000, 700)
     w.show()
     yield w
     w.shutdown()
-
-
-def _wait_idle(qtbot, w: MainWindow, timeout: int = 20000) -> None:
-    qtbot.waitUntil(lambda: not w.job_bar.busy and not w.files.queue, timeout=timeout)
 
 
 def _image_array(img) -> np.ndarray:
@@ -57,7 +50,7 @@ def _shown_index(w: MainWindow) -> int:
 
 def test_open_video_and_motion_then_seek_frame_exact(window: MainWindow, files, qtbot) -> None:
     window.files.open_paths([files["video"], files["npz"]])
-    _wait_idle(qtbot, window)
+    wait_idle(qtbot, window)
     assert window.video is not None and window.doc.reconstruction is not None
     assert window.doc.reconstruction.equals(load_reconstruction(files["npz"]))
     for target in (37, 3, 59, 0, 21):
@@ -79,7 +72,7 @@ def test_open_video_and_motion_then_seek_frame_exact(window: MainWindow, files, 
 
 def test_play_advances_and_keys_step(window: MainWindow, files, qtbot) -> None:
     window.files.open_paths([files["session"]])
-    _wait_idle(qtbot, window)
+    wait_idle(qtbot, window)
     window.activateWindow()
     qtbot.keyClick(window, Qt.Key_Space)
     assert window.playback.playing
@@ -103,7 +96,7 @@ def test_play_advances_and_keys_step(window: MainWindow, files, qtbot) -> None:
 
 def test_timeline_and_panel_follow_the_model_both_ways(window: MainWindow, files, qtbot) -> None:
     window.files.open_paths([files["session"]])
-    _wait_idle(qtbot, window)
+    wait_idle(qtbot, window)
     doc = window.doc
     assert window.video is not None and len(doc.segments) == 2
     seg = doc.segments[0]
@@ -142,13 +135,13 @@ def test_timeline_and_panel_follow_the_model_both_ways(window: MainWindow, files
 
 def test_infill_job_runs_to_a_candidate_and_accepts(window: MainWindow, files, qtbot) -> None:
     window.files.open_paths([files["session"]])
-    _wait_idle(qtbot, window)
+    wait_idle(qtbot, window)
     doc = window.doc
     doc.select(doc.segments[0].id)
     before = doc.reconstruction
     window.actions_by_name["infill"].trigger()
     assert window.job_bar.busy
-    _wait_idle(qtbot, window)
+    wait_idle(qtbot, window)
     assert doc.candidate is not None and doc.previewing_candidate
     assert window.backend.infill_label in doc.candidate_label
     assert window.candidate_bar.isVisibleTo(window)
@@ -166,7 +159,7 @@ def test_infill_job_runs_to_a_candidate_and_accepts(window: MainWindow, files, q
 
 def test_cancel_a_job_midway(window: MainWindow, files, qtbot) -> None:
     window.files.open_paths([files["session"]])
-    _wait_idle(qtbot, window)
+    wait_idle(qtbot, window)
     doc = window.doc
     doc.select(doc.segments[0].id)
     seen: list[float] = []
@@ -179,7 +172,7 @@ def test_cancel_a_job_midway(window: MainWindow, files, qtbot) -> None:
     window.job_bar.job.progress.connect(on_progress)
     cancelled = []
     window.job_bar.job.cancelled.connect(lambda: cancelled.append(True))
-    _wait_idle(qtbot, window)
+    wait_idle(qtbot, window)
     assert cancelled and doc.candidate is None
     assert seen and max(seen) < 1.0
     assert "cancelled" in window.job_bar.label.text()
@@ -187,7 +180,7 @@ def test_cancel_a_job_midway(window: MainWindow, files, qtbot) -> None:
 
 def test_save_and_reopen_session(window: MainWindow, files, qtbot, tmp_path: Path) -> None:
     window.files.open_paths([files["session"]])
-    _wait_idle(qtbot, window)
+    wait_idle(qtbot, window)
     doc = window.doc
     doc.set_description(doc.segments[1].id, "B turns away")
     doc.add_segment(2, 8, "A")
@@ -195,32 +188,32 @@ def test_save_and_reopen_session(window: MainWindow, files, qtbot, tmp_path: Pat
     assert doc.is_modified
     out = tmp_path / "edited.smsession"
     window.files.save_to(out)
-    _wait_idle(qtbot, window)
+    wait_idle(qtbot, window)
     assert not doc.is_modified and doc.session_path == out and "edited" in window.windowTitle()
     expected = doc.to_session()
     assert load_session(out).equals(expected)
     window.doc.load(make_reconstruction(NUM_FRAMES))  # something else in between
     window.files.open_paths([out])
-    _wait_idle(qtbot, window)
+    wait_idle(qtbot, window)
     assert doc.to_session().equals(expected)
     assert str(out.resolve()) in window.settings.recent_files()
 
 
 def test_bad_file_gives_an_error_and_keeps_the_session(window: MainWindow, files, qtbot, tmp_path: Path) -> None:
     window.files.open_paths([files["session"]])
-    _wait_idle(qtbot, window)
+    wait_idle(qtbot, window)
     before = window.doc.to_session()
     bad = tmp_path / "broken.npz"
     bad.write_bytes(b"not a zip at all")
     window.files.open_paths([bad])
-    _wait_idle(qtbot, window)
+    wait_idle(qtbot, window)
     assert "broken.npz" in window.last_error
     assert window.doc.to_session().equals(before)
 
 
 def test_regenerate_description_with_the_installed_backend(window: MainWindow, files, qtbot) -> None:
     window.files.open_paths([files["session"]])
-    _wait_idle(qtbot, window)
+    wait_idle(qtbot, window)
     doc = window.doc
     seg = doc.segments[0]
     doc.select(seg.id)
@@ -230,7 +223,7 @@ def test_regenerate_description_with_the_installed_backend(window: MainWindow, f
         pytest.skip("no description backend installed")
     assert button.isEnabled()
     button.click()
-    _wait_idle(qtbot, window, timeout=60000)
+    wait_idle(qtbot, window, timeout=60000)
     latest = doc.segment(seg.id).latest
     assert not latest.by_user and latest.author == window.describer.author and latest.text
     assert window.description.editor.toPlainText() == latest.text
@@ -241,7 +234,7 @@ def test_regenerate_description_with_the_installed_backend(window: MainWindow, f
 
 def test_ctrl_z_in_the_text_box_undoes_through_the_document(window: MainWindow, files, qtbot) -> None:
     window.files.open_paths([files["session"]])
-    _wait_idle(qtbot, window)
+    wait_idle(qtbot, window)
     doc = window.doc
     seg = doc.segments[0]
     doc.select(seg.id)
@@ -261,15 +254,15 @@ def test_ctrl_z_in_the_text_box_undoes_through_the_document(window: MainWindow, 
 
 def test_export_npz_and_other_formats(window: MainWindow, files, qtbot, tmp_path: Path) -> None:
     window.files.open_paths([files["session"]])
-    _wait_idle(qtbot, window)
+    wait_idle(qtbot, window)
     out = tmp_path / "out.npz"
     window.files.export_to(out, "npz")
-    _wait_idle(qtbot, window)
+    wait_idle(qtbot, window)
     assert load_reconstruction(out).equals(window.doc.reconstruction)
     formats = window.files.extra_export_formats()
     if "bvh" in formats:  # the exporters of inference.export, through the same job machinery
         window.files.export_to(tmp_path / "out.bvh", "bvh")
-        _wait_idle(qtbot, window, timeout=60000)
+        wait_idle(qtbot, window, timeout=60000)
         assert list(tmp_path.glob("out*.bvh")), window.last_error
 
 
@@ -281,14 +274,14 @@ def test_drop_video_and_motion_opens_both(window: MainWindow, files, qtbot) -> N
     mime.setUrls([QUrl.fromLocalFile(str(files["npz"])), QUrl.fromLocalFile(str(files["video"]))])
     event = QDropEvent(QPointF(10, 10), Qt.CopyAction, mime, Qt.LeftButton, Qt.NoModifier)
     window.dropEvent(event)
-    _wait_idle(qtbot, window)
+    wait_idle(qtbot, window)
     assert window.video is not None and window.doc.reconstruction is not None
     assert window.doc.video_path == files["video"]
 
 
 def test_log_panel_shows_worker_messages_and_recent_menu(window: MainWindow, files, qtbot) -> None:
     window.files.open_paths([files["session"]])
-    _wait_idle(qtbot, window)
+    wait_idle(qtbot, window)
     qtbot.waitUntil(lambda: "job finished: Opening start.smsession" in window.log_panel.toPlainText(), timeout=5000)
     window._fill_recent_menu()
     entries = [a.text() for a in window.recent_menu.actions()]
@@ -297,7 +290,7 @@ def test_log_panel_shows_worker_messages_and_recent_menu(window: MainWindow, fil
 
 def test_autosave_writes_recovery_and_restore_brings_it_back(window: MainWindow, files, qtbot, tmp_path: Path) -> None:
     window.files.open_paths([files["session"]])
-    _wait_idle(qtbot, window)
+    wait_idle(qtbot, window)
     doc = window.doc
     recovery = window.autosave.path
     window.autosave.save_now()
@@ -322,7 +315,7 @@ def test_autosave_writes_recovery_and_restore_brings_it_back(window: MainWindow,
         other.shutdown()
 
     window.files.save_to(tmp_path / "saved.smsession")  # saved for real: the recovery file goes away
-    _wait_idle(qtbot, window)
+    wait_idle(qtbot, window)
     assert not recovery.exists()
 
 
@@ -334,7 +327,7 @@ def test_shortcut_help_lists_the_bound_keys(window: MainWindow) -> None:
 
 def test_3d_view_renders_meshes_when_paused_and_follows_the_orbit(window: MainWindow, files, qtbot) -> None:
     window.files.open_paths([files["session"]])
-    _wait_idle(qtbot, window)
+    wait_idle(qtbot, window)
     view = window.orbit_view
     qtbot.waitUntil(lambda: view.mesh_image is not None, timeout=30000)
     first = view.mesh_image
@@ -347,7 +340,7 @@ def test_3d_view_renders_meshes_when_paused_and_follows_the_orbit(window: MainWi
 
 def test_playhead_drag_opacity_and_person_toggles(window: MainWindow, files, qtbot) -> None:
     window.files.open_paths([files["session"]])
-    _wait_idle(qtbot, window)
+    wait_idle(qtbot, window)
     window.timeline.playheads[0].setValue(12.4)  # dragging the playhead scrubs the document
     assert window.doc.frame == 12
     assert window.timeline.playheads[1].value() == 12  # and the other plot's playhead follows the model

@@ -13,17 +13,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from PySide6.QtCore import QSettings
 
 import inference.io.atomic as atomic
 from inference.engine.baselines import interpolate_segment
 from inference.io.npz import reconstruction_arrays
 from inference.session import Session, load_session, save_session
-from sm_studio.app_settings import AppSettings
 from sm_studio.main_window import MainWindow
 from sm_studio.motion_backends import MotionBackend
 
-from app_support import make_reconstruction, make_segments, tiny_engine_backend, write_video
+from app_support import make_reconstruction, make_segments, open_test_window, wait_idle, write_video
 
 pytestmark = pytest.mark.gui
 ROOT = Path(__file__).resolve().parents[1]
@@ -31,30 +29,23 @@ ROOT = Path(__file__).resolve().parents[1]
 
 @pytest.fixture
 def window(qtbot, tmp_path: Path):
-    settings = AppSettings(QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat))
-    w = MainWindow(settings, backend=tiny_engine_backend(), recovery_path=tmp_path / "recovery.smsession")
-    w.confirm_close = False
-    qtbot.addWidget(w)
+    w = open_test_window(qtbot, tmp_path)
     w.show()
     video = write_video(tmp_path / "clip.avi", 60)
     session = tmp_path / "start.smsession"
     save_session(Session(make_reconstruction(60), segments=make_segments(), video_path=str(video)), session)
     w.files.open_paths([session])
-    _wait_idle(qtbot, w)
+    wait_idle(qtbot, w, timeout=30000)
     w.doc.add_segment(2, 8, "A")  # unsaved work that a fault must not touch
     w.doc.select(w.doc.segments[0].id)
     yield w
     w.shutdown()
 
 
-def _wait_idle(qtbot, w: MainWindow, timeout: int = 30000) -> None:
-    qtbot.waitUntil(lambda: not w.job_bar.busy and not w.files.queue, timeout=timeout)
-
-
 def _infill(w: MainWindow, qtbot) -> None:
     w.last_error = ""
     w.actions_by_name["infill"].trigger()
-    _wait_idle(qtbot, w)
+    wait_idle(qtbot, w, timeout=30000)
 
 
 FAULTS = [RuntimeError("the sampler diverged"), MemoryError("cannot allocate 96 GB"),
@@ -74,7 +65,7 @@ def test_failing_job_leaves_the_session_and_the_app_working(window: MainWindow, 
         assert "The motion is unchanged" in window.last_error
         window.last_error = ""
         window.actions_by_name["refine"].trigger()
-        _wait_idle(qtbot, window)
+        wait_idle(qtbot, window, timeout=30000)
         assert str(fault) in window.last_error
         assert doc.to_session().equals(before) and doc.video_path == path and doc.undo_stack.index() == undo_index
         assert doc.candidate is None and doc.is_modified
@@ -119,7 +110,7 @@ def test_cuda_unavailable_runs_on_the_cpu_with_a_notice(window: MainWindow, qtbo
     window.settings.set_device("cuda")
     caplog.set_level(logging.WARNING, "sm_studio.motion_backends")
     window.actions_by_name["refine"].trigger()
-    _wait_idle(qtbot, window)
+    wait_idle(qtbot, window, timeout=30000)
     assert devices == ["cpu"] and window.doc.candidate is not None
     assert "CUDA is not available" in caplog.text
 
@@ -149,7 +140,7 @@ def test_bad_file_shows_a_clear_error_and_loses_nothing(window: MainWindow, qtbo
     before, video, index = window.doc.to_session(), window.video, window.doc.undo_stack.index()
     bad = make(tmp_path / name)
     window.files.open_paths([bad])
-    _wait_idle(qtbot, window)
+    wait_idle(qtbot, window, timeout=30000)
     assert name in window.last_error and expect in window.last_error, window.last_error
     assert window.doc.to_session().equals(before) and window.video == video
     assert window.doc.undo_stack.index() == index and window.doc.is_modified
@@ -180,13 +171,13 @@ def test_disk_full_during_save_keeps_the_previous_file(window: MainWindow, qtbot
                                                        monkeypatch) -> None:
     target = tmp_path / "work.smsession"
     window.files.save_to(target)
-    _wait_idle(qtbot, window)
+    wait_idle(qtbot, window, timeout=30000)
     previous = target.read_bytes()
     window.doc.swap_identities(40)
     unsaved = window.doc.to_session()
     monkeypatch.setattr(atomic, "open", _write_half_then_fail(open), raising=False)
     window.files.save_to(target)
-    _wait_idle(qtbot, window)
+    wait_idle(qtbot, window, timeout=30000)
     monkeypatch.undo()
     assert "No space left on device" in window.last_error and "disk full" in window.last_error
     assert target.read_bytes() == previous and not list(tmp_path.glob(".work.smsession*"))
@@ -197,7 +188,7 @@ def test_disk_full_during_save_keeps_the_previous_file(window: MainWindow, qtbot
     assert "No space left" in window.statusBar().currentMessage() and not window.autosave.path.exists()
     monkeypatch.undo()
     window.files.save_to(target)  # space again: the same save now works
-    _wait_idle(qtbot, window)
+    wait_idle(qtbot, window, timeout=30000)
     assert load_session(target).equals(unsaved) and not window.doc.is_modified
 
 
@@ -211,7 +202,7 @@ def test_disk_full_on_a_real_small_filesystem(window: MainWindow, qtbot, tmp_pat
     try:
         target = mount / "work.smsession"
         window.files.save_to(target)
-        _wait_idle(qtbot, window)
+        wait_idle(qtbot, window, timeout=30000)
         previous = target.read_bytes()
         with open(mount / "filler", "wb", buffering=0) as filler:  # take every free block
             try:
@@ -221,7 +212,7 @@ def test_disk_full_on_a_real_small_filesystem(window: MainWindow, qtbot, tmp_pat
                 pass
         window.doc.swap_identities(40)
         window.files.save_to(target)
-        _wait_idle(qtbot, window)
+        wait_idle(qtbot, window, timeout=30000)
         assert "No space left on device" in window.last_error
         assert target.read_bytes() == previous
         assert sorted(p.name for p in mount.iterdir()) == ["filler", "work.smsession"]  # no temporary file left
