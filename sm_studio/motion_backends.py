@@ -9,8 +9,8 @@ disabled, with the reason.
 
 Backend functions receive the compute device the user chose (``"cpu"``/``"cuda"``) as ``device=``. The jobs never
 fail for want of a GPU: when CUDA is not available they run on the CPU, and a CUDA out-of-memory error inside a job
-reruns it on the CPU — both logged and shown in the job's progress text. The shipped engine computes on the CPU
-(``inference.engine`` takes no device yet), so its functions accept ``device`` and run on the CPU regardless.
+reruns it on the CPU — both logged and shown in the job's progress text. The networks and their guidance run on the
+chosen device; the body model stays on the CPU (the engine only reads rest joints from it).
 """
 
 from __future__ import annotations
@@ -109,8 +109,9 @@ def find_backend() -> MotionBackend:
             from inference.body import load_body_model
             from inference.describe.guidance import text_contacts
 
-            body = load_body_model(device="cpu")  # the shipped engine computes on the CPU
-            options = engine.InfillOptions(contacts=text_contacts(r, s, t, body))  # the text's contacts guide it
+            body = load_body_model(device="cpu")
+            options = engine.InfillOptions(contacts=text_contacts(r, s, t, body),  # the text's contacts guide it
+                                           device=device)
             return engine.infill_segment(r, s, t, options, progress=p, cancel=c, body=body)
         infill_label = LEARNED_INFILL
     else:
@@ -129,7 +130,7 @@ def find_backend() -> MotionBackend:
 
     def refine(r: Reconstruction, segs: list[Segment], p: ProgressFn, c: CancelFn,
                device: str = "cpu") -> Reconstruction:
-        return engine.refine_sequence(r, trusted_mask(r, segs), engine.RefineOptions(method=method),
+        return engine.refine_sequence(r, trusted_mask(r, segs), engine.RefineOptions(method=method, device=device),
                                       progress=p, cancel=c)
     refine_label = LEARNED_REFINE if refiner_installed else SMOOTHING_REFINE
     return MotionBackend(infill, refine, infill_label, refine_label, "; ".join(notes))

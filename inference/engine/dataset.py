@@ -20,6 +20,7 @@ import numpy as np
 import torch
 
 from ..body import BodyModel
+from ..importers import DATASETS
 from ..io.npz import NpzFile, load_person, load_reconstruction
 from ..motion import MotionError, PersonMotion, Reconstruction
 from ..rotations import axis_angle_to_matrix, matrix_to_axis_angle, matrix_to_rot6d
@@ -68,16 +69,40 @@ def clip_from_reconstruction(recon: Reconstruction, text: str, name: str,
                       float(fps or recon.fps), name)
 
 
-def generated_clips(count: int, seed: int = 0, fps: float = 30.0, seconds: float = 4.0,
-                    body: Optional[BodyModel] = None, progress: Optional[ProgressFn] = None) -> list[MotionClip]:
-    """``count`` clips from the procedural generator, cycling through its kinds of interaction."""
+def _generated_clip(index: int, seed: int, fps: float, seconds: float, body: Optional[BodyModel]) -> MotionClip:
     from ..generator import INTERACTION_KINDS, generate_clip
 
+    kind = INTERACTION_KINDS[index % len(INTERACTION_KINDS)]
+    clip = generate_clip(kind, seed=seed + index, fps=fps, seconds=seconds, body=body)
+    return clip_from_reconstruction(clip.reconstruction, clip.label, f"{kind}-{seed + index}", body)
+
+
+def _generated_chunk(indices: list[int], seed: int, fps: float, seconds: float) -> list[MotionClip]:
+    torch.set_num_threads(1)  # one process per core already
+    return [_generated_clip(i, seed, fps, seconds, None) for i in indices]
+
+
+def generated_clips(count: int, seed: int = 0, fps: float = 30.0, seconds: float = 4.0,
+                    body: Optional[BodyModel] = None, progress: Optional[ProgressFn] = None,
+                    workers: int = 0) -> list[MotionClip]:
+    """``count`` clips from the procedural generator, cycling through its kinds of interaction.
+
+    ``workers`` > 1 generates in that many processes (thousands of clips for a GPU run take minutes on one
+    core); the clips are the same either way. A custom ``body`` is only used in-process.
+    """
+    if workers > 1 and body is None and count > workers:
+        from concurrent.futures import ProcessPoolExecutor
+
+        chunks = [list(range(count))[k::workers] for k in range(workers)]
+        with ProcessPoolExecutor(workers) as pool:
+            parts = list(pool.map(_generated_chunk, chunks, [seed] * workers, [fps] * workers, [seconds] * workers))
+        by_index = {i: clip for chunk, part in zip(chunks, parts) for i, clip in zip(chunk, part)}
+        if progress is not None:
+            progress(1.0, f"generated {count} clips")
+        return [by_index[i] for i in range(count)]
     clips = []
     for i in range(count):
-        kind = INTERACTION_KINDS[i % len(INTERACTION_KINDS)]
-        clip = generate_clip(kind, seed=seed + i, fps=fps, seconds=seconds, body=body)
-        clips.append(clip_from_reconstruction(clip.reconstruction, clip.label, f"{kind}-{seed + i}", body))
+        clips.append(_generated_clip(i, seed, fps, seconds, body))
         if progress is not None:
             progress((i + 1) / count, f"generated {i + 1}/{count} clips")
     return clips
@@ -135,9 +160,26 @@ def npz_clips(paths: Sequence[Path], fps: float = 30.0, seed: int = 0,
     return clips
 
 
+def dataset_clips(spec: str, fps: float = 30.0, body: Optional[BodyModel] = None,
+                  progress: Optional[ProgressFn] = None) -> list[MotionClip]:
+    """Every sequence of a capture dataset (``interhuman:``/``hi4d:``/``chi3d:ROOT[:SELECTOR]``, see
+    ``inference.importers.dataset_sequences``), resampled to ``fps``, with the dataset's text or action label."""
+    from ..importers import dataset_sequences
+
+    clips = []
+    for name, recon, text in dataset_sequences(spec, body=body):
+        clips.append(clip_from_reconstruction(recon, text, name, body, fps))
+        if progress is not None:
+            progress(0.0, f"read {len(clips)} sequences")
+    if not clips:
+        raise MotionError(f"data spec {spec!r}: no sequences found")
+    return clips
+
+
 def load_clips(spec: str, fps: float = 30.0, body: Optional[BodyModel] = None,
-               progress: Optional[ProgressFn] = None) -> list[MotionClip]:
-    """Clips from a data spec: ``generated:N[:SEED]``, a directory of ``*.npz``, or one ``.npz`` file."""
+               progress: Optional[ProgressFn] = None, workers: int = 0) -> list[MotionClip]:
+    """Clips from a data spec: ``generated:N[:SEED]``, ``interhuman:``/``hi4d:``/``chi3d:ROOT[:SELECTOR]``, a
+    directory of ``*.npz``, or one ``.npz`` file."""
     if spec.startswith("generated:"):
         parts = spec.split(":")
         try:
@@ -145,7 +187,9 @@ def load_clips(spec: str, fps: float = 30.0, body: Optional[BodyModel] = None,
             seed = int(parts[2]) if len(parts) > 2 else 0
         except (IndexError, ValueError):
             raise MotionError(f"data spec {spec!r}: expected generated:COUNT[:SEED]") from None
-        return generated_clips(count, seed, fps, body=body, progress=progress)
+        return generated_clips(count, seed, fps, body=body, progress=progress, workers=workers)
+    if spec.split(":", 1)[0] in DATASETS:
+        return dataset_clips(spec, fps, body, progress)
     path = Path(spec).expanduser()
     if path.is_dir():
         files = sorted(path.rglob("*.npz"))

@@ -85,19 +85,22 @@ def ddim_sample(
     progress: Optional[ProgressFn] = None,
     cancel: Optional[CancelFn] = None,
     label: str = "sampling",
+    device: "str | torch.device" = "cpu",
 ) -> Tensor:
     """Sample clean (normalised) features of ``shape``.
 
     ``start`` (clean features) with ``strength`` < 1 starts from that motion noised to a middle step (SDEdit),
     which is how the refiner keeps the input's content and only cleans it. ``refine_x0(x0, i, n)`` is called
-    after every prediction (``i`` of ``n``). ``cancel`` is checked before each network call.
+    after every prediction (``i`` of ``n``). ``cancel`` is checked before each network call. The sample lives on
+    ``device`` (where ``start``, the model and the guidance tensors must be).
     """
     steps = schedule.timesteps(num_steps, strength if start is not None else 1.0)
-    noise = torch.randn(shape, generator=generator)
+    # drawn on the CPU from the caller's generator, so a seed gives the same noise on every device
+    noise = torch.randn(shape, generator=generator).to(device)
     if start is None:
         x = noise
     else:
-        x = schedule.q_sample(start, torch.full((shape[0],), steps[0], dtype=torch.long), noise)
+        x = schedule.q_sample(start, torch.full((shape[0],), steps[0], dtype=torch.long, device=device), noise)
     x0 = x
     for i, step in enumerate(steps):
         check_cancel(cancel)
@@ -108,8 +111,8 @@ def ddim_sample(
             progress((i + 1) / len(steps), f"{label}: step {i + 1}/{len(steps)}")
         if i + 1 == len(steps):
             break
-        ab = schedule.alpha_bar[step]
-        ab_next = schedule.alpha_bar[steps[i + 1]]
-        eps = (x - ab.sqrt() * x0) / (1 - ab).sqrt().clamp_min(1e-6)
-        x = ab_next.sqrt() * x0 + (1 - ab_next).sqrt() * eps
+        ab = float(schedule.alpha_bar[step])
+        ab_next = float(schedule.alpha_bar[steps[i + 1]])
+        eps = (x - math.sqrt(ab) * x0) / max(math.sqrt(1 - ab), 1e-6)
+        x = math.sqrt(ab_next) * x0 + math.sqrt(1 - ab_next) * eps
     return x0

@@ -81,6 +81,14 @@ class GuidanceProblem:
     anchor: Optional[Tensor] = None  # (T, 2, F) features to stay near
     anchor_mask: Optional[Tensor] = None  # (T, 2): where the anchor holds (default everywhere)
 
+    def to(self, device: "str | torch.device") -> "GuidanceProblem":
+        """A copy whose tensors live on ``device`` (the sample's)."""
+        move = lambda t: None if t is None else t.to(device)  # noqa: E731
+        camera = None if self.camera is None else tuple(c.to(device) for c in self.camera)
+        return GuidanceProblem(self.rest_joints.to(device), self.frame.to(device), self.free.to(device),
+                               move(self.keypoints), camera, list(self.contacts), self.floor, move(self.anchor),
+                               move(self.anchor_mask))
+
 
 def sphere_proxies(joints: Tensor) -> tuple[Tensor, Tensor]:
     """Joints ``(..., 22, 3)`` → sphere centres ``(..., 43, 3)`` (joints + bone midpoints) and radii ``(43,)``."""
@@ -168,7 +176,7 @@ def _temporal_smooth(grad: Tensor, sigma: float) -> Tensor:
     if sigma <= 0 or grad.shape[0] < 3:
         return grad
     radius = int(3 * sigma)
-    offsets = torch.arange(-radius, radius + 1, dtype=grad.dtype)
+    offsets = torch.arange(-radius, radius + 1, dtype=grad.dtype, device=grad.device)
     kernel = torch.exp(-0.5 * (offsets / sigma) ** 2)
     kernel = (kernel / kernel.sum()).view(1, 1, -1)
     flat = grad.permute(1, 2, 0).reshape(-1, 1, grad.shape[0])

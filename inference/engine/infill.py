@@ -22,7 +22,7 @@ from .bodies import pair_rest_joints
 from .denoiser import MotionDenoiser
 from .diffusion import CancelFn, NoiseSchedule, ProgressFn, check_cancel, ddim_sample, torch_threads
 from .guidance import ContactConstraint, GuidanceWeights, apply_guidance
-from .models import get_model
+from .models import get_model, model_device, resolve_device
 from .window_io import foot_floor, guidance_problem, read_window, write_window
 
 
@@ -43,6 +43,7 @@ class InfillOptions:
     threads: Optional[int] = 1  # torch threads while sampling (None: torch's setting); see diffusion.torch_threads
     model_path: Optional[str] = None
     text_encoder: Optional[str] = None  # default: the one the model was trained with
+    device: Optional[str] = None  # "cpu" / "cuda"; None: CUDA when present (a model passed in keeps its own)
 
 
 def _regenerated(segment: Segment, num_frames: int) -> np.ndarray:
@@ -88,7 +89,7 @@ def infill_segment(recon: Reconstruction, segment: Segment, text: str = "",
 def _infill(recon: Reconstruction, segment: Segment, text: str, options: InfillOptions,
             progress: Optional[ProgressFn], cancel: Optional[CancelFn], model: Optional[MotionDenoiser],
             body: Optional[BodyModel]) -> Reconstruction:
-    model = model or get_model("infiller", options.model_path)
+    model = model or get_model("infiller", options.model_path, resolve_device(options.device))
     regen = _regenerated(segment, recon.num_frames)
     rest = pair_rest_joints(recon, body)
     reliable = np.stack([p.reliability >= options.trust_threshold for p in recon.people], 1)
@@ -96,6 +97,8 @@ def _infill(recon: Reconstruction, segment: Segment, text: str, options: InfillO
     if progress is not None:
         progress(0.0, "preparing (text encoder, floor)")
     emb = text_embedding(model, text, options)
+    if emb is not None:
+        emb = emb.to(model_device(model))
     inner = max(8, options.max_window - 2 * options.context)
     chunks = _chunks(segment.start, segment.stop, inner)
     generator = torch.Generator().manual_seed(options.seed)
@@ -120,23 +123,24 @@ def _infill_window(recon: Reconstruction, w0: int, w1: int, regen: np.ndarray, r
                    options: InfillOptions, generator: torch.Generator, progress: ProgressFn,
                    cancel: Optional[CancelFn]) -> Reconstruction:
     keep = ~regen
+    device = model_device(model)
     window = read_window(recon, w0, w1, keep, rest)
-    problem = guidance_problem(window, regen, options.contacts, floor)
-    keep_t = torch.as_tensor(keep)[None]
-    base = base_motion("infiller", window.features[None], keep[None])
+    problem = guidance_problem(window, regen, options.contacts, floor).to(device)
+    keep_t = torch.as_tensor(keep, device=device)[None]
+    base = base_motion("infiller", window.features[None], keep[None]).to(device)
     observed = model.normalise(base)
     schedule = NoiseSchedule(model.config.diffusion_steps)
     use_cfg = emb is not None and options.text_scale != 1.0
 
     @torch.no_grad()
     def predict(x: torch.Tensor, step: int) -> torch.Tensor:
-        steps = torch.full((1,), step)
+        steps = torch.full((1,), step, device=device)
         if emb is None:
             return model(x, steps, observed, keep_t)
         if not use_cfg:
             return model(x, steps, observed, keep_t, emb)
         both = model(x.expand(2, -1, -1, -1), steps.expand(2), observed.expand(2, -1, -1, -1),
-                     keep_t.expand(2, -1, -1), emb.expand(2, -1), torch.tensor([1.0, 0.0]))
+                     keep_t.expand(2, -1, -1), emb.expand(2, -1), torch.tensor([1.0, 0.0], device=device))
         return both[1:] + options.text_scale * (both[:1] - both[1:])
 
     def refine(x0: torch.Tensor, i: int, n: int) -> torch.Tensor:
@@ -146,5 +150,5 @@ def _infill_window(recon: Reconstruction, w0: int, w1: int, regen: np.ndarray, r
         return model.to_residual(guided[None], base)
 
     result = ddim_sample(predict, schedule, tuple(base.shape), options.steps, refine_x0=refine,
-                         generator=generator, progress=progress, cancel=cancel, label="infilling")
-    return write_window(recon, window, model.from_residual(result, base)[0], rest, regen)
+                         generator=generator, progress=progress, cancel=cancel, label="infilling", device=device)
+    return write_window(recon, window, model.from_residual(result, base)[0].cpu(), rest, regen)

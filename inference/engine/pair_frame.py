@@ -57,6 +57,9 @@ class PairFrame:
         """Pair-frame points ``(..., 3)`` → world, for an unbatched frame (rotation ``(3, 3)``)."""
         return points @ self.rotation + self.origin
 
+    def to(self, device: "str | torch.device") -> "PairFrame":
+        return PairFrame(self.rotation.to(device), self.origin.to(device))
+
     def single(self, index: int) -> "PairFrame":
         """The ``index``-th frame of a batched one."""
         return PairFrame(self.rotation[index], self.origin[index])

@@ -35,7 +35,7 @@ from .bodies import pair_rest_joints
 from .denoiser import MotionDenoiser
 from .diffusion import CancelFn, NoiseSchedule, ProgressFn, check_cancel, ddim_sample, torch_threads
 from .guidance import ContactConstraint, GuidanceWeights, apply_guidance
-from .models import get_model
+from .models import get_model, model_device, resolve_device
 from .pair_frame import PairFrame, decode, from_pair_frame
 from .window_io import foot_floor, guidance_problem, read_window, world_tensors, write_world
 
@@ -65,6 +65,7 @@ class RefineOptions:
     seed: int = 0
     threads: Optional[int] = 1  # torch threads while sampling (None: torch's setting); see diffusion.torch_threads
     model_path: Optional[str] = None
+    device: Optional[str] = None  # "cpu" / "cuda"; None: CUDA when present (a model passed in keeps its own)
 
 
 def window_starts(num_frames: int, window: int, overlap: int) -> list[int]:
@@ -119,7 +120,8 @@ def _learned_refinement(recon: Reconstruction, trusted_mask: np.ndarray, rest: n
                         progress: Optional[ProgressFn], cancel: Optional[CancelFn],
                         model: Optional[MotionDenoiser]) -> Reconstruction:
     everything = np.ones((recon.num_frames, 2), bool)
-    model = model or get_model("refiner", options.model_path)
+    model = model or get_model("refiner", options.model_path, resolve_device(options.device))
+    device = model_device(model)
     floor = options.floor if options.floor is not None else foot_floor(recon, rest, trusted_mask)
     schedule = NoiseSchedule(model.config.diffusion_steps)
     generator = torch.Generator().manual_seed(options.seed)
@@ -133,13 +135,14 @@ def _learned_refinement(recon: Reconstruction, trusted_mask: np.ndarray, rest: n
         window = read_window(recon, s, e, trusted, rest)
         problem = guidance_problem(window, everything[s:e], options.contacts, floor)
         problem.anchor, problem.anchor_mask = window.features, torch.as_tensor(trusted)
-        trusted_t = torch.as_tensor(trusted, dtype=torch.float32)[None]
-        base = window.features[None]
+        problem = problem.to(device)
+        trusted_t = torch.as_tensor(trusted, dtype=torch.float32, device=device)[None]
+        base = window.features[None].to(device)
         observed = model.normalise(base)
 
         @torch.no_grad()
         def predict(x: torch.Tensor, step: int) -> torch.Tensor:
-            return model(x, torch.full((1,), step), observed, trusted_t)
+            return model(x, torch.full((1,), step, device=device), observed, trusted_t)
 
         def refine(x0: torch.Tensor, i: int, n: int, problem=problem, base=base) -> torch.Tensor:
             iterations = options.final_iterations if i + 1 == n else options.guidance_iterations
@@ -152,9 +155,9 @@ def _learned_refinement(recon: Reconstruction, trusted_mask: np.ndarray, rest: n
 
         result = ddim_sample(predict, schedule, tuple(base.shape), options.steps, refine_x0=refine,
                              start=torch.zeros_like(base), strength=options.strength, generator=generator,
-                             progress=window_progress, cancel=cancel, label="refining")
+                             progress=window_progress, cancel=cancel, label="refining", device=device)
         frame = PairFrame(window.frame.rotation[None], window.frame.origin[None])
-        rotmats, pelvis = from_pair_frame(*decode(model.from_residual(result, base)), frame)
+        rotmats, pelvis = from_pair_frame(*decode(model.from_residual(result, base).cpu()), frame)
         w = torch.as_tensor(_blend_weights(e - s, options.overlap, s == 0, e == recon.num_frames),
                             dtype=torch.float32)[:, None, None]
         acc_rot[s:e] += matrix_to_rot6d(rotmats[0]) * w[..., None]

@@ -12,7 +12,7 @@ import math
 import time
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Iterator, Optional
 
 import numpy as np
 import torch
@@ -43,6 +43,8 @@ class TrainConfig:
     joint_weight: float = 1.0
     velocity_weight: float = 1.0
     stat_samples: int = 1024  # windows used for the normalisation statistics
+    workers: int = 0  # processes making training windows (0: in the training loop; see BatchStream)
+    max_wall_s: Optional[float] = None  # stop (and save) after this much training time; the schedule follows it
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -103,16 +105,54 @@ def feature_statistics(sampler: WindowSampler, samples: int = 1024) -> tuple[Ten
     return base.mean(0), base.std(0).clamp_min(0.05), residual.std(0).clamp_min(0.01)
 
 
+class BatchStream(torch.utils.data.IterableDataset):
+    """Endless training batches made in ``DataLoader`` worker processes, each with its own sampler.
+
+    On a GPU the network step takes milliseconds and making a batch of windows on the CPU (occlusion masks,
+    corruption, pair frames, interpolation) takes far longer, so without workers the GPU waits. Each worker's
+    sampler is seeded from the run's seed, the worker's number and the step the run (re)starts from, so a
+    resumed run sees new windows; unlike ``workers=0`` the batch sequence then depends on the worker count and is
+    not bit-identical across an interruption.
+    """
+
+    def __init__(self, clips: list[MotionClip], role: str, window: int,
+                 text_embeddings: Optional[dict[str, np.ndarray]], batch_size: int, seed: int) -> None:
+        self.args = (clips, role, window, text_embeddings)
+        self.batch_size, self.seed = batch_size, seed
+
+    def __iter__(self):
+        worker = torch.utils.data.get_worker_info()
+        torch.set_num_threads(1)  # one process per core already
+        sampler = WindowSampler(*self.args, seed=self.seed + 1_000_003 * (worker.id + 1 if worker else 0))
+        while True:
+            yield sampler.sample(self.batch_size)
+
+
+def _batches(sampler: WindowSampler, config: TrainConfig, start_step: int) -> Iterator[Batch]:
+    """The training batches: from ``sampler`` in this process, or from ``config.workers`` worker processes."""
+    if config.workers <= 0:
+        while True:
+            yield sampler.sample(config.batch_size)
+    stream = BatchStream(sampler.clips, sampler.role, sampler.window, sampler.text_embeddings, config.batch_size,
+                         config.seed + 7919 * start_step)
+    loader = torch.utils.data.DataLoader(stream, batch_size=None, num_workers=config.workers, prefetch_factor=4)
+    yield from loader
+
+
 def _to(batch: Batch, device: torch.device) -> Batch:
     moved = {f.name: (getattr(batch, f.name).to(device) if getattr(batch, f.name) is not None else None)
              for f in fields(batch)}
     return Batch(**moved)
 
 
-def _lr_factor(step: int, config: TrainConfig) -> float:
+def _lr_factor(step: int, config: TrainConfig, wall_s: float = 0.0) -> float:
+    """Linear warm-up, then cosine decay to 10 % over the run: over its steps or, with a time budget, over
+    whichever of steps and time runs out first (so a run stopped by the clock has still annealed)."""
     if step < config.warmup:
         return (step + 1) / config.warmup
     progress = min(1.0, (step - config.warmup) / max(1, config.steps - config.warmup))
+    if config.max_wall_s:
+        progress = max(progress, min(1.0, wall_s / config.max_wall_s))
     return 0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * progress))
 
 
@@ -127,6 +167,8 @@ def train(model_config: DenoiserConfig, config: TrainConfig, clips: list[MotionC
     """
     parallel = context(device)
     dev, log = parallel.device, parallel.main_only(log)
+    if dev.type == "cuda":
+        torch.backends.cuda.matmul.allow_tf32 = True  # TF32 matmuls: ample precision for these losses
     torch.manual_seed(config.seed)
     sampler = WindowSampler(clips, model_config.role, model_config.window,
                             text_embeddings if model_config.text_dim > 0 else None, config.seed)
@@ -174,10 +216,17 @@ def train(model_config: DenoiserConfig, config: TrainConfig, clips: list[MotionC
 
     running: list[float] = []
     tick = time.perf_counter()
+    batches = _batches(sampler, config, step)
     while step < config.steps:
+        elapsed = wall + time.perf_counter() - tick
+        if config.max_wall_s:  # every DDP rank must stop at the same step: they agree on the (mean) clock
+            elapsed = parallel.mean({"elapsed": elapsed})["elapsed"]
+        if config.max_wall_s and elapsed >= config.max_wall_s:
+            log(f"stopping at step {step}: the time budget of {config.max_wall_s:.0f} s is used")
+            break
         for group in optimiser.param_groups:
-            group["lr"] = config.lr * _lr_factor(step, config)
-        batch = _to(sampler.sample(config.batch_size), dev)
+            group["lr"] = config.lr * _lr_factor(step, config, elapsed)
+        batch = _to(next(batches), dev)
         loss, parts = training_loss(net, batch, schedule, config, sampler.generator, parallel)
         parts = parallel.mean(parts)
         optimiser.zero_grad(set_to_none=True)
@@ -198,6 +247,9 @@ def train(model_config: DenoiserConfig, config: TrainConfig, clips: list[MotionC
         if step % config.save_every == 0:
             save()
     wall += time.perf_counter() - tick
+    if running:  # stopped by the time budget between two log steps
+        history.append((step, float(np.mean(running))))
+        log(f"step {step}: loss {history[-1][1]:.4f} {wall:.0f}s")
     info = save()
     parallel.close()
     return info
@@ -226,7 +278,8 @@ def default_model_config(role: str) -> DenoiserConfig:
 
 def train_from_spec(role: str, data: str, out: "str | Path", config_file: Optional["str | Path"] = None,
                     steps: Optional[int] = None, resume: bool = False, log: LogFn = print,
-                    device: Optional[str] = None) -> dict[str, Any]:
+                    device: Optional[str] = None, workers: Optional[int] = None,
+                    max_wall_s: Optional[float] = None) -> dict[str, Any]:
     """What ``sm-studio train`` does: load the data spec, embed its texts, train. ``config_file`` is JSON with
     optional ``"model"`` (DenoiserConfig fields) and ``"train"`` (TrainConfig fields) objects."""
     import json
@@ -243,10 +296,15 @@ def train_from_spec(role: str, data: str, out: "str | Path", config_file: Option
             raise MotionError(f"{config_file}: bad training config ({exc})") from None
     if steps is not None:
         train_config.steps = steps
+    if workers is not None:
+        train_config.workers = workers
+    if max_wall_s is not None:
+        train_config.max_wall_s = max_wall_s
     log(f"loading data {data!r}")
     from .dataset import load_clips
 
-    clips = load_clips(data, fps=model_config.fps)
+    clips = load_clips(data, fps=model_config.fps, workers=train_config.workers)
+    log(f"{len(clips)} clips")
     embeddings = None
     if model_config.text_dim > 0:
         from ..text_encoder import load_text_encoder

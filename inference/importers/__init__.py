@@ -9,7 +9,10 @@
   unpickler (:mod:`.safe_pickle`) that never runs code from the file;
 * ``.pt`` / ``.pth`` — two GVHMR ``hmr4d_results.pt`` files (one person each), ``torch.load(weights_only=True)``;
 * ``.bvh`` — two BVH files recorded together (one skeleton each), retargeted onto our body (:mod:`.bvh`);
-* a TRAM results folder (or its ``camera.npy``) — ``np.save``'d dicts read by the same restricted unpickler.
+* a TRAM results folder (or its ``camera.npy``) — ``np.save``'d dicts read by the same restricted unpickler;
+* capture datasets, one sequence: InterHuman ``motions_processed/person{1,2}/<id>.npy`` (:mod:`.interhuman`), a
+  Hi4D ``pairNN/<action>`` folder (:mod:`.hi4d`), a CHI3D ``smplx/<action>.json`` (:mod:`.chi3d`); whole datasets
+  are read with :func:`dataset_sequences` (training data specs ``interhuman:ROOT``, ``hi4d:ROOT``, ``chi3d:ROOT``).
 
 Every failure is a :class:`~inference.motion.MotionError` naming the file and the key.
 """
@@ -17,12 +20,16 @@ Every failure is a :class:`~inference.motion.MotionError` naming the file and th
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional, Sequence, Union
+from typing import TYPE_CHECKING, Iterator, Optional, Sequence, Union
 
 from ..motion import MotionError, Reconstruction
 
+if TYPE_CHECKING:
+    from ..body import BodyModel
+
 PathLike = Union[str, Path]
-SUFFIXES = (".npz", ".smsession", ".pkl", ".pt", ".pth", ".bvh", ".npy")
+SUFFIXES = (".npz", ".smsession", ".pkl", ".pt", ".pth", ".bvh", ".npy", ".json")
+DATASETS = ("interhuman", "hi4d", "chi3d")
 
 
 def import_motion(paths: Sequence[PathLike], tracks: Optional[Sequence[int]] = None, fps: Optional[float] = None,
@@ -35,6 +42,12 @@ def import_motion(paths: Sequence[PathLike], tracks: Optional[Sequence[int]] = N
     paths = [Path(p) for p in paths]
     if not paths:
         raise MotionError("no input files")
+    if len(paths) == 1:
+        dataset = _dataset_sequence(paths[0], fps)
+        if dataset is not None:
+            if tracks is not None:
+                raise MotionError(f"{paths[0]}: a dataset sequence holds exactly two people; --tracks does not apply")
+            return dataset
     if len(paths) == 1 and (paths[0].is_dir() or paths[0].suffix.lower() == ".npy"):
         from .tram import load_tram, looks_like_tram
 
@@ -72,6 +85,50 @@ def import_motion(paths: Sequence[PathLike], tracks: Optional[Sequence[int]] = N
     raise MotionError(f"{paths[0]}: unknown file type '{suffix}' (known: {', '.join(SUFFIXES)})")
 
 
+def _dataset_sequence(path: Path, fps: Optional[float]) -> Optional[Reconstruction]:
+    """One sequence of a capture dataset, recognised by its place in the dataset's layout; None otherwise."""
+    from .chi3d import load_chi3d, looks_like_chi3d
+    from .hi4d import load_hi4d, looks_like_hi4d
+    from .interhuman import load_interhuman, looks_like_interhuman, raw_pickle_refusal
+
+    if looks_like_interhuman(path):
+        return load_interhuman(path, fps)
+    if path.suffix.lower() == ".pkl" and path.parent.name == "motions" and (
+            path.parent.parent / "motions_processed").is_dir():
+        raise raw_pickle_refusal(path)
+    if path.is_dir() and looks_like_hi4d(path):
+        return load_hi4d(path, fps)
+    if looks_like_chi3d(path):
+        return load_chi3d(path, fps)
+    if path.suffix.lower() == ".json":
+        raise MotionError(f"{path}: a .json is read as a CHI3D sequence, which sits in a 'smplx' folder "
+                          f"(chi3d/<split>/<subject>/smplx/<action>.json)")
+    return None
+
+
+def dataset_sequences(spec: str, fps: Optional[float] = None,
+                      body: Optional["BodyModel"] = None) -> Iterator[tuple[str, Reconstruction, str]]:
+    """``(name, reconstruction, text)`` of every sequence a dataset spec names: ``interhuman:ROOT[:SPLIT]``
+    (train/val/test), ``hi4d:ROOT[:FILTER]`` (a substring of ``pairNN/<action>``), ``chi3d:ROOT[:SPLIT]``
+    (train/test). A ROOT that itself contains ':' is taken whole when it exists."""
+    name, _, rest = spec.partition(":")
+    if name not in DATASETS or not rest:
+        raise MotionError(f"data spec {spec!r}: expected one of {', '.join(d + ':ROOT' for d in DATASETS)}")
+    root, selector = Path(rest).expanduser(), None
+    if not root.exists() and ":" in rest:
+        head, _, selector = rest.rpartition(":")
+        root = Path(head).expanduser()
+    if not root.exists():
+        raise MotionError(f"data spec {spec!r}: {root} not found")
+    if name == "interhuman":
+        from .interhuman import sequences
+    elif name == "hi4d":
+        from .hi4d import sequences
+    else:
+        from .chi3d import sequences
+    return sequences(root, selector or None, fps, body)
+
+
 def _one(paths: list[Path], suffix: str) -> Path:
     if len(paths) != 1:
         raise MotionError(f"a {suffix} file holds both people: give one, got {len(paths)}")
@@ -86,11 +143,14 @@ def _with_fps(recon: Reconstruction, fps: float) -> Reconstruction:
 
 def _import_pickle(path: Path, tracks: Optional[Sequence[int]], fps: Optional[float],
                    image_size: Optional[tuple[int, int]]) -> Reconstruction:
+    from .interhuman import looks_like_raw_interhuman, raw_pickle_refusal
     from .phalp import looks_like_phalp, phalp_reconstruction
     from .safe_pickle import safe_load
     from .wham import looks_like_wham, wham_reconstruction
 
     obj, refused = safe_load(path)
+    if looks_like_raw_interhuman(obj):
+        raise raw_pickle_refusal(path)
     if looks_like_phalp(obj):
         return phalp_reconstruction(obj, refused, str(path), tracks, fps)
     if looks_like_wham(obj):
@@ -101,4 +161,4 @@ def _import_pickle(path: Path, tracks: Optional[Sequence[int]], fps: Optional[fl
                       f"{' with keys ' + keys if keys else ''})")
 
 
-__all__ = ["import_motion", "SUFFIXES"]
+__all__ = ["DATASETS", "dataset_sequences", "import_motion", "SUFFIXES"]

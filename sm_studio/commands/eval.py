@@ -16,6 +16,7 @@ def register(subparsers: "argparse._SubParsersAction") -> None:
     p.add_argument("--out", default="docs/eval", help="output directory")
     p.add_argument("--infiller", default=None, help="infiller model (default: shipped)")
     p.add_argument("--refiner", default=None, help="refiner model (default: shipped)")
+    p.add_argument("--device", default=None, help="cpu or cuda (default: cuda when available)")
     p.set_defaults(func=run)
 
 
@@ -23,6 +24,6 @@ def run(args: argparse.Namespace) -> int:
     from inference.engine.evaluation import run_evaluation
 
     md, csv = run_evaluation(args.cases, args.seed, Path(args.out), args.infiller, args.refiner, args.steps,
-                             args.seconds, log=lambda m: print(m, flush=True))
+                             args.seconds, log=lambda m: print(m, flush=True), device=args.device)
     print(f"wrote {md} and {csv}")
     return 0

@@ -22,6 +22,7 @@ def register(subparsers: "argparse._SubParsersAction") -> None:
     p.add_argument("--no-guidance", action="store_true", help="switch off all geometric guidance")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--model", default=None, help="infiller model path (default: the shipped one)")
+    p.add_argument("--device", default=None, help="cpu or cuda (default: cuda when available)")
     p.set_defaults(func=run_infill)
 
     r = subparsers.add_parser("refine", help="clean the whole sequence with the temporal refiner")
@@ -32,6 +33,7 @@ def register(subparsers: "argparse._SubParsersAction") -> None:
                         "contacts), or the learned refiner alone")
     r.add_argument("--seed", type=int, default=0)
     r.add_argument("--model", default=None, help="refiner model path (default: the shipped one)")
+    r.add_argument("--device", default=None, help="cpu or cuda (default: cuda when available)")
     r.set_defaults(func=run_refine)
 
 
@@ -45,7 +47,7 @@ def run_infill(args: argparse.Namespace) -> int:
     recon = load_reconstruction(args.input)
     segment = Segment(args.start, args.stop, args.who)
     body = load_body_model()
-    options = InfillOptions(steps=args.steps, seed=args.seed, model_path=args.model,
+    options = InfillOptions(steps=args.steps, seed=args.seed, model_path=args.model, device=args.device,
                             contacts=text_contacts(recon, segment, args.text, body))
     if args.no_guidance:
         options.guidance = GuidanceWeights.none()
@@ -61,7 +63,7 @@ def run_refine(args: argparse.Namespace) -> int:
     from inference.io.npz import load_reconstruction, save_reconstruction
 
     recon = load_reconstruction(args.input)
-    options = RefineOptions(method=args.method, seed=args.seed, model_path=args.model)
+    options = RefineOptions(method=args.method, seed=args.seed, model_path=args.model, device=args.device)
     result = refine_sequence(recon, None, options, progress=_progress)
     print(file=sys.stderr)
     save_reconstruction(result, args.out)
