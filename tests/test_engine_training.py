@@ -141,3 +141,22 @@ def test_a_time_budget_stops_the_run_and_anneals_the_learning_rate(tmp_path, dat
     info = train(TINY, cfg, data, tmp_path / "t", log=lambda m: None, text_embeddings=text_table(c.text for c in data))
     assert 0 < info["steps"] < 100_000 and info["wall_time_s"] < 10
     assert load_model(tmp_path / "t")[1]["steps"] == info["steps"]
+
+
+def test_a_model_stored_in_half_precision_loads_as_float32_and_predicts_alike(tmp_path):
+    from engine_support import tiny_model
+    from inference.engine.checkpoint import save_model
+
+    model = tiny_model("refiner", 0, seed=4)
+    torch.nn.init.normal_(model.output.weight, std=0.05)  # a model that predicts something
+    save_model(model, tmp_path / "half", weights_dtype=torch.float16)
+    save_model(model, tmp_path / "full")
+    assert (tmp_path / "half.safetensors").stat().st_size < 0.6 * (tmp_path / "full.safetensors").stat().st_size
+    stored = load_file(str(tmp_path / "half.safetensors"))
+    assert stored["output.weight"].dtype == torch.float16 and stored["feature_mean"].dtype == torch.float32
+    loaded = load_model(tmp_path / "half")[0]
+    assert all(p.dtype == torch.float32 for p in loaded.parameters())
+    x, observed, trusted = torch.randn(1, 8, 2, 135), torch.randn(1, 8, 2, 135), torch.ones(1, 8, 2)
+    with torch.no_grad():
+        a, b = model(x, torch.tensor([10]), observed, trusted), loaded(x, torch.tensor([10]), observed, trusted)
+    assert torch.allclose(a, b, atol=2e-3) and not torch.allclose(a, torch.zeros_like(a))

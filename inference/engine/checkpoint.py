@@ -33,10 +33,15 @@ def paths(stem: "str | os.PathLike") -> tuple[Path, Path, Path]:
     return stem.with_suffix(".safetensors"), stem.with_suffix(".json"), stem.with_suffix(".train.pt")
 
 
-def save_model(model: MotionDenoiser, stem: "str | os.PathLike", info: Optional[dict[str, Any]] = None) -> Path:
+def save_model(model: MotionDenoiser, stem: "str | os.PathLike", info: Optional[dict[str, Any]] = None,
+               weights_dtype: torch.dtype = torch.float32) -> Path:
+    """Write the model. ``weights_dtype=torch.float16`` halves a shipped file; the normalisation statistics stay
+    float32 either way, and loading always gives a float32 model."""
     weights, meta, _ = paths(stem)
     weights.parent.mkdir(parents=True, exist_ok=True)
-    state = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
+    parameters = {name for name, _ in model.named_parameters()}
+    state = {k: v.detach().cpu().to(weights_dtype if k in parameters else v.dtype).contiguous()
+             for k, v in model.state_dict().items()}
     tmp = weights.with_suffix(".tmp")
     save_file(state, str(tmp))
     os.replace(tmp, weights)

@@ -167,8 +167,6 @@ def train(model_config: DenoiserConfig, config: TrainConfig, clips: list[MotionC
     """
     parallel = context(device)
     dev, log = parallel.device, parallel.main_only(log)
-    if dev.type == "cuda":
-        torch.backends.cuda.matmul.allow_tf32 = True  # TF32 matmuls: ample precision for these losses
     torch.manual_seed(config.seed)
     sampler = WindowSampler(clips, model_config.role, model_config.window,
                             text_embeddings if model_config.text_dim > 0 else None, config.seed)
