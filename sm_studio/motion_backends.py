@@ -130,8 +130,13 @@ def find_backend() -> MotionBackend:
 
     def refine(r: Reconstruction, segs: list[Segment], p: ProgressFn, c: CancelFn,
                device: str = "cpu") -> Reconstruction:
-        return engine.refine_sequence(r, trusted_mask(r, segs), engine.RefineOptions(method=method, device=device),
-                                      progress=p, cancel=c)
+        from inference.body import load_body_model
+        from inference.describe.guidance import segments_contacts
+
+        body = load_body_model(device="cpu")
+        options = engine.RefineOptions(method=method, device=device,
+                                       contacts=segments_contacts(r, segs, body))  # keeps the texts' contacts
+        return engine.refine_sequence(r, trusted_mask(r, segs), options, progress=p, cancel=c, body=body)
     refine_label = LEARNED_REFINE if refiner_installed else SMOOTHING_REFINE
     return MotionBackend(infill, refine, infill_label, refine_label, "; ".join(notes))
 

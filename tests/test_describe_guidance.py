@@ -44,3 +44,16 @@ def test_frames_outside_the_motion_are_dropped(body) -> None:
     far = parse_contacts("A's left hand is on B's chest from frame 500 to 520.", 0, recon.num_frames)
     assert far and to_engine_contacts(far, recon, body) == []
     assert to_engine_contacts([], recon, body) == []
+
+
+def test_every_segment_description_reaches_the_refiner_as_contacts(body) -> None:
+    from inference.describe.guidance import segments_contacts
+    from inference.segments import Segment
+
+    recon = clip("handshake", 2).reconstruction
+    segments = [Segment(10, 40, "B").with_text("A's right hand holds B's right hand.", "user"),
+                Segment(50, 70, "A").with_text("They stand apart.", "user"),  # states no contact
+                Segment(80, 100, "both")]  # no description yet
+    contacts = segments_contacts(recon, segments, body)
+    assert contacts and all(10 <= c.start and c.stop <= 40 for c in contacts)
+    assert {(c.joint_a, c.joint_b) for c in contacts} == {(JOINT_INDEX["right_wrist"], JOINT_INDEX["right_wrist"])}

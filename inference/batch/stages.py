@@ -182,6 +182,7 @@ def _infill(clip: _Clip) -> None:
 
 def _refine(clip: _Clip) -> None:
     from ..body import load_body_model
+    from ..describe.guidance import segments_contacts
     from ..engine import RefineOptions, refine_sequence
 
     method = clip.options.refine_method
@@ -189,8 +190,10 @@ def _refine(clip: _Clip) -> None:
     assert session is not None
     # jitter of what the refiner gets (after infilling), so the summary tells the infiller's and refiner's effects apart
     session.meta.setdefault("batch", {})["jitter_refine_input"] = _acceleration(clip.current)[1]
-    session.current = refine_sequence(clip.current, None, RefineOptions(method=method, seed=clip.options.seed),
-                                      body=load_body_model())
+    body = load_body_model()
+    options = RefineOptions(method=method, seed=clip.options.seed,
+                            contacts=segments_contacts(clip.current, session.segments, body))
+    session.current = refine_sequence(clip.current, None, options, body=body)
     session.meta.setdefault("batch", {})["refine_method"] = method
 
 

@@ -11,7 +11,7 @@ fixed allowance.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING, Iterable, Sequence
 
 import numpy as np
 
@@ -83,3 +83,9 @@ def text_contacts(recon: Reconstruction, segment: Segment, text: str, body: Body
     the infiller's geometric guidance, so every caller (app, batch, command line) turns text into constraints
     the same way."""
     return to_engine_contacts(parse_contacts(text, segment.start, segment.stop), recon, body)
+
+
+def segments_contacts(recon: Reconstruction, segments: Sequence[Segment], body: BodyModel) -> list["EngineContact"]:
+    """The contacts every segment's current description states, for the refiner: it works on the whole
+    sequence and, given no contacts, pulls apart hands the infiller brought together (docs/eval/README.md)."""
+    return [c for seg in segments for c in text_contacts(recon, seg, seg.description, body)]
