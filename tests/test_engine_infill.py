@@ -143,3 +143,47 @@ def test_a_network_that_adds_nothing_reproduces_interpolation(recon):
     ref = interpolate_segment(recon, seg)
     assert np.allclose(out.people[0].transl, ref.people[0].transl, atol=1e-5)
     assert np.abs(out.people[0].body_pose - ref.people[0].body_pose).max() < 0.05
+
+
+def test_a_60_fps_sequence_is_infilled_at_the_models_rate() -> None:
+    recon = generate_clip_at(60.0)
+    seg = Segment(100, 160, "B")  # 1 s
+    net = tiny_model()
+    lengths: list[int] = []
+    net.register_forward_hook(lambda module, args, out: lengths.append(args[0].shape[1]))
+    out = infill_segment(recon, seg, "", InfillOptions(**FAST), model=net)
+    # 30 model frames of segment + 16 of context on each side, not 60 + 32 source frames
+    assert lengths and max(lengths) <= 30 + 2 * 16 + 2
+    a, b = recon.people[1], out.people[1]
+    outside = np.r_[0:seg.start, seg.stop:recon.num_frames]
+    np.testing.assert_array_equal(b.body_pose[outside], a.body_pose[outside])
+    np.testing.assert_array_equal(out.people[0].transl, recon.people[0].transl)
+    assert np.abs(b.transl[seg.start:seg.stop] - a.transl[seg.start:seg.stop]).max() > 1e-4
+    assert out.fps == recon.fps and out.num_frames == recon.num_frames
+
+
+def test_a_60_fps_sequence_is_refined_at_the_models_rate() -> None:
+    from inference.engine import RefineOptions, refine_sequence
+
+    recon = generate_clip_at(60.0, seconds=2.0)
+    net = tiny_model("refiner", 0)
+    lengths: list[int] = []
+    net.register_forward_hook(lambda module, args, out: lengths.append(args[0].shape[1]))
+    options = RefineOptions(method="learned", steps=2, window=32, overlap=8, guidance=GuidanceWeights.none())
+    out = refine_sequence(recon, None, options, model=net)
+    assert lengths and max(lengths) <= 32 and out.num_frames == recon.num_frames
+    # a network that adds nothing leaves the 60 → 30 → 60 fps round trip alone, read back on the sequence's own
+    # clock: frames on the 30 fps grid come back exactly, the others as the SLERP between their neighbours
+    from inference.resample import resample
+
+    rest = pair_rest_joints(recon)
+    frames = np.arange(recon.num_frames)
+    round_trip = resample(resample(recon, frames[::2], 30.0), np.minimum(frames / 2, (recon.num_frames - 1) // 2))
+    np.testing.assert_allclose(recon_joints(out, rest), recon_joints(round_trip, rest), atol=1e-4)
+    np.testing.assert_allclose(recon_joints(out, rest)[::2], recon_joints(recon, rest)[::2], atol=1e-4)
+
+
+def generate_clip_at(fps: float, seconds: float = 4.0):
+    from inference.generator import generate_clip
+
+    return generate_clip("hug", 3, fps=fps, seconds=seconds).reconstruction

@@ -8,7 +8,7 @@ longer than the model's window are filled in consecutive chunks, each using the 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Optional
 
 import numpy as np
@@ -16,8 +16,10 @@ import torch
 
 from ..body import BodyModel
 from ..motion import MotionError, Reconstruction
+from ..resample import frame_times, resample
 from ..segments import Segment
 from .base_motion import base_motion
+from .baselines import interpolate_segment
 from .bodies import pair_rest_joints
 from .denoiser import MotionDenoiser
 from .diffusion import CancelFn, NoiseSchedule, ProgressFn, check_cancel, ddim_sample, torch_threads
@@ -91,6 +93,8 @@ def _infill(recon: Reconstruction, segment: Segment, text: str, options: InfillO
             body: Optional[BodyModel]) -> Reconstruction:
     model = model or get_model("infiller", options.model_path, resolve_device(options.device))
     regen = _regenerated(segment, recon.num_frames)
+    if off_model_rate(recon.fps, model.config.fps):
+        return _infill_at_model_rate(recon, segment, text, options, progress, cancel, model, body)
     rest = pair_rest_joints(recon, body)
     reliable = np.stack([p.reliability >= options.trust_threshold for p in recon.people], 1)
     floor = options.floor if options.floor is not None else foot_floor(recon, rest, reliable & ~regen)
@@ -152,3 +156,42 @@ def _infill_window(recon: Reconstruction, w0: int, w1: int, regen: np.ndarray, r
     result = ddim_sample(predict, schedule, tuple(base.shape), options.steps, refine_x0=refine,
                          generator=generator, progress=progress, cancel=cancel, label="infilling", device=device)
     return write_window(recon, window, model.from_residual(result, base)[0].cpu(), rest, regen)
+
+
+def off_model_rate(fps: float, model_fps: float) -> bool:
+    """Whether a sequence must be resampled for a network trained at ``model_fps`` (more than 2 % apart)."""
+    return abs(fps - model_fps) > 0.02 * model_fps
+
+
+def _infill_at_model_rate(recon: Reconstruction, segment: Segment, text: str, options: InfillOptions,
+                          progress: Optional[ProgressFn], cancel: Optional[CancelFn], model: MotionDenoiser,
+                          body: Optional[BodyModel]) -> Reconstruction:
+    """Infill a sequence whose frame rate is not the model's: the window around the segment is resampled to
+    the model's rate (SLERP), infilled there, and the segment's frames are read back at their own times. Only
+    the segment's rotations and translations change, as at the model's own rate."""
+    ratio = recon.fps / model.config.fps  # source frames per model frame
+    context = int(np.ceil(options.context * ratio))
+    w0, w1 = max(0, segment.start - context), min(recon.num_frames, segment.stop + context)
+    times = frame_times(w0, w1 - 1, recon.fps, model.config.fps)
+    inside = np.flatnonzero((times > segment.start - 1) & (times < segment.stop))
+    if inside.size == 0:  # shorter than one model frame: nothing for the network to generate
+        return interpolate_segment(recon, segment)
+    low = resample(recon.slice(w0, w1), times - w0, model.config.fps)
+    low_segment = Segment(int(inside[0]), int(inside[-1]) + 1, segment.who)
+    low_contacts = []
+    for c in options.contacts:
+        frames = np.flatnonzero((times >= c.start) & (times < c.stop))
+        if frames.size:
+            low_contacts.append(replace(c, start=int(frames[0]), stop=int(frames[-1]) + 1))
+    filled = _infill(low, low_segment, text, replace(options, contacts=low_contacts), progress, cancel, model,
+                     body)
+    frames = np.arange(segment.start, segment.stop)
+    back = resample(filled, np.minimum((frames - w0) / ratio, len(times) - 1))
+    people = list(recon.people)
+    for i, pid in enumerate("AB"):
+        if segment.who in (pid, "both"):
+            person = people[i].copy()
+            for name in ("global_orient", "body_pose", "transl"):
+                getattr(person, name)[frames] = getattr(back.people[i], name)
+            people[i] = person
+    return recon.replace_people(*people)

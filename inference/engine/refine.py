@@ -21,7 +21,7 @@ alone, 20.8 with the refiner first). Such flips need detecting and repairing bef
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Optional
 
 import numpy as np
@@ -30,11 +30,13 @@ from scipy.signal import savgol_filter
 
 from ..body import BodyModel
 from ..motion import MotionError, Reconstruction
+from ..resample import frame_times, resample
 from ..rotations import matrix_to_rot6d, rot6d_to_matrix
 from .bodies import pair_rest_joints
 from .denoiser import MotionDenoiser
 from .diffusion import CancelFn, NoiseSchedule, ProgressFn, check_cancel, ddim_sample, torch_threads
 from .guidance import ContactConstraint, GuidanceWeights, apply_guidance
+from .infill import off_model_rate
 from .models import get_model, model_device, resolve_device
 from .pair_frame import PairFrame, decode, from_pair_frame
 from .window_io import foot_floor, guidance_problem, read_window, world_tensors, write_world
@@ -121,6 +123,8 @@ def _learned_refinement(recon: Reconstruction, trusted_mask: np.ndarray, rest: n
                         model: Optional[MotionDenoiser]) -> Reconstruction:
     everything = np.ones((recon.num_frames, 2), bool)
     model = model or get_model("refiner", options.model_path, resolve_device(options.device))
+    if off_model_rate(recon.fps, model.config.fps):
+        return _refine_at_model_rate(recon, trusted_mask, rest, options, progress, cancel, model)
     device = model_device(model)
     floor = options.floor if options.floor is not None else foot_floor(recon, rest, trusted_mask)
     schedule = NoiseSchedule(model.config.diffusion_steps)
@@ -165,6 +169,34 @@ def _learned_refinement(recon: Reconstruction, trusted_mask: np.ndarray, rest: n
         acc_w[s:e] += w
     rotmats = rot6d_to_matrix(acc_rot / acc_w[..., None])
     return write_world(recon, 0, rotmats, acc_pel / acc_w, rest, everything)
+
+
+def _refine_at_model_rate(recon: Reconstruction, trusted_mask: np.ndarray, rest: np.ndarray,
+                          options: RefineOptions, progress: Optional[ProgressFn], cancel: Optional[CancelFn],
+                          model: MotionDenoiser) -> Reconstruction:
+    """Refine a sequence whose frame rate is not the model's: resampled to the model's rate (SLERP), refined
+    there, and read back at its own frame times (a frame between two resampled ones is trusted only if both are)."""
+    times = frame_times(0, recon.num_frames - 1, recon.fps, model.config.fps)
+    low = resample(recon, times, model.config.fps)
+    lo, hi = np.floor(times).astype(int), np.minimum(np.floor(times).astype(int) + 1, recon.num_frames - 1)
+    exact = np.isclose(times, lo)[:, None]
+    low_trusted = trusted_mask[lo] & (exact | trusted_mask[hi])
+    contacts = []
+    for c in options.contacts:
+        frames = np.flatnonzero((times >= c.start) & (times < c.stop))
+        if frames.size:
+            contacts.append(replace(c, start=int(frames[0]), stop=int(frames[-1]) + 1))
+    refined = _learned_refinement(low, low_trusted, rest, replace(options, contacts=contacts), progress, cancel,
+                                  model)
+    ratio = recon.fps / model.config.fps
+    back = resample(refined, np.minimum(np.arange(recon.num_frames) / ratio, len(times) - 1))
+    people = []
+    for mine, new in zip(recon.people, back.people):
+        person = mine.copy()
+        for name in ("global_orient", "body_pose", "transl"):
+            setattr(person, name, getattr(new, name))
+        people.append(person)
+    return recon.replace_people(*people)
 
 
 def smooth_sequence(recon: Reconstruction, rest: np.ndarray, window: int = 9, order: int = 2) -> Reconstruction:

@@ -17,6 +17,8 @@ def register(subparsers: "argparse._SubParsersAction") -> None:
     p.add_argument("--infiller", default=None, help="infiller model (default: shipped)")
     p.add_argument("--refiner", default=None, help="refiner model (default: shipped)")
     p.add_argument("--device", default=None, help="cpu or cuda (default: cuda when available)")
+    p.add_argument("--fps", type=float, default=30.0,
+                   help="frame rate of the sequences (the models run at their own rate and resample)")
     p.set_defaults(func=run)
 
 
@@ -24,6 +26,7 @@ def run(args: argparse.Namespace) -> int:
     from inference.engine.evaluation import run_evaluation
 
     md, csv = run_evaluation(args.cases, args.seed, Path(args.out), args.infiller, args.refiner, args.steps,
-                             args.seconds, log=lambda m: print(m, flush=True), device=args.device)
+                             args.seconds, log=lambda m: print(m, flush=True), device=args.device,
+                             fps=args.fps)
     print(f"wrote {md} and {csv}")
     return 0
