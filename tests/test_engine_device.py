@@ -65,7 +65,7 @@ def test_refine_on_cuda_matches_the_cpu() -> None:
 def test_training_on_cuda_with_worker_processes(tmp_path) -> None:
     data = clips(3)
     config = DenoiserConfig(width=32, layers=1, heads=2, window=32, diffusion_steps=50)
-    info = train(config, TrainConfig(steps=6, batch_size=8, log_every=3, save_every=6, warmup=2, stat_samples=16,
-                                     workers=2),
-                 data, tmp_path / "m", log=lambda m: None, device="cuda", text_embeddings=text_table(c.text for c in data))
+    run = TrainConfig(steps=6, batch_size=8, log_every=3, save_every=6, warmup=2, stat_samples=16, workers=2)
+    info = train(config, run, data, tmp_path / "m", log=lambda m: None, device="cuda",
+                 text_embeddings=text_table(c.text for c in data))
     assert info["device"].startswith("cuda") and info["steps"] == 6 and np.isfinite(info["final_loss"])

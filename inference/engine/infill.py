@@ -25,6 +25,7 @@ from .denoiser import MotionDenoiser
 from .diffusion import CancelFn, NoiseSchedule, ProgressFn, check_cancel, ddim_sample, torch_threads
 from .guidance import ContactConstraint, GuidanceWeights, apply_guidance
 from .models import get_model, model_device, resolve_device
+from .rate import contacts_at, off_model_rate
 from .window_io import foot_floor, guidance_problem, read_window, write_window
 
 
@@ -158,11 +159,6 @@ def _infill_window(recon: Reconstruction, w0: int, w1: int, regen: np.ndarray, r
     return write_window(recon, window, model.from_residual(result, base)[0].cpu(), rest, regen)
 
 
-def off_model_rate(fps: float, model_fps: float) -> bool:
-    """Whether a sequence must be resampled for a network trained at ``model_fps`` (more than 2 % apart)."""
-    return abs(fps - model_fps) > 0.02 * model_fps
-
-
 def _infill_at_model_rate(recon: Reconstruction, segment: Segment, text: str, options: InfillOptions,
                           progress: Optional[ProgressFn], cancel: Optional[CancelFn], model: MotionDenoiser,
                           body: Optional[BodyModel]) -> Reconstruction:
@@ -178,13 +174,8 @@ def _infill_at_model_rate(recon: Reconstruction, segment: Segment, text: str, op
         return interpolate_segment(recon, segment)
     low = resample(recon.slice(w0, w1), times - w0, model.config.fps)
     low_segment = Segment(int(inside[0]), int(inside[-1]) + 1, segment.who)
-    low_contacts = []
-    for c in options.contacts:
-        frames = np.flatnonzero((times >= c.start) & (times < c.stop))
-        if frames.size:
-            low_contacts.append(replace(c, start=int(frames[0]), stop=int(frames[-1]) + 1))
-    filled = _infill(low, low_segment, text, replace(options, contacts=low_contacts), progress, cancel, model,
-                     body)
+    filled = _infill(low, low_segment, text, replace(options, contacts=contacts_at(times, options.contacts)),
+                     progress, cancel, model, body)
     frames = np.arange(segment.start, segment.stop)
     back = resample(filled, np.minimum((frames - w0) / ratio, len(times) - 1))
     people = list(recon.people)

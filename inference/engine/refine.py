@@ -36,7 +36,7 @@ from .bodies import pair_rest_joints
 from .denoiser import MotionDenoiser
 from .diffusion import CancelFn, NoiseSchedule, ProgressFn, check_cancel, ddim_sample, torch_threads
 from .guidance import ContactConstraint, GuidanceWeights, apply_guidance
-from .infill import off_model_rate
+from .rate import contacts_at, off_model_rate
 from .models import get_model, model_device, resolve_device
 from .pair_frame import PairFrame, decode, from_pair_frame
 from .window_io import foot_floor, guidance_problem, read_window, world_tensors, write_world
@@ -181,13 +181,8 @@ def _refine_at_model_rate(recon: Reconstruction, trusted_mask: np.ndarray, rest:
     lo, hi = np.floor(times).astype(int), np.minimum(np.floor(times).astype(int) + 1, recon.num_frames - 1)
     exact = np.isclose(times, lo)[:, None]
     low_trusted = trusted_mask[lo] & (exact | trusted_mask[hi])
-    contacts = []
-    for c in options.contacts:
-        frames = np.flatnonzero((times >= c.start) & (times < c.stop))
-        if frames.size:
-            contacts.append(replace(c, start=int(frames[0]), stop=int(frames[-1]) + 1))
-    refined = _learned_refinement(low, low_trusted, rest, replace(options, contacts=contacts), progress, cancel,
-                                  model)
+    low_options = replace(options, contacts=contacts_at(times, options.contacts))
+    refined = _learned_refinement(low, low_trusted, rest, low_options, progress, cancel, model)
     ratio = recon.fps / model.config.fps
     back = resample(refined, np.minimum(np.arange(recon.num_frames) / ratio, len(times) - 1))
     people = []
