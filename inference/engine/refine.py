@@ -13,10 +13,10 @@ interpenetration; ``"learned+savgol"`` (the refiner, then the filter) beat the f
 border jumps, interpenetration and foot skating, and lost on contact distance, root placement and PA-MPJPE, so
 it is the default (with the filter alone as the fallback when the refiner model is not installed).
 
-Known limit: the filter averages 6D rotations frame by frame, so a sudden large rotation in its input (a fitted
-body that flips its facing between two frames) is spread over the window rather than removed, and can *raise*
-mean acceleration (seen on one batch-test clip fitted from rendered video: 12.8 → 25.6 m/s² with the filter
-alone, 20.8 with the refiner first). Such flips need detecting and repairing before smoothing; not done yet.
+Both methods first repair short facing flips of fitted bodies (``flips.py``): the filter averages 6D rotations
+frame by frame, so a body that turns round for a few frames would otherwise be spread over the window rather than
+removed, and *raise* mean acceleration (seen on one batch-test clip fitted from rendered video: 12.8 → 25.6 m/s²
+with the filter alone).
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ from ..rotations import matrix_to_rot6d, rot6d_to_matrix
 from .bodies import pair_rest_joints
 from .denoiser import MotionDenoiser
 from .diffusion import CancelFn, NoiseSchedule, ProgressFn, check_cancel, ddim_sample, torch_threads
+from .flips import repair_flips
 from .guidance import ContactConstraint, GuidanceWeights, apply_guidance
 from .rate import contacts_at, off_model_rate
 from .models import get_model, model_device, resolve_device
@@ -104,6 +105,7 @@ def refine_sequence(recon: Reconstruction, trusted_mask: Optional[np.ndarray] = 
     trusted_mask = np.asarray(trusted_mask, bool)
     if trusted_mask.shape != (recon.num_frames, 2):
         raise MotionError(f"trusted_mask: expected shape ({recon.num_frames}, 2), got {trusted_mask.shape}")
+    recon = repair_flips(recon)  # neither the filter nor the network can undo a fitted body turning round
     if options.method == "savgol":
         check_cancel(cancel)
         out = smooth_sequence(recon, rest, options.savgol_window, options.savgol_order)
