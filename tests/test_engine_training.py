@@ -160,3 +160,16 @@ def test_a_model_stored_in_half_precision_loads_as_float32_and_predicts_alike(tm
     with torch.no_grad():
         a, b = model(x, torch.tensor([10]), observed, trusted), loaded(x, torch.tensor([10]), observed, trusted)
     assert torch.allclose(a, b, atol=2e-3) and not torch.allclose(a, torch.zeros_like(a))
+
+
+def test_a_misspelt_setting_in_a_config_file_is_refused_by_name(tmp_path):
+    from inference.engine.training import train_from_spec
+    from inference.motion import MotionError
+
+    cfg = tmp_path / "cfg.json"
+    cfg.write_text(json.dumps({"model": {"wdith": 64}, "train": {}}))
+    with pytest.raises(MotionError, match=r"cfg.json.*model config: unknown fields \['wdith'\]"):
+        train_from_spec("infiller", "generated:2", tmp_path / "m", cfg)
+    cfg.write_text(json.dumps({"train": {"batch": 8}}))
+    with pytest.raises(MotionError, match=r"training config: unknown fields \['batch'\]"):
+        train_from_spec("infiller", "generated:2", tmp_path / "m", cfg)

@@ -15,19 +15,21 @@ training data (features and residuals) travel inside the checkpoint.
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, fields
-from typing import Any, Optional
+from dataclasses import dataclass
+from typing import ClassVar, Optional
 
 import torch
 from torch import Tensor, nn
 
+from .json_config import JsonConfig
 from .pair_frame import FEATURE_DIM, NUM_PEOPLE
 
 
 @dataclass
-class DenoiserConfig:
+class DenoiserConfig(JsonConfig):
     """Architecture and diffusion settings; stored as JSON next to the weights."""
 
+    LABEL: ClassVar[str] = "model config"
     role: str = "infiller"  # "infiller" (inpaint from noise) or "refiner" (denoise a whole coarse sequence)
     width: int = 192
     layers: int = 4
@@ -39,17 +41,6 @@ class DenoiserConfig:
     diffusion_steps: int = 100
     window: int = 64  # frames per training window (sampling accepts other lengths)
     fps: float = 30.0  # frame rate of the training data
-
-    def to_json(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> "DenoiserConfig":
-        known = {f.name for f in fields(cls)}
-        unknown = set(data) - known
-        if unknown:
-            raise ValueError(f"model config: unknown fields {sorted(unknown)}")
-        return cls(**data)
 
 
 def sinusoid(positions: Tensor, dim: int) -> Tensor:

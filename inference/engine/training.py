@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Any, Callable, Iterator, Optional
+from typing import Any, Callable, ClassVar, Iterator, Optional
 
 import numpy as np
 import torch
@@ -24,6 +24,7 @@ from .dataset import MotionClip
 from .distributed import Parallel, context
 from .denoiser import DenoiserConfig, MotionDenoiser
 from .diffusion import NoiseSchedule
+from .json_config import JsonConfig
 from .pair_frame import decode
 from .windows import Batch, WindowSampler
 
@@ -31,7 +32,8 @@ LogFn = Callable[[str], None]
 
 
 @dataclass
-class TrainConfig:
+class TrainConfig(JsonConfig):
+    LABEL: ClassVar[str] = "training config"
     steps: int = 2000
     batch_size: int = 32
     lr: float = 4e-4
@@ -45,17 +47,6 @@ class TrainConfig:
     stat_samples: int = 1024  # windows used for the normalisation statistics
     workers: int = 0  # processes making training windows (0: in the training loop; see BatchStream)
     max_wall_s: Optional[float] = None  # stop (and save) after this much training time; the schedule follows it
-
-    def to_json(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> "TrainConfig":
-        known = {f.name for f in fields(cls)}
-        unknown = set(data) - known
-        if unknown:
-            raise ValueError(f"training config: unknown fields {sorted(unknown)}")
-        return cls(**data)
 
 
 def batch_joints(features: Tensor, rest_joints: Tensor) -> Tensor:

@@ -18,7 +18,7 @@ import torch
 
 from ..motion import MotionError, Reconstruction
 from ..rotations import axis_angle_to_matrix
-from .tracks import PelvisFn, Track, assemble, default_pelvis_fn
+from .tracks import PelvisFn, Track, assemble, default_pelvis_fn, per_frame_rows
 
 DEFAULT_FPS = 30.0
 PARAMS = {"global_orient": 3, "body_pose": 63, "transl": 3, "betas": 10}
@@ -52,14 +52,8 @@ def _params(obj: dict, group: str, label: str) -> dict[str, np.ndarray]:
             arr = value.detach().cpu().double().numpy() if isinstance(value, torch.Tensor) else np.asarray(value, float)
         except (TypeError, ValueError):
             raise MotionError(f"{where}: expected numbers, got {type(value).__name__}") from None
-        if arr.ndim != 2 or arr.shape[1] != cols:
-            raise MotionError(f"{where}: expected shape (L, {cols}), got {tuple(arr.shape)}")
-        if frames is not None and arr.shape[0] != frames:
-            raise MotionError(f"{where}: {arr.shape[0]} frames, other parameters have {frames}")
-        if not np.all(np.isfinite(arr)):
-            raise MotionError(f"{where}: non-finite values")
+        out[name] = per_frame_rows(arr, where, cols, frames, "the first parameter", rows="L")
         frames = arr.shape[0]
-        out[name] = arr
     return out
 
 

@@ -38,6 +38,22 @@ SOURCE_PELVIS: dict[str, np.ndarray] = {
 FLIP_YZ = np.diag([1.0, -1.0, -1.0])
 
 PelvisFn = Callable[[np.ndarray], np.ndarray]
+
+
+def per_frame_rows(arr: np.ndarray, where: str, cols: int, frames: Optional[int], frames_from: str,
+                   rows: str = "T") -> np.ndarray:
+    """``arr`` if it is ``(frames, cols)`` of finite numbers, else a MotionError that starts with ``where`` (file and
+    key) and says what is wrong; ``frames`` None accepts any count, ``frames_from`` names what fixed it, ``rows``
+    is the tool's own name for the frame axis."""
+    if arr.ndim != 2 or arr.shape[1] != cols:
+        raise MotionError(f"{where}: expected shape ({rows}, {cols}), got {tuple(arr.shape)}")
+    if frames is not None and arr.shape[0] != frames:
+        raise MotionError(f"{where}: {arr.shape[0]} rows, {frames_from} has {frames}")
+    if not np.all(np.isfinite(arr)):
+        raise MotionError(f"{where}: non-finite values")
+    return arr
+
+
 # The longest timeline an import may produce (about 4.6 h at 30 fps). A damaged or hostile file can name one huge
 # frame index; filling the gap up to it would take all memory (found by fuzzing: 23 GB for a frame index of 10^6).
 MAX_FRAMES = 500_000

@@ -19,7 +19,7 @@ import torch
 from ..motion import MotionError, Reconstruction
 from ..rotations import axis_angle_to_matrix
 from .safe_pickle import Inert, safe_load
-from .tracks import PelvisFn, Track, assemble, choose_tracks, default_pelvis_fn
+from .tracks import PelvisFn, Track, assemble, choose_tracks, default_pelvis_fn, per_frame_rows
 
 DEFAULT_FPS = 30.0
 REQUIRED = ("pose", "trans", "betas", "frame_ids")
@@ -39,14 +39,8 @@ def _field(subj: dict, key: str, cols: Optional[int], label: str, sid: Any, fram
     if arr.dtype.kind not in "fiu":
         raise MotionError(f"{where}: expected numbers, got dtype {arr.dtype}")
     if cols is None:
-        arr = arr.reshape(-1)
-    elif arr.ndim != 2 or arr.shape[1] != cols:
-        raise MotionError(f"{where}: expected shape (T, {cols}), got {arr.shape}")
-    if frames is not None and arr.shape[0] != frames:
-        raise MotionError(f"{where}: {arr.shape[0]} rows, 'frame_ids' has {frames}")
-    if not np.all(np.isfinite(arr)):
-        raise MotionError(f"{where}: non-finite values")
-    return arr.astype(np.float64) if cols is not None else arr
+        return arr.reshape(-1)
+    return per_frame_rows(arr, where, cols, frames, "'frame_ids'").astype(np.float64)
 
 
 def _rot(aa: np.ndarray) -> np.ndarray:
