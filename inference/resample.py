@@ -24,14 +24,17 @@ from .rotations import (axis_angle_to_quaternion, matrix_to_quaternion, quaterni
                         quaternion_to_matrix)
 
 
-def _neighbours(times: np.ndarray, frames: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def neighbours(times: np.ndarray, frames: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For each time, the frames before and after it and the weight of the later one; a time on a frame has that
+    frame as both neighbours (so evidence there is the frame's own, not the weaker of it and the next)."""
     times = np.asarray(times, np.float64)
     if times.size and (times.min() < -1e-6 or times.max() > frames - 1 + 1e-6):
         raise MotionError(f"resampling times must lie in [0, {frames - 1}], got [{times.min()}, {times.max()}]")
     times = np.clip(times, 0, frames - 1)
-    lo = np.floor(times).astype(int)
-    hi = np.minimum(lo + 1, frames - 1)
-    return lo, hi, times - lo
+    lo = np.floor(times + 1e-9).astype(int)
+    weight = np.clip(times - lo, 0.0, None)
+    hi = np.where(weight > 1e-9, np.minimum(lo + 1, frames - 1), lo)
+    return lo, hi, weight
 
 
 def _slerp_axis_angle(aa: np.ndarray, lo: np.ndarray, hi: np.ndarray, w: np.ndarray) -> np.ndarray:
@@ -48,7 +51,7 @@ def _lerp(x: np.ndarray, lo: np.ndarray, hi: np.ndarray, w: np.ndarray) -> np.nd
 
 def resample_person(person: PersonMotion, times: np.ndarray) -> PersonMotion:
     """``person`` at the fractional frame positions ``times``."""
-    lo, hi, w = _neighbours(times, person.num_frames)
+    lo, hi, w = neighbours(times, person.num_frames)
     rotations = {name: (None if getattr(person, name) is None
                         else _slerp_axis_angle(getattr(person, name), lo, hi, w))
                  for name in ("global_orient", "body_pose", "left_hand_pose", "right_hand_pose", "jaw_pose")}
@@ -62,7 +65,7 @@ def resample_person(person: PersonMotion, times: np.ndarray) -> PersonMotion:
 
 
 def resample_camera(camera: Camera, times: np.ndarray) -> Camera:
-    lo, hi, w = _neighbours(times, camera.num_frames)
+    lo, hi, w = neighbours(times, camera.num_frames)
     q = matrix_to_quaternion(torch.as_tensor(camera.R, dtype=torch.float64))
     R = quaternion_to_matrix(quaternion_slerp(q[lo], q[hi], torch.as_tensor(w))).numpy()
     return replace(camera, R=R, t=_lerp(camera.t, lo, hi, w))

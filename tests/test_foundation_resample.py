@@ -36,9 +36,9 @@ def test_evidence_between_frames_is_the_weaker_neighbour(recon) -> None:
     person.reliability[5] = 0.0
     person.keypoints_2d = np.ones((recon.num_frames, 22, 3), np.float32)
     person.keypoints_2d[6, :, 2] = 0.2
-    out = resample(recon.replace_people(person, recon.people[1]), np.array([4.5, 5.5, 6.5, 7.0]))
-    np.testing.assert_allclose(out.people[0].reliability, [0.0, 0.0, 1.0, 1.0])
-    np.testing.assert_allclose(out.people[0].keypoints_2d[:, 0, 2], [1.0, 0.2, 0.2, 1.0])
+    out = resample(recon.replace_people(person, recon.people[1]), np.array([4.5, 5.5, 6.5, 7.0, 4.0, 5.0]))
+    np.testing.assert_allclose(out.people[0].reliability, [0.0, 0.0, 1.0, 1.0, 1.0, 0.0])  # on a frame: its own
+    np.testing.assert_allclose(out.people[0].keypoints_2d[:, 0, 2], [1.0, 0.2, 0.2, 1.0, 1.0, 1.0])
 
 
 def test_times_outside_the_sequence_are_refused(recon) -> None:

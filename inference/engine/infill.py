@@ -25,7 +25,7 @@ from .denoiser import MotionDenoiser
 from .diffusion import CancelFn, NoiseSchedule, ProgressFn, check_cancel, ddim_sample, torch_threads
 from .guidance import ContactConstraint, GuidanceWeights, apply_guidance
 from .models import get_model, model_device, resolve_device
-from .rate import contacts_at, off_model_rate
+from .rate import contacts_at, off_model_rate, read_back
 from .window_io import foot_floor, guidance_problem, read_window, write_window
 
 
@@ -176,13 +176,5 @@ def _infill_at_model_rate(recon: Reconstruction, segment: Segment, text: str, op
     low_segment = Segment(int(inside[0]), int(inside[-1]) + 1, segment.who)
     filled = _infill(low, low_segment, text, replace(options, contacts=contacts_at(times, options.contacts)),
                      progress, cancel, model, body)
-    frames = np.arange(segment.start, segment.stop)
-    back = resample(filled, np.minimum((frames - w0) / ratio, len(times) - 1))
-    people = list(recon.people)
-    for i, pid in enumerate("AB"):
-        if segment.who in (pid, "both"):
-            person = people[i].copy()
-            for name in ("global_orient", "body_pose", "transl"):
-                getattr(person, name)[frames] = getattr(back.people[i], name)
-            people[i] = person
-    return recon.replace_people(*people)
+    who = tuple(i for i, pid in enumerate("AB") if segment.who in (pid, "both"))
+    return read_back(recon, filled, w0, np.arange(segment.start, segment.stop), who)

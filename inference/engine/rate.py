@@ -1,7 +1,8 @@
 """The networks run at the frame rate they were trained at; these helpers move a problem onto that clock.
 
 The motion itself is resampled by :mod:`inference.resample`; what else is timed in frames (contact constraints)
-is mapped here, the same way for the infiller and the refiner.
+is mapped here, and the result is read back onto the sequence's own clock, the same way for the infiller and the
+refiner.
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ from dataclasses import replace
 
 import numpy as np
 
+from ..motion import Reconstruction
+from ..resample import resample
 from .guidance import ContactConstraint
 
 
@@ -26,3 +29,18 @@ def contacts_at(times: np.ndarray, contacts: list[ContactConstraint]) -> list[Co
         if frames.size:
             out.append(replace(c, start=int(frames[0]), stop=int(frames[-1]) + 1))
     return out
+
+
+def read_back(recon: Reconstruction, low: Reconstruction, start: int, frames: np.ndarray,
+              people: tuple[int, ...] = (0, 1)) -> Reconstruction:
+    """``recon`` whose motion (root, body pose, translation) of ``people`` on ``frames`` is read from ``low``,
+    its resampling at ``low.fps`` from frame ``start`` on; evidence and everything else stay ``recon``'s."""
+    ratio = recon.fps / low.fps  # source frames per model frame
+    back = resample(low, np.minimum((frames - start) / ratio, low.num_frames - 1))
+    out = list(recon.people)
+    for i in people:
+        person = out[i].copy()
+        for name in ("global_orient", "body_pose", "transl"):
+            getattr(person, name)[frames] = getattr(back.people[i], name)
+        out[i] = person
+    return recon.replace_people(*out)

@@ -30,14 +30,14 @@ from scipy.signal import savgol_filter
 
 from ..body import BodyModel
 from ..motion import MotionError, Reconstruction
-from ..resample import frame_times, resample
+from ..resample import frame_times, neighbours, resample
 from ..rotations import matrix_to_rot6d, rot6d_to_matrix
 from .bodies import pair_rest_joints
 from .denoiser import MotionDenoiser
 from .diffusion import CancelFn, NoiseSchedule, ProgressFn, check_cancel, ddim_sample, torch_threads
 from .flips import repair_flips
 from .guidance import ContactConstraint, GuidanceWeights, apply_guidance
-from .rate import contacts_at, off_model_rate
+from .rate import contacts_at, off_model_rate, read_back
 from .models import get_model, model_device, resolve_device
 from .pair_frame import PairFrame, decode, from_pair_frame
 from .window_io import foot_floor, guidance_problem, read_window, world_tensors, write_world
@@ -180,20 +180,11 @@ def _refine_at_model_rate(recon: Reconstruction, trusted_mask: np.ndarray, rest:
     there, and read back at its own frame times (a frame between two resampled ones is trusted only if both are)."""
     times = frame_times(0, recon.num_frames - 1, recon.fps, model.config.fps)
     low = resample(recon, times, model.config.fps)
-    lo, hi = np.floor(times).astype(int), np.minimum(np.floor(times).astype(int) + 1, recon.num_frames - 1)
-    exact = np.isclose(times, lo)[:, None]
-    low_trusted = trusted_mask[lo] & (exact | trusted_mask[hi])
+    lo, hi, _ = neighbours(times, recon.num_frames)
     low_options = replace(options, contacts=contacts_at(times, options.contacts))
-    refined = _learned_refinement(low, low_trusted, rest, low_options, progress, cancel, model)
-    ratio = recon.fps / model.config.fps
-    back = resample(refined, np.minimum(np.arange(recon.num_frames) / ratio, len(times) - 1))
-    people = []
-    for mine, new in zip(recon.people, back.people):
-        person = mine.copy()
-        for name in ("global_orient", "body_pose", "transl"):
-            setattr(person, name, getattr(new, name))
-        people.append(person)
-    return recon.replace_people(*people)
+    refined = _learned_refinement(low, trusted_mask[lo] & trusted_mask[hi], rest, low_options, progress, cancel,
+                                  model)
+    return read_back(recon, refined, 0, np.arange(recon.num_frames))
 
 
 def smooth_sequence(recon: Reconstruction, rest: np.ndarray, window: int = 9, order: int = 2) -> Reconstruction:
