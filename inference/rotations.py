@@ -6,11 +6,13 @@ quaternions. Quaternions here are scalar-first ``(w, x, y, z)``, the order scipy
 ``scalar_first=True``.
 
 Every function takes and returns tensors whose trailing dimensions are the rotation
-(``(..., 3)``, ``(..., 3, 3)``, ``(..., 4)`` or ``(..., 6)``).
+(``(..., 3)``, ``(..., 3, 3)``, ``(..., 4)`` or ``(..., 6)``), except :func:`axis_angle_to_matrices`, the numpy
+form file readers work in.
 """
 
 from __future__ import annotations
 
+import numpy as np
 import torch
 from torch import Tensor
 
@@ -100,6 +102,11 @@ def rot6d_to_matrix(d6: Tensor) -> Tensor:
     b2 = torch.nn.functional.normalize(a2 - (b1 * a2).sum(-1, keepdim=True) * b1, dim=-1)
     b3 = torch.cross(b1, b2, dim=-1)
     return torch.stack([b1, b2, b3], dim=-1)
+
+
+def axis_angle_to_matrices(aa: np.ndarray) -> np.ndarray:
+    """``(..., 3)`` axis-angle array → ``(..., 3, 3)`` float64 matrices."""
+    return axis_angle_to_matrix(torch.as_tensor(aa, dtype=torch.float64)).numpy()
 
 
 def axis_angle_to_rot6d(aa: Tensor) -> Tensor:

@@ -14,10 +14,9 @@ left alone: it may be a real fast turn, and a long wrong span is the infiller's 
 from __future__ import annotations
 
 import numpy as np
-import torch
 
 from ..motion import Reconstruction
-from ..rotations import axis_angle_to_matrix
+from ..rotations import axis_angle_to_matrices
 from ..segments import Segment
 from .baselines import interpolate_segment
 
@@ -26,10 +25,9 @@ MAX_TURN = 1200.0  # degrees per second; fast dance spins reach ~720
 
 def _angle(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Geodesic angle in degrees between axis-angle rotations ``a`` and ``b`` (``(..., 3)``)."""
-    ra = axis_angle_to_matrix(torch.as_tensor(a, dtype=torch.float64))
-    rb = axis_angle_to_matrix(torch.as_tensor(b, dtype=torch.float64))
-    cos = ((ra.transpose(-1, -2) @ rb).diagonal(dim1=-2, dim2=-1).sum(-1) - 1) / 2
-    return np.degrees(np.arccos(cos.clamp(-1, 1).numpy()))
+    relative = np.swapaxes(axis_angle_to_matrices(a), -1, -2) @ axis_angle_to_matrices(b)
+    cos = (np.trace(relative, axis1=-2, axis2=-1) - 1) / 2
+    return np.degrees(np.arccos(np.clip(cos, -1, 1)))
 
 
 def find_flips(global_orient: np.ndarray, fps: float, max_seconds: float = 0.3) -> list[tuple[int, int]]:

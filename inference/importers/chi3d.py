@@ -37,7 +37,8 @@ import numpy as np
 from ..body import BodyModel
 from ..motion import Camera, MotionError, Reconstruction
 from .tracks import SOURCE_PELVIS
-from .up_axis import (axis_angle_to_matrices, check_finite, detect_up_axis, matrices_to_axis_angle,
+from ..rotations import axis_angle_to_matrices
+from .up_axis import (check_finite, detect_up_axis, matrices_to_axis_angle,
                       person_from_world, posed_joints, rest_skeleton, to_y_up)
 
 FPS = 50.0

@@ -17,7 +17,7 @@ import numpy as np
 import torch
 
 from ..motion import MotionError, Reconstruction
-from ..rotations import axis_angle_to_matrix
+from ..rotations import axis_angle_to_matrices
 from .tracks import PelvisFn, Track, assemble, default_pelvis_fn, per_frame_rows
 
 DEFAULT_FPS = 30.0
@@ -57,10 +57,6 @@ def _params(obj: dict, group: str, label: str) -> dict[str, np.ndarray]:
     return out
 
 
-def _rot(aa: np.ndarray) -> np.ndarray:
-    return axis_angle_to_matrix(torch.as_tensor(aa)).numpy()
-
-
 def read_person(path: Union[str, Path], track_id: int) -> tuple[Track, Optional[np.ndarray]]:
     label = str(path)
     obj = load_pt(path)
@@ -81,9 +77,9 @@ def read_person(path: Union[str, Path], track_id: int) -> tuple[Track, Optional[
         if K.shape[-2:] != (3, 3) or K.size == 0 or not np.all(np.isfinite(K)):
             raise MotionError(f"{label}: key 'K_fullimg' should be finite (L, 3, 3), got {K.shape}")
         K = K.reshape(-1, 3, 3)[0]
-    track = Track(track_id, np.arange(n), _rot(cam["global_orient"]), cam["transl"],
+    track = Track(track_id, np.arange(n), axis_angle_to_matrices(cam["global_orient"]), cam["transl"],
                   cam["body_pose"].reshape(n, 21, 3), cam["betas"].mean(0), "smplx",
-                  orient_world=_rot(world["global_orient"]) if world else None,
+                  orient_world=axis_angle_to_matrices(world["global_orient"]) if world else None,
                   transl_world=world["transl"] if world else None)
     return track, K
 

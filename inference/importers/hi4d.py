@@ -32,7 +32,8 @@ from ..body import BodyModel
 from ..io.npz import NpzFile
 from ..motion import GENDERS, Camera, MotionError, Reconstruction
 from .tracks import SOURCE_PELVIS
-from .up_axis import (axis_angle_to_matrices, check_finite, detect_up_axis, person_from_world, posed_joints,
+from ..rotations import axis_angle_to_matrices
+from .up_axis import (check_finite, detect_up_axis, person_from_world, posed_joints,
                       rest_skeleton, to_y_up)
 
 FPS = 30.0

@@ -25,7 +25,7 @@ import numpy as np
 import torch
 
 from ..motion import Camera, MotionError, PersonMotion, Reconstruction
-from ..rotations import (axis_angle_to_matrix, matrix_to_axis_angle, matrix_to_quaternion, quaternion_slerp,
+from ..rotations import (axis_angle_to_matrices, matrix_to_axis_angle, matrix_to_quaternion, quaternion_slerp,
                          quaternion_to_matrix)
 
 # Rest pelvis of each source model's mean shape, in its own coordinates (metres; approximate to ~1 cm, which is
@@ -168,7 +168,7 @@ def _person(tr: Track, cam_r: np.ndarray, cam_t: np.ndarray, num_frames: int, pe
     f = tr.frames
     orient_w = np.swapaxes(cam_r[f], -1, -2) @ tr.orient_cam
     pelvis_w = np.einsum("nji,nj->ni", cam_r[f], tr.pelvis_cam() - cam_t[f])
-    body_mats = axis_angle_to_matrix(torch.as_tensor(tr.body_pose, dtype=torch.float64)).numpy()
+    body_mats = axis_angle_to_matrices(tr.body_pose)
     mats = _fill_rotations(f, np.concatenate([orient_w[:, None], body_mats], 1), num_frames)
     aa = matrix_to_axis_angle(torch.as_tensor(mats)).numpy()
     betas = np.asarray(tr.betas, np.float32).reshape(-1)

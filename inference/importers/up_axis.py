@@ -88,11 +88,6 @@ def person_from_world(root: np.ndarray, body_pose: np.ndarray, pelvis: np.ndarra
         raise MotionError(f"{label}: {exc}") from None
 
 
-def axis_angle_to_matrices(aa: np.ndarray) -> np.ndarray:
-    """``(..., 3)`` axis-angle → ``(..., 3, 3)`` float64 matrices."""
-    return axis_angle_to_matrix(torch.as_tensor(aa, dtype=torch.float64)).numpy()
-
-
 def matrices_to_axis_angle(mats: np.ndarray, label: str, what: str) -> np.ndarray:
     """``(..., 3, 3)`` → ``(..., 3)``; matrices are re-orthonormalised first (JSON and float32 round-off), and a
     reflection (determinant < 0) is refused naming the file and ``what`` (e.g. "key 'body_pose'")."""

@@ -14,10 +14,9 @@ from pathlib import Path
 from typing import Any, Optional, Sequence, Union
 
 import numpy as np
-import torch
 
 from ..motion import MotionError, Reconstruction
-from ..rotations import axis_angle_to_matrix
+from ..rotations import axis_angle_to_matrices
 from .safe_pickle import Inert, safe_load
 from .tracks import PelvisFn, Track, assemble, choose_tracks, default_pelvis_fn, per_frame_rows
 
@@ -43,10 +42,6 @@ def _field(subj: dict, key: str, cols: Optional[int], label: str, sid: Any, fram
     return per_frame_rows(arr, where, cols, frames, "'frame_ids'").astype(np.float64)
 
 
-def _rot(aa: np.ndarray) -> np.ndarray:
-    return axis_angle_to_matrix(torch.as_tensor(aa, dtype=torch.float64)).numpy()
-
-
 def read_subjects(results: dict, label: str) -> list[Track]:
     tracks = []
     for sid, subj in results.items():
@@ -65,10 +60,11 @@ def read_subjects(results: dict, label: str) -> list[Track]:
             tid = int(sid)
         except (TypeError, ValueError):
             raise MotionError(f"{label}: subject key {sid!r} is not an integer id") from None
+        world_pose = _field(subj, "pose_world", 72, label, sid, n)[order, :3] if world else None
         tracks.append(Track(
-            tid, frames[order], _rot(pose[order, :3]), trans[order], pose[order, 3:66].reshape(n, 21, 3),
-            betas.mean(0), "smpl",
-            orient_world=_rot(_field(subj, "pose_world", 72, label, sid, n)[order, :3]) if world else None,
+            tid, frames[order], axis_angle_to_matrices(pose[order, :3]), trans[order],
+            pose[order, 3:66].reshape(n, 21, 3), betas.mean(0), "smpl",
+            orient_world=axis_angle_to_matrices(world_pose) if world else None,
             transl_world=_field(subj, "trans_world", 3, label, sid, n)[order] if world else None))
     return tracks
 
