@@ -14,7 +14,8 @@ from inference.body import load_body_model
 from inference.export import export
 from inference.generator import generate_clip
 from inference.importers import import_motion
-from inference.importers.bvh import FOOT, OurBody, load_bvh, sole_heights
+from inference.importers.bvh import load_bvh
+from inference.importers.bvh_body import FOOT, OurBody, sole_heights
 from inference.importers.bvh_file import parse_bvh, read_bvh
 from inference.motion import MotionError
 from inference.skeleton import JOINT_INDEX

@@ -17,7 +17,9 @@ from inference.body import load_body_model
 from inference.engine.dataset import load_clips
 from inference.generator import generate_clip
 from inference.importers import dataset_sequences, dataset_single_people, import_motion
-from inference.importers.bvh import (FOOT, OurBody, body_rest_fn, load_bvh_people, sole_heights, source_motion)
+from inference.importers.bvh import load_bvh_people
+from inference.importers.bvh_body import FOOT, OurBody, body_rest_fn, sole_heights
+from inference.importers.bvh_source import source_rig
 from inference.importers.bvh_file import read_bvh
 from inference.motion import MotionError
 from inference.rotations import axis_angle_to_matrix
@@ -97,7 +99,8 @@ def test_cmu_motionbuilder_pelvis_turns_as_the_source_does():
     path = DATA / "locomotion" / "cmu_02" / "02_01.bvh"
     got = import_motion([path, path])
     assert abs(np.median(_pitch_deg(got.people[0].global_orient))) < 5.0
-    src, _, _ = source_motion(read_bvh(path))
+    skel = read_bvh(path)
+    src = source_rig(skel).motion(skel, 1.0)
     ours = axis_angle_to_matrix(torch.as_tensor(got.people[0].global_orient, dtype=torch.float64)).numpy()
     assert np.abs(ours - src.rotations[:, 0]).max() < 1e-4
 
@@ -114,8 +117,8 @@ def test_daz_salsa_pair_on_the_floor():
     ours = body_rest_fn(body)(np.zeros(10, np.float32))
     for person, path in zip(got.people, files):
         assert got.report[str(path)]["limbs_deg"] < 0.5
-        src, _, _ = source_motion(read_bvh(path).frames(1, 301))
-        src = src.scaled(got.scale)
+        skel = read_bvh(path).frames(1, 301)
+        src = source_rig(skel).motion(skel, got.scale)
         sole = sole_heights(src.positions, ours.flat_feet, np.array([0, 1, 2, 3])).min(1)
         planted = sole - np.percentile(sole, 5) < 0.01
         with torch.no_grad():

@@ -159,7 +159,8 @@ def select(all_takes: list[Take], selector: Optional[str], cmu: bool) -> list[Ta
 
 def load_take(take: Take, fps: Optional[float] = None, body: Optional["BodyModel"] = None):
     """A take on our body (:class:`~inference.importers.bvh.BvhPeople`), at ``fps`` if given, else its true rate."""
-    from .bvh import body_rest_fn, load_bvh_people
+    from .bvh import load_bvh_people
+    from .bvh_body import body_rest_fn
 
     return load_bvh_people(take.files, fps=fps or take.fps, rest_fn=body_rest_fn(body))
 
