@@ -15,7 +15,8 @@ Mixamo rest in a T-pose, MakeHuman in an A-pose), joint placement and units:
 4. Ground: the pelvis goes where the source's is horizontally; vertically, our lower sole is put exactly as high
    above our floor (y = 0) as the source's is above *its* floor, estimated from where its soles rest (see
    :func:`_retarget_person`). Two files imported together share one scale, so their relative placement is kept.
-5. A synthetic rest frame 0 (cgspeed's conversions add one) is detected and dropped.
+5. A synthetic rest frame 0 (cgspeed's conversions add one, and blend out of it over four frames) is detected
+   and dropped with its blend.
 
 Long takes are retargeted a slice of frames at a time (memory bounded by the slice, not the take).
 :mod:`.bvh_report` measures the result against the source.
@@ -136,13 +137,19 @@ def retarget(src: SourceMotion, our_rest: np.ndarray) -> tuple[np.ndarray, np.nd
     return aa, src.positions[:, 0]
 
 
-def synthetic_tpose(skel: BvhSkeleton) -> bool:
-    """Whether frame 0 is a rest pose that a conversion put before the capture (cgspeed's CMU files do).
+LEAD_MAX = 12  # frames after a synthetic T-pose that may still be blending into the capture
 
-    Such a frame has every non-root rotation near zero (within 15°) *and* jumps to frame 1 by far more than the
-    take ever moves between frames; a captured T-pose flows into the motion and is kept."""
-    if skel.num_frames < 4:
-        return False
+
+def synthetic_lead(skel: BvhSkeleton) -> int:
+    """How many leading frames a conversion put before the capture: 0, or a synthetic rest frame 0 plus the
+    frames that blend out of it (cgspeed's CMU files have frame 0 in T-pose and four frames easing into the
+    capture at up to 30 m/s).
+
+    A synthetic frame 0 has every non-root rotation near zero (within 15°) *and* jumps to frame 1 by far more than
+    the take ever moves between frames; a captured T-pose flows into the motion and is kept. The blend is every
+    following frame (at most :data:`LEAD_MAX`) reached by a step over 4× the take's median step."""
+    if skel.num_frames < 2 * LEAD_MAX:
+        return 0
     col = 0
     rotations = []
     for j, chans in enumerate(skel.channels):
@@ -151,17 +158,24 @@ def synthetic_tpose(skel: BvhSkeleton) -> bool:
                 rotations.append(col)
             col += 1
     if rotations and np.abs(skel.motion[0, rotations]).max() > 15.0:
-        return False
+        return 0
     pos, _ = skel.frames(0, min(skel.num_frames, 240)).forward_kinematics()
     local = pos - pos[:, :1]
-    step = np.linalg.norm(np.diff(local, axis=0), axis=-1).max(-1)
+    step = np.linalg.norm(np.diff(local, axis=0), axis=-1).max(-1)  # step[t]: frame t -> t + 1
+    typical = float(np.median(step[LEAD_MAX:]))
     size = float(np.ptp(skel.rest_positions(), axis=0).max())
-    return bool(step[0] > 0.05 * size and step[0] > 5 * np.median(step[1:]))
+    if not (step[0] > 0.05 * size and step[0] > 5 * typical):
+        return 0
+    lead = 1
+    while lead < LEAD_MAX and step[lead] > 4 * typical:
+        lead += 1
+    return lead
 
 
 def _retarget_person(skel: BvhSkeleton, rig: SourceRig, scale: float,
-                     our: OurBody) -> tuple[np.ndarray, np.ndarray, dict[str, float]]:
-    """Local axis-angle ``(F, 22, 3)``, pelvis positions ``(F, 3)`` and the error figures of one file.
+                     our: OurBody) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[str, float]]:
+    """Local axis-angle ``(F, 22, 3)``, pelvis positions ``(F, 3)``, the source's lower sole height above its
+    floor ``(F,)`` and the error figures of one file.
 
     Vertical placement compares *sole heights* (each foot joint's height minus where it sits on our body when the
     foot is flat; only the foot joints both skeletons have). Per frame our body is lifted so that its lower sole is
@@ -186,8 +200,9 @@ def _retarget_person(skel: BvhSkeleton, rig: SourceRig, scale: float,
         pelvis[a:b, 1] += lift
         joints[..., 1] += lift[:, None]
         tally.add(src, joints)
-    pelvis[:, 1] -= np.percentile(source_sole, FLOOR_PERCENTILE)
-    return aa, pelvis, tally.summary()
+    floor = np.percentile(source_sole, FLOOR_PERCENTILE)
+    pelvis[:, 1] -= floor
+    return aa, pelvis, source_sole - floor, tally.summary()
 
 
 @dataclass
@@ -198,9 +213,10 @@ class BvhPeople:
     fps: float
     families: list[str]
     scale: float
-    dropped_tpose: bool  # a synthetic rest frame 0 was removed (from every file, to keep them aligned)
+    dropped_tpose: bool  # a synthetic rest frame 0 (and its blend) was removed, from every file alike
     first_frame: int  # the file frame that became frame 0
     report: dict[str, dict]  # per file: family and the :mod:`.bvh_report` figures
+    source_soles: list[np.ndarray]  # per person (F,): the source's lower sole above its floor (m, our scale)
 
 
 def parse_frames(text: str) -> tuple[Optional[int], Optional[int]]:
@@ -232,23 +248,26 @@ def load_bvh_people(paths: Sequence[Union[str, Path]], fps: Optional[float] = No
         if fps is None and abs(other.frame_time - skels[0].frame_time) > 1e-6:
             raise MotionError(f"{paths[0]} and {path}: frame times differ")
     start, stop = slice(*(frames or (None, None))).indices(skels[0].num_frames)[:2]
-    dropped = start == 0 and any(synthetic_tpose(s) for s in skels)
-    start += int(dropped)
+    lead = max(synthetic_lead(s) for s in skels)
+    dropped = start < lead
+    start = max(start, lead)
     if stop - start < 1:
         raise MotionError(f"{paths[0]}: frame range {frames} keeps no frames of {skels[0].num_frames}"
-                          + (" (frame 0, a synthetic T-pose, is dropped)" if dropped else ""))
+                          + (f" (frames 0–{lead - 1}, a synthetic T-pose and its blend, are dropped)" if lead else ""))
     skels = [s.frames(start, stop) for s in skels]
     betas = np.zeros(10, np.float32) if betas is None else np.asarray(betas, np.float32)
     our = our_body(rest_fn, betas)
     rigs = [source_rig(s) for s in skels]
     scale = leg_and_trunk(our.joints) / float(np.mean([r.scale_length for r in rigs]))
-    people, report = [], {}
+    people, report, soles = [], {}, []
     for skel, rig, path in zip(skels, rigs, paths):
-        aa, pelvis, errors = _retarget_person(skel, rig, scale, our)
+        aa, pelvis, sole, errors = _retarget_person(skel, rig, scale, our)
+        soles.append(sole)
         people.append(PersonMotion(global_orient=aa[:, 0], body_pose=aa[:, 1:], transl=pelvis - our.joints[0],
                                    betas=betas))
         report[str(path)] = {"family": rig.family, **errors}
-    return BvhPeople(people, float(fps or skels[0].fps), [r.family for r in rigs], scale, dropped, start, report)
+    return BvhPeople(people, float(fps or skels[0].fps), [r.family for r in rigs], scale, dropped, start, report,
+                     soles)
 
 
 def load_bvh(paths: Sequence[Union[str, Path]], fps: Optional[float] = None, rest_fn: Optional[RestFn] = None,

@@ -82,7 +82,9 @@ def bvh_summary(meta: dict, full: bool = False) -> str:
     preceded by a line when a synthetic T-pose frame 0 was dropped. ``meta``: a BVH reconstruction's meta."""
     lines = []
     if meta.get("bvh_dropped_tpose"):
-        lines.append("dropped frame 0 of the BVH files: a synthetic T-pose added by the conversion, not capture")
+        last = meta.get("bvh_first_frame", 1) - 1
+        lines.append(f"dropped frame{'s 0–' + str(last) if last else ' 0'} of the BVH files: a synthetic T-pose "
+                     f"added by the conversion{' and its blend into the capture' if last else ''}, not capture")
     report = meta.get("retarget_mm", {})
     if full:
         head = ["file", "family"] + [title for _, title, _ in COLUMNS]
