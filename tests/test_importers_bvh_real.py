@@ -114,6 +114,7 @@ def test_daz_salsa_pair_on_the_floor():
     got = load_bvh_people(files, fps=60.0, frames=(0, 301), rest_fn=body_rest_fn(body))
     assert got.families == ["daz", "daz"] and got.dropped_tpose and got.fps == 60.0
     assert 4 <= got.first_frame <= 8 and got.people[0].num_frames == 301 - got.first_frame  # T-pose and blend
+    assert [len(g) for g in got.glitches] == [0, 0]
     ours = body_rest_fn(body)(np.zeros(10, np.float32))
     for person, path in zip(got.people, files):
         assert got.report[str(path)]["limbs_deg"] < 0.5
@@ -127,6 +128,16 @@ def test_daz_salsa_pair_on_the_floor():
         lowest = out.vertices[..., 1].min(-1).values.numpy()
         assert planted.mean() > 0.1
         assert np.abs(lowest[planted]).mean() < 0.02 and lowest.min() > -0.05
+
+
+@needs_data
+def test_capture_glitch_in_the_test_pair_is_reported():
+    """Salsa 60_15 (person A of the test pair) jumps 70 cm in one frame at file frame 733 (12.2 s): named,
+    person B clean."""
+    files = [CMU / "60" / "60_15.bvh", CMU / "61" / "61_15.bvh"]
+    got = load_bvh_people(files, fps=60.0, frames=(700, 780))
+    a, b = got.glitches
+    assert 1 <= len(a) <= 6 and len(b) == 0 and all(728 <= 700 + f <= 740 for f in a)
 
 
 def _folder(tmp_path: Path, recon, rest, manifest: bool) -> Path:
@@ -169,3 +180,6 @@ def test_bvh_folder_specs(tmp_path, motion):
     clips = load_clips(f"cmu:{bare}:train", fps=15.0)
     assert [c.name for c in clips] == ["60_01+61_01", "135_03+94_04"]
     assert clips[0].text == "A and B dance salsa together" and clips[1].text == ""
+    # motion written at 20 fps played at 30 (the file's rate) is human; at CMU's salsa rate 60, too fast
+    assert next(iter(dataset_sequences(f"bvh:{bare}:60_15")))[1].meta["bvh_glitch_frames"] == []
+    assert next(iter(dataset_sequences(f"cmu:{bare}:60_15")))[1].meta["bvh_glitch_frames"] != []

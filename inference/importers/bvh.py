@@ -49,6 +49,7 @@ for _s in _SIDES:
 _TWO_VECTOR = {"spine3": ("neck", ("left_shoulder", "right_shoulder"))}
 SLICE_POINTS = 200_000  # frames × skeleton points per slice of forward kinematics and retargeting
 FLOOR_PERCENTILE = 5.0  # where the source's lower sole rests, over the take
+GLITCH_SPEED = 12.0  # m/s: a source joint faster than this is a capture glitch, not motion
 
 
 def _minimal_rotation(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -172,18 +173,31 @@ def synthetic_lead(skel: BvhSkeleton) -> int:
     return lead
 
 
-def _retarget_person(skel: BvhSkeleton, rig: SourceRig, scale: float,
-                     our: OurBody) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[str, float]]:
-    """Local axis-angle ``(F, 22, 3)``, pelvis positions ``(F, 3)``, the source's lower sole height above its
-    floor ``(F,)`` and the error figures of one file.
+@dataclass
+class _Retargeted:
+    aa: np.ndarray  # (F, 22, 3) local axis-angle, joint 0 = global orient
+    pelvis: np.ndarray  # (F, 3)
+    sole: np.ndarray  # (F,) the source's lower sole above its floor
+    glitches: np.ndarray  # frames the source reaches faster than GLITCH_SPEED
+    errors: dict[str, float]
+
+
+def _retarget_person(skel: BvhSkeleton, rig: SourceRig, scale: float, our: OurBody) -> _Retargeted:
+    """One file on our body, with the error figures and the frames where the source jumps.
 
     Vertical placement compares *sole heights* (each foot joint's height minus where it sits on our body when the
     foot is flat; only the foot joints both skeletons have). Per frame our body is lifted so that its lower sole is
     exactly as high as the source's; then everything is lowered by the source's floor: the 5th percentile of its
     lower sole over the take. That floor is where the capture put it — cgspeed's Daz conversion gave every subject
     the same legs but kept their hip heights, so its feet float or sink by centimetres. A source foot flat on its
-    floor is flat on ours; a jump stays a jump."""
+    floor is flat on ours; a jump stays a jump.
+
+    A *glitch* is a frame some source joint reaches at over :data:`GLITCH_SPEED` (real motion, kicks included,
+    stays under 9 m/s in every take here; CMU's salsa person A has splices where the whole body jumps 70 cm in a
+    frame)."""
     frames = skel.num_frames
+    speed = np.zeros(frames)
+    previous: Optional[np.ndarray] = None
     step = max(1, SLICE_POINTS // len(skel.point_names))
     aa = np.empty((frames, NUM_BODY_JOINTS, 3))
     pelvis = np.empty((frames, 3))
@@ -200,9 +214,13 @@ def _retarget_person(skel: BvhSkeleton, rig: SourceRig, scale: float,
         pelvis[a:b, 1] += lift
         joints[..., 1] += lift[:, None]
         tally.add(src, joints)
+        points = src.positions[:, rig.mapped]
+        chain = points if previous is None else np.concatenate([previous, points])
+        speed[b - len(chain) + 1:b] = np.linalg.norm(np.diff(chain, axis=0), axis=-1).max(-1) * skel.fps
+        previous = points[-1:]
     floor = np.percentile(source_sole, FLOOR_PERCENTILE)
     pelvis[:, 1] -= floor
-    return aa, pelvis, source_sole - floor, tally.summary()
+    return _Retargeted(aa, pelvis, source_sole - floor, np.nonzero(speed > GLITCH_SPEED)[0], tally.summary())
 
 
 @dataclass
@@ -217,6 +235,7 @@ class BvhPeople:
     first_frame: int  # the file frame that became frame 0
     report: dict[str, dict]  # per file: family and the :mod:`.bvh_report` figures
     source_soles: list[np.ndarray]  # per person (F,): the source's lower sole above its floor (m, our scale)
+    glitches: list[np.ndarray]  # per person: frames some source joint reaches faster than GLITCH_SPEED
 
 
 def parse_frames(text: str) -> tuple[Optional[int], Optional[int]]:
@@ -259,15 +278,12 @@ def load_bvh_people(paths: Sequence[Union[str, Path]], fps: Optional[float] = No
     our = our_body(rest_fn, betas)
     rigs = [source_rig(s) for s in skels]
     scale = leg_and_trunk(our.joints) / float(np.mean([r.scale_length for r in rigs]))
-    people, report, soles = [], {}, []
-    for skel, rig, path in zip(skels, rigs, paths):
-        aa, pelvis, sole, errors = _retarget_person(skel, rig, scale, our)
-        soles.append(sole)
-        people.append(PersonMotion(global_orient=aa[:, 0], body_pose=aa[:, 1:], transl=pelvis - our.joints[0],
-                                   betas=betas))
-        report[str(path)] = {"family": rig.family, **errors}
+    done = [_retarget_person(skel, rig, scale, our) for skel, rig in zip(skels, rigs)]
+    people = [PersonMotion(global_orient=r.aa[:, 0], body_pose=r.aa[:, 1:], transl=r.pelvis - our.joints[0],
+                           betas=betas) for r in done]
+    report = {str(path): {"family": rig.family, **r.errors} for path, rig, r in zip(paths, rigs, done)}
     return BvhPeople(people, float(fps or skels[0].fps), [r.family for r in rigs], scale, dropped, start, report,
-                     soles)
+                     [r.sole for r in done], [r.glitches for r in done])
 
 
 def load_bvh(paths: Sequence[Union[str, Path]], fps: Optional[float] = None, rest_fn: Optional[RestFn] = None,
@@ -282,5 +298,6 @@ def load_bvh(paths: Sequence[Union[str, Path]], fps: Optional[float] = None, res
         report.update(got.report)
     meta = {"source": "bvh", "source_file": [Path(p).name for p in paths], "bvh_family": got.families,
             "bvh_scale": got.scale, "bvh_first_frame": got.first_frame, "bvh_dropped_tpose": got.dropped_tpose,
-            "retarget_mm": {Path(p).name: got.report[str(p)] for p in paths}}
+            "retarget_mm": {Path(p).name: got.report[str(p)] for p in paths},
+            "bvh_glitch_frames": {Path(p).name: g.tolist() for p, g in zip(paths, got.glitches) if len(g)}}
     return Reconstruction(tuple(got.people), got.fps, meta=meta)  # type: ignore[arg-type]

@@ -176,7 +176,8 @@ def sequences(root: Path, selector: Optional[str] = None, fps: Optional[float] =
         if len(take.files) == 2:
             got = load_take(take, fps, body)
             meta = {"source": "bvh", "source_file": [str(f) for f in take.files], "bvh_family": got.families,
-                    "text": take.text, "bvh_dropped_tpose": got.dropped_tpose}
+                    "text": take.text, "bvh_first_frame": got.first_frame,
+                    "bvh_glitch_frames": sorted({int(f) for g in got.glitches for f in g})}
             yield take.name, Reconstruction(tuple(got.people), got.fps, meta=meta), take.text  # type: ignore[arg-type]
 
 

@@ -84,7 +84,11 @@ def bvh_summary(meta: dict, full: bool = False) -> str:
     if meta.get("bvh_dropped_tpose"):
         last = meta.get("bvh_first_frame", 1) - 1
         lines.append(f"dropped frame{'s 0–' + str(last) if last else ' 0'} of the BVH files: a synthetic T-pose "
-                     f"added by the conversion{' and its blend into the capture' if last else ''}, not capture")
+                     f"the conversion added{' and its blend into the capture' if last else ', not capture'}")
+    for name, frames in meta.get("bvh_glitch_frames", {}).items():
+        lines.append(f"warning: {name}: a joint moves faster than 12 m/s (a capture glitch, or a wrong frame rate: "
+                     f"--fps) at {len(frames)} frame{'s' if len(frames) > 1 else ''}, "
+                     f"{', '.join(map(str, frames[:6]))}{'…' if len(frames) > 6 else ''}")
     report = meta.get("retarget_mm", {})
     if full:
         head = ["file", "family"] + [title for _, title, _ in COLUMNS]
