@@ -202,6 +202,22 @@ def _family_joints(family: str) -> list[tuple[str, Optional[str], Optional[str]]
     return rows
 
 
+def generated_motion(kind: str, seed: int):
+    """A 2 s generator clip at 20 fps, person A's betas, our rest joints for them and our body (rest + sole) for
+    the BVH importer: ``(reconstruction, betas, rest (22, 3), OurBody)``."""
+    import torch
+
+    from inference.body import load_body_model
+    from inference.generator import generate_clip
+    from inference.importers.bvh_body import OurBody
+
+    clip = generate_clip(kind, seed, seconds=2.0, fps=20.0)
+    betas = clip.reconstruction.people[0].betas
+    vertices, joints = load_body_model().rest(torch.as_tensor(betas))
+    rest = joints.numpy().astype(np.float64)
+    return clip.reconstruction, betas, rest, OurBody(rest, float(vertices[:, 1].min()))
+
+
 def write_family_bvh(path: Path, family: str, person, rest: np.ndarray, fps: float = 30.0, units: float = 1.0,
                      z_up: bool = False, a_pose_deg: float = 0.0, all_positions: bool = False) -> None:
     """``person`` (on our ``rest`` skeleton) written as a BVH of ``family``'s names and hierarchy, with extra
@@ -267,5 +283,5 @@ def write_family_bvh(path: Path, family: str, person, rest: np.ndarray, fps: flo
     Path(path).write_text("\n".join(lines) + "\n")
 
 
-__all__ = ["write_phalp", "write_wham", "write_gvhmr", "write_tram", "write_family_bvh", "world_pose",
-           "BODY_JOINT_NAMES"]
+__all__ = ["write_phalp", "write_wham", "write_gvhmr", "write_tram", "write_family_bvh", "generated_motion",
+           "world_pose", "BODY_JOINT_NAMES"]

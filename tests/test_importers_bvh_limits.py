@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from importer_files import write_family_bvh
-from inference.importers.bvh_file import MAX_JOINTS, parse_bvh, read_bvh
+from inference.importers.bvh_file import MAX_JOINTS, read_bvh
 from inference.motion import MotionError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -28,31 +28,28 @@ def _hierarchy(joints: int) -> str:
     return f"HIERARCHY\nROOT Hips\n{{\nOFFSET 0 0 0\nCHANNELS 1 Xposition\n{kids}}}\n"
 
 
+# name -> (file name, joints, Frames, Frame Time, motion text, what the refusal must say)
+_HOSTILE = {
+    # 5.4 MB: 40k joints × 1.4M frames, petabytes of forward kinematics
+    "many joints": ("many_joints", 40_000, 1_400_000, "0.01", "0\n" * 1_400_000, f"more than {MAX_JOINTS} joints"),
+    # 900 joints × 200k frames: each allowed, together 180M joint-frames
+    "joint-frames": ("wide", 900, 200_000, "0.01", "0\n" * 200_000, "joint-frames this reader handles"),
+    "lying frame count": ("liar", 2, 250_000, "0.01", "0\n0\n", "more values than its"),
+    "too many frames": ("one_line", 2, 2_500_000, "0.01", "0 " * 2_700_000,
+                        "Frames should be a whole number from 0 to 250000"),
+    "long line": ("long_line", 2, 200_000, "0.01", "0 " * 600_000, "is longer than 1048576 characters"),
+    "absurd frame time": ("tiny_frame_time", 2, 2, "1e-300", "0\n0\n", "outside 1–1000 fps"),
+    "0.2 fps": ("slow", 2, 2, "5", "0\n0\n", "means 0.2 fps, outside 1–1000 fps"),
+}
+
+
 def _hostile_files(folder: Path) -> dict[str, tuple[Path, str]]:
     """name -> (file, what the refusal must say)."""
     out = {}
-    many = folder / "many_joints.bvh"  # 5.4 MB: 40k joints × 1.4M frames, petabytes of forward kinematics
-    frames = 1_400_000
-    many.write_text(_hierarchy(40_000) + f"MOTION\nFrames: {frames}\nFrame Time: 0.01\n" + "0\n" * frames)
-    out["many joints"] = (many, f"more than {MAX_JOINTS} joints")
-    wide = folder / "wide.bvh"  # 900 joints × 200k frames: each allowed, together 180M joint-frames
-    wide.write_text(_hierarchy(900) + "MOTION\nFrames: 200000\nFrame Time: 0.01\n" + "0\n" * 200_000)
-    out["joint-frames"] = (wide, "joint-frames this reader handles")
-    liar = folder / "liar.bvh"
-    liar.write_text(_hierarchy(2) + "MOTION\nFrames: 250000\nFrame Time: 0.01\n0\n0\n")
-    out["lying frame count"] = (liar, "more values than its")
-    line = folder / "one_line.bvh"
-    line.write_text(_hierarchy(2) + "MOTION\nFrames: 2500000\nFrame Time: 0.01\n" + "0 " * 2_700_000)
-    out["too many frames"] = (line, "Frames should be a whole number from 0 to 250000")
-    long_line = folder / "long_line.bvh"
-    long_line.write_text(_hierarchy(2) + "MOTION\nFrames: 200000\nFrame Time: 0.01\n" + "0 " * 600_000)
-    out["long line"] = (long_line, "is longer than 1048576 characters")
-    tiny = folder / "tiny_frame_time.bvh"
-    tiny.write_text(_hierarchy(2) + "MOTION\nFrames: 2\nFrame Time: 1e-300\n0\n0\n")
-    out["absurd frame time"] = (tiny, "outside 1–1000 fps")
-    slow = folder / "slow.bvh"
-    slow.write_text(_hierarchy(2) + "MOTION\nFrames: 2\nFrame Time: 5\n0\n0\n")
-    out["0.2 fps"] = (slow, "means 0.2 fps, outside 1–1000 fps")
+    for name, (stem, joints, frames, frame_time, motion, words) in _HOSTILE.items():
+        path = folder / f"{stem}.bvh"
+        path.write_text(_hierarchy(joints) + f"MOTION\nFrames: {frames}\nFrame Time: {frame_time}\n" + motion)
+        out[name] = (path, words)
     fifo = folder / "fifo.bvh"
     os.mkfifo(fifo)
     out["fifo"] = (fifo, "not a regular file")

@@ -12,13 +12,12 @@ import numpy as np
 import pytest
 import torch
 
-from importer_files import world_pose, write_family_bvh
+from importer_files import generated_motion, world_pose, write_family_bvh
 from inference.body import load_body_model
 from inference.engine.dataset import load_clips
-from inference.generator import generate_clip
 from inference.importers import dataset_sequences, dataset_single_people, import_motion
 from inference.importers.bvh import load_bvh_people
-from inference.importers.bvh_body import FOOT, OurBody, body_rest_fn, sole_heights
+from inference.importers.bvh_body import FOOT, body_rest_fn, sole_heights
 from inference.importers.bvh_source import source_rig
 from inference.importers.bvh_file import read_bvh
 from inference.motion import MotionError
@@ -31,12 +30,7 @@ needs_data = pytest.mark.skipif(not (CMU / "manifest.json").is_file(), reason=".
 
 @pytest.fixture(scope="module")
 def motion():
-    clip = generate_clip("walk_together", 3, seconds=2.0, fps=20.0)
-    body = load_body_model()
-    betas = clip.reconstruction.people[0].betas
-    vertices, joints = body.rest(torch.as_tensor(betas))
-    rest = joints.numpy().astype(np.float64)
-    return clip.reconstruction, betas, rest, OurBody(rest, float(vertices[:, 1].min()))
+    return generated_motion("walk_together", 3)
 
 
 def _with_tpose(path: Path, out: Path) -> None:
