@@ -134,3 +134,8 @@ def test_import_command_frames_fps_and_report(tmp_path, capsys):
     assert table[1].split()[:3] == ["file", "family", "limbs"] and table[2].split()[:2] == ["p0.bvh", "mixamo"]
     assert main(["import", *map(str, paths), "-o", str(out), "--frames", "40:50"]) == 1
     assert "keeps no frames" in capsys.readouterr().err
+    from inference.io.npz import save_reconstruction  # --frames applies to every format, after reading
+
+    save_reconstruction(recon, tmp_path / "two.npz")
+    assert main(["import", str(tmp_path / "two.npz"), "-o", str(out), "--frames=-10:"]) == 0
+    assert "10 frames at 30 fps" in capsys.readouterr().out
