@@ -81,6 +81,19 @@ def test_feet_on_the_source_floor_wherever_the_file_puts_it(tmp_path, motion):
     assert np.percentile(sole, 5) == pytest.approx(0.0, abs=1e-6) and sole.min() > -0.005
 
 
+def test_a_rest_facing_another_way_turns_the_whole_motion(tmp_path, motion):
+    """A rig whose rest pose (and motion) faces +X instead of +Z: the same motion, turned 90° about the vertical
+    (the pelvis takes the source's rotation after one turn about the vertical between the two rests)."""
+    recon, betas, rest, ours = motion
+    got = []
+    for yaw in (0.0, 90.0):
+        path = tmp_path / f"yaw{yaw:g}.bvh"
+        write_family_bvh(path, "mixamo", recon.people[0], rest, units=100.0, rest_yaw_deg=yaw)
+        got.append(world_pose(load_bvh_people([path], rest_fn=lambda b: ours, betas=betas).people[0], rest)[0])
+    turn = np.array([[0.0, 0.0, 1.0], [0.0, 1.0, 0.0], [-1.0, 0.0, 0.0]])  # +90° about +Y
+    np.testing.assert_allclose(got[1], got[0] @ turn.T, atol=1e-4)
+
+
 def _pitch_deg(orient: np.ndarray) -> np.ndarray:
     forward = axis_angle_to_matrix(torch.as_tensor(orient, dtype=torch.float64)).numpy()[:, :, 2]
     return np.degrees(np.arcsin(np.clip(forward[:, 1], -1, 1)))
