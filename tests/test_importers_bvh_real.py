@@ -190,3 +190,9 @@ def test_bvh_folder_specs(tmp_path, motion):
     # motion written at 20 fps played at 30 (the file's rate) is human; at CMU's salsa rate 60, too fast
     assert next(iter(dataset_sequences(f"bvh:{bare}:60_15")))[1].meta["bvh_glitch_frames"] == []
     assert next(iter(dataset_sequences(f"cmu:{bare}:60_15")))[1].meta["bvh_glitch_frames"] != []
+    for manifest, words in (({"pairs": [["60/60_01.bvh"]]}, "each pair should be two file paths"),
+                            ({"pairs": [["60/60_01.bvh", "61/61_99.bvh"]]}, "pair file .*61_99.bvh not found"),
+                            ("[" * 100_000, "not readable JSON")):
+        (bare / "manifest.json").write_text(manifest if isinstance(manifest, str) else json.dumps(manifest))
+        with pytest.raises(MotionError, match=words):
+            list(dataset_sequences(f"cmu:{bare}"))
