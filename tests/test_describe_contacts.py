@@ -111,7 +111,8 @@ def test_contact_list_round_trips_through_json_and_reads_words() -> None:
 
     from inference.describe.contact_list import contacts_from_json, contacts_to_json
 
-    parsed = parse_contacts("A hugs B. A's left hand is on B's upper back from frame 5 to 9. A and B shake hands.", 0, 50)
+    text = "A hugs B. A's left hand is on B's upper back from frame 5 to 9. A and B shake hands."
+    parsed = parse_contacts(text, 0, 50)
     items = json.loads(json.dumps(contacts_to_json(parsed)))  # JSON-safe
     assert contacts_from_json(items) == parsed and {i["source"] for i in items} == {"text"}
     assert items[0]["part"] == "left hand" and items[0]["region"] == "upper back"
@@ -156,7 +157,8 @@ def parse_work(text: str) -> int:
 
 
 @pytest.mark.parametrize("unit", [
-    "A's left hand is on B's back from frame 10 to 20. A hugs B. B's right hand holds A's left hand. ",  # many sentences
+    # many sentences
+    "A's left hand is on B's back from frame 10 to 20. A hugs B. B's right hand holds A's left hand. ",
     "A pats and ",  # one run-on clause of relations without a target
 ])
 def test_parsing_work_grows_linearly_with_the_text(unit: str) -> None:

@@ -83,8 +83,8 @@ def run(args: argparse.Namespace) -> int:
     cache = None if args.no_cache else DescriptionCache(args.cache_dir)
     changed = False
     for seg in targets:
-        frames = VideoFrames(video, seg.start, seg.stop) if video is not None and args.backend == "vlm" else None
-        result = describe_cached(describer, DescribeInput(recon, seg, frames), cache)
+        frames = VideoFrames(video, 0, recon.num_frames) if video is not None and args.backend == "vlm" else None
+        result = describe_cached(describer, DescribeInput(recon, seg, video=frames), cache)
         note = ", cached" if result.cached else ""
         print(f"{seg.id} frames {seg.start}-{seg.stop - 1} [{result.author}{note}]: {result.text}")
         if session is None or seg not in session.segments:
