@@ -1,8 +1,8 @@
 """Descriptions of occluded segments come from the evidence around them, not from the frozen guess inside.
 
 The real-data test hides one salsa dancer of a CMU take for 1 s the way the engine's evaluation corrupts an
-estimate (``inference.engine.evaluation.make_case``: the last seen pose frozen, noise on the body pose,
-reliability 0) and checks what the describer says about it.
+estimate (``occlusion_eval.hide``, as ``inference.engine.evaluation.make_case``: the last seen pose frozen, noise on
+the body pose, reliability 0) and checks what the describer says about it.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import pytest
 from inference.describe import DescribeInput, OfflineDescriber
 from inference.describe.contact_list import contacts_from_json
 from inference.describe.evidence import bridge_untrusted
-from inference.engine.evaluation import _noisy_rotations
+from inference.describe.occlusion_eval import hide, trusting
 from inference.motion import MotionError, Reconstruction
 from inference.segments import Segment
 
@@ -28,27 +28,6 @@ SALSA = (CMU / "60" / "60_03.bvh", CMU / "61" / "61_03.bvh")
 @pytest.fixture(scope="module")
 def describer() -> OfflineDescriber:
     return OfflineDescriber()
-
-
-def hide(recon: Reconstruction, who: int, start: int, stop: int, seed: int) -> Reconstruction:
-    """Person ``who`` hidden over ``[start, stop)`` as the engine's evaluation hides them."""
-    rng = np.random.default_rng(seed)
-    people = list(recon.people)
-    q = people[who].copy()
-    for name in ("global_orient", "body_pose", "transl"):
-        getattr(q, name)[start:stop] = getattr(q, name)[start - 1]
-    q.body_pose[start:stop] = _noisy_rotations(q.body_pose[start:stop], 0.1, rng)
-    q.reliability[start:stop] = 0.0
-    people[who] = q
-    return recon.replace_people(*people)
-
-
-def trusting(recon: Reconstruction) -> Reconstruction:
-    """The same motion with every frame marked reliable: what a describer that ignores reliability reads."""
-    people = [p.copy() for p in recon.people]
-    for p in people:
-        p.reliability[:] = 1.0
-    return recon.replace_people(*people)
 
 
 def holds_hands(description) -> bool:
@@ -80,7 +59,7 @@ def test_hidden_salsa_dancer_is_described_from_the_frames_around(salsa: Reconstr
         seg = Segment(start, start + 60)
         truth = describer.describe(DescribeInput(salsa, seg))
         for who in (0, 1):
-            hidden = hide(salsa, who, seg.start, seg.stop, seed=start + who)
+            hidden = hide(salsa, who, seg.start, seg.stop, np.random.default_rng(start + who))
             seen = describer.describe(DescribeInput(hidden, seg))
             frozen = describer.describe(DescribeInput(trusting(hidden), seg))
             stood += seen.text.startswith("A and B stand")
@@ -100,7 +79,7 @@ def test_bridge_follows_the_visible_partner_and_weighs_reliability() -> None:
     recon = clip("walk_together", 0).reconstruction
     n = recon.num_frames
     seg = Segment(40, 70)
-    hidden = hide(recon, 1, seg.start, seg.stop, seed=0)
+    hidden = hide(recon, 1, seg.start, seg.stop, np.random.default_rng(0))
     half = hidden.people[1].copy()
     half.reliability[55] = 0.5 - 1e-3  # untrusted, but its estimate counts for half
     hidden = hidden.replace_people(hidden.people[0], half)
@@ -111,7 +90,7 @@ def test_bridge_follows_the_visible_partner_and_weighs_reliability() -> None:
     assert np.array_equal(b.transl[outside], hidden.people[1].transl[outside])
     assert np.array_equal(a.transl, hidden.people[0].transl)
     # walking side by side: the frozen guess falls behind by a metre, the bridge stays within centimetres
-    only_bridge, _ = bridge_untrusted(hide(recon, 1, seg.start, seg.stop, seed=0), seg)
+    only_bridge, _ = bridge_untrusted(hide(recon, 1, seg.start, seg.stop, np.random.default_rng(0)), seg)
     frames = slice(seg.start, seg.stop)
     frozen_err = np.linalg.norm(hidden.people[1].transl[frames] - truth_b.transl[frames], axis=1)
     bridge_err = np.linalg.norm(only_bridge.people[1].transl[frames] - truth_b.transl[frames], axis=1)
