@@ -9,6 +9,9 @@ the person's ``reliability`` (``PersonMotion.reliability``: 1 = trust the estima
   other's heading frame, interpolated between the last trusted frame before and the first after), so when the
   visible partner turns or walks, the hidden one goes with them, as a dance partner does;
 * their body pose is interpolated joint by joint between those two frames (held where only one side is known);
+* where the person's 2D pelvis keypoint is seen inside the occlusion (confidence ≥ ``KEYPOINT_SEEN``) and the
+  reconstruction has a camera, the bridged pelvis is moved onto that keypoint's camera ray at the bridge's depth,
+  and the correction is interpolated over the frames between sightings (zero at the trusted ends);
 * frames with partial reliability blend the estimate and that bridge in proportion.
 
 Heading is the yaw of the root's forward axis projected on the ground, which a pitched or rolled pelvis rest frame
@@ -23,10 +26,12 @@ from typing import Optional
 import numpy as np
 from scipy.spatial.transform import Rotation
 
-from ..motion import PERSON_IDS, PersonMotion, Reconstruction
+from ..motion import PERSON_IDS, Camera, PersonMotion, Reconstruction
 from ..segments import Segment
+from ..skeleton import JOINT_INDEX
 
 TRUSTED = 0.5  # reliability at or above which a frame's estimate counts as seen
+KEYPOINT_SEEN = 0.3  # a 2D keypoint at least this confident is a sighting
 
 
 @dataclass(frozen=True)
@@ -98,6 +103,25 @@ def _bridge_run(person: PersonMotion, other: PersonMotion, a: int, b: int,
     return root.as_rotvec(), pose, transl, (before, after)
 
 
+def _onto_keypoints(transl: np.ndarray, person: PersonMotion, camera: Camera, a: int, b: int,
+                    pelvis: np.ndarray) -> np.ndarray:
+    """Bridged translations of frames ``[a, b)`` moved so that the pelvis (``transl + pelvis``) lies on the camera
+    ray of its seen 2D keypoint, keeping its depth; the correction is interpolated between sightings and falls to
+    zero at the trusted frames ``a - 1`` and ``b``."""
+    kp = person.keypoints_2d[a:b, JOINT_INDEX["pelvis"]]
+    seen = np.flatnonzero(kp[:, 2] >= KEYPOINT_SEEN)
+    if not len(seen):
+        return transl
+    f = np.arange(a, b)[seen]
+    world = transl[seen] + pelvis
+    cam = np.einsum("nij,nj->ni", camera.R[f], world) + camera.t[f]
+    rays = np.linalg.solve(camera.K, np.c_[kp[seen, :2], np.ones(len(seen))].T).T  # z = 1
+    moved = np.einsum("nji,nj->ni", camera.R[f], rays * cam[:, 2:3] - camera.t[f])  # R^T (x - t)
+    frames = np.r_[a - 1, f, b]
+    delta = np.stack([np.interp(np.arange(a, b), frames, np.r_[0.0, d, 0.0]) for d in (moved - world).T], axis=1)
+    return transl + delta
+
+
 def _blend(estimate: np.ndarray, bridge: np.ndarray, trust: np.ndarray, rotations: bool) -> np.ndarray:
     """Per frame, ``trust`` of the estimate and the rest of the bridge (slerp for axis-angle arrays)."""
     if not rotations:
@@ -110,9 +134,11 @@ def _blend(estimate: np.ndarray, bridge: np.ndarray, trust: np.ndarray, rotation
     return out.as_rotvec().reshape(shape)
 
 
-def bridge_untrusted(recon: Reconstruction, segment: Segment) -> tuple[Reconstruction, Evidence]:
+def bridge_untrusted(recon: Reconstruction, segment: Segment,
+                     pelvis: Optional[dict[str, np.ndarray]] = None) -> tuple[Reconstruction, Evidence]:
     """``recon`` with each person's untrusted frames overlapping ``segment`` replaced by the bridge described in
-    the module docstring (frames outside those runs are untouched), and what evidence was used."""
+    the module docstring (frames outside those runs are untouched), and what evidence was used. ``pelvis``: each
+    person's rest pelvis joint (the offset from ``transl`` to the pelvis), needed to use 2D keypoints."""
     people = dict(zip(PERSON_IDS, recon.people))
     trusted = {pid: p.reliability >= TRUSTED for pid, p in people.items()}
     out, anchors = {}, {}
@@ -126,6 +152,8 @@ def bridge_untrusted(recon: Reconstruction, segment: Segment) -> tuple[Reconstru
                 continue  # outside the segment, or never seen at all: nothing to bridge from
             relative = bool(trusted[other_id][max(a - 1, 0):b + 1].all())
             root, pose, transl, ends = _bridge_run(person, other, a, b, relative)
+            if pelvis is not None and recon.camera is not None and person.keypoints_2d is not None:
+                transl = _onto_keypoints(transl, person, recon.camera, a, b, pelvis[pid])
             trust = person.reliability[a:b].astype(np.float64)
             q.global_orient[a:b] = _blend(person.global_orient[a:b], root, trust, True)
             q.body_pose[a:b] = _blend(person.body_pose[a:b], pose, trust, True)

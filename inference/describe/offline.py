@@ -82,10 +82,16 @@ class OfflineDescriber(Describer):
     def author(self) -> str:
         return f"offline describer v{VERSION}"
 
+    def pelvis_offsets(self, recon: Reconstruction) -> dict[str, np.ndarray]:
+        """Each person's rest pelvis joint: where ``transl`` puts the pelvis (for 2D keypoint evidence)."""
+        with torch.no_grad():
+            return {pid: self.body.rest(torch.as_tensor(p.betas, dtype=torch.float32, device=self.body.device))[1][
+                0].cpu().numpy().astype(np.float64) for pid, p in recon}
+
     def analyse(self, inp: DescribeInput) -> tuple[Analysis, Evidence]:
         """The segment's analysis on the motion the evidence supports (``evidence.py``), and that evidence."""
         seg = inp.segment
-        recon, evidence = bridge_untrusted(inp.reconstruction, seg)
+        recon, evidence = bridge_untrusted(inp.reconstruction, seg, self.pelvis_offsets(inp.reconstruction))
         bodies = segment_bodies(recon, seg.start, seg.stop, self.body, self._shapes)
         return analyse(bodies, recon.fps, seg.start), evidence
 
