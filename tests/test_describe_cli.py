@@ -30,6 +30,7 @@ def test_describe_session_writes_history_and_reuses_the_cache(session_file: Path
     assert main(["describe", str(session_file), *cache]) == 0
     out = capsys.readouterr().out
     assert "shake frames 40-79 [offline describer v2]: A and B shake hands." in out
+    assert "  contact: A's right hand → B's right hand, frames " in out and "(estimate)" in out  # the list, shown
     assert "kept the user's description of edited" in out
     session = load_session(session_file)
     shake = session.segment("shake")

@@ -12,7 +12,8 @@ cached backend the app uses (the VLM when its settings or ``$SM_STUDIO_VLM_DIR``
 description's ``details["contacts"]`` is its contact list as JSON (``contact_list.py``). ``parse_contacts`` turns
 any description (a backend's or the user's edit) into ``ContactConstraint``s, and ``guidance.to_engine_contacts``
 turns those into the engine's joint-pair contact guidance. ``python -m inference.describe.evaluate`` measures the
-offline describer on generated clips.
+offline describer on generated clips, ``python -m inference.describe.occlusion_eval A.bvh B.bvh`` on occluded
+segments of real two-person motion.
 """
 
 from __future__ import annotations
@@ -23,15 +24,17 @@ from typing import Optional, Union
 
 from .base import DescribeError, DescribeInput, Describer, Description
 from .cache import CachedDescriber, DescriptionCache, cache_key, describe_cached
-from .contacts import ContactConstraint, parse_contacts, segment_contacts
+from .contact_list import contacts_from_json, contacts_to_json
+from .contacts import SOURCES, ContactConstraint, parse_contacts, segment_contacts
 from .offline import OfflineDescriber
 
 BACKENDS = ("offline", "vlm")
 VLM_DIR_ENV = "SM_STUDIO_VLM_DIR"
 
 __all__ = ["BACKENDS", "CachedDescriber", "ContactConstraint", "DescribeError", "DescribeInput", "Describer",
-           "Description", "DescriptionCache", "OfflineDescriber", "VLM_DIR_ENV", "cache_key", "default_describer",
-           "describe_cached", "make_describer", "parse_contacts", "segment_contacts"]
+           "Description", "DescriptionCache", "OfflineDescriber", "SOURCES", "VLM_DIR_ENV", "cache_key",
+           "contacts_from_json", "contacts_to_json", "default_describer", "describe_cached", "make_describer",
+           "parse_contacts", "segment_contacts"]
 
 
 def make_describer(backend: str = "offline", model_dir: Optional[Union[str, Path]] = None) -> Describer:
