@@ -401,8 +401,8 @@ class MainWindow(QMainWindow):
             if self.doc.segment(seg_id) is not None:
                 self.doc.set_description(seg_id, desc.text, desc.author)  # type: ignore[attr-defined]
         self.run_job(f"Describing {seg.start}–{seg.stop - 1}",
-                     lambda _p, _c: describer.describe(  # type: ignore[attr-defined]
-                         DescribeInput(recon, seg, video=video)),
+                     lambda progress, cancel: describer.describe_job(  # type: ignore[attr-defined]
+                         DescribeInput(recon, seg, video=video), progress, cancel),
                      done,
                      "The description is unchanged; you can type one yourself.")
         self.description.set_busy(True)

@@ -216,3 +216,18 @@ def test_boxes_from_keypoints_match_boxes_from_projected_joints() -> None:
 def test_clean_answer_strips_role_echo_and_tokens() -> None:
     assert clean_answer(" Assistant: A's right hand <end_of_utterance> holds\n B's hand.") == \
         "A's right hand holds B's hand."
+
+
+def test_progress_is_reported_and_cancel_stops_generation(tiny: dict[str, Path], handshake) -> None:
+    describer = VLMDescriber(tiny["qwen2_vl"], max_new_tokens=30, min_new_tokens=30)
+    inp = DescribeInput(handshake, Segment(40, 60), video=noise_video(handshake))
+    seen: list[tuple[float, str]] = []
+    result = describer.describe_job(inp, lambda f, m="": seen.append((f, m)), lambda: False)
+    fractions = [f for f, _ in seen]
+    assert result.details["new_tokens"] == 30 and fractions == sorted(fractions) and fractions[-1] == 1.0
+    assert [m for _, m in seen[:3]] == ["reading and marking frames", f"loading {tiny['qwen2_vl'].name}",
+                                        f"asking {tiny['qwen2_vl'].name}"]
+    tokens: list[str] = []
+    with pytest.raises(DescribeError, match="was cancelled"):
+        describer.describe_job(inp, lambda f, m="": tokens.append(m), lambda: len(tokens) > 4)
+    assert len(tokens) < 10  # stopped after a few tokens, not 30

@@ -10,12 +10,24 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
-from typing import Any, Optional, Sequence
+from typing import Any, Callable, Optional, Sequence
 
 import numpy as np
 
 from ..motion import MotionError, Reconstruction
 from ..segments import Segment
+
+
+ProgressFn = Callable[[float, str], None]  # (fraction done, what is happening): the app's job protocol
+CancelFn = Callable[[], bool]  # true once the user pressed Cancel
+
+
+def no_progress(fraction: float, message: str = "") -> None:
+    """A progress callback that reports nowhere."""
+
+
+def never_cancelled() -> bool:
+    return False
 
 
 class DescribeError(MotionError):
@@ -90,3 +102,8 @@ class Describer(ABC):
     @abstractmethod
     def describe(self, inp: DescribeInput) -> Description:
         """Describe the interaction in ``inp.segment``."""
+
+    def describe_job(self, inp: DescribeInput, progress: ProgressFn, cancel: CancelFn) -> Description:
+        """``describe`` as a background job: a backend that takes long reports ``progress`` and stops with a
+        ``DescribeError`` once ``cancel()`` is true. Quick backends just describe."""
+        return self.describe(inp)

@@ -20,7 +20,7 @@ from typing import Optional, Union
 import numpy as np
 
 from ..io.atomic import atomic_write
-from .base import Describer, DescribeInput, Description
+from .base import CancelFn, Describer, DescribeInput, Description, ProgressFn, never_cancelled, no_progress
 
 CACHE_ENV = "SM_STUDIO_CACHE"
 
@@ -66,15 +66,17 @@ class DescriptionCache:
         atomic_write(self._path(key), json.dumps(payload, indent=1).encode("utf-8"))
 
 
-def describe_cached(describer: Describer, inp: DescribeInput, cache: Optional[DescriptionCache]) -> Description:
-    """``describer.describe(inp)``, answered from ``cache`` when this segment was described before."""
+def describe_cached(describer: Describer, inp: DescribeInput, cache: Optional[DescriptionCache],
+                    progress: ProgressFn = no_progress, cancel: CancelFn = never_cancelled) -> Description:
+    """``describer.describe_job(inp, progress, cancel)``, answered from ``cache`` when this segment was described
+    before."""
     if cache is None:
-        return describer.describe(inp)
+        return describer.describe_job(inp, progress, cancel)
     key = cache_key(describer.backend_id, inp, describer.cache_salt(inp))
     hit = cache.get(key)
     if hit is not None:
         return hit
-    result = describer.describe(inp)
+    result = describer.describe_job(inp, progress, cancel)
     cache.put(key, result)
     return result
 
@@ -100,3 +102,6 @@ class CachedDescriber(Describer):
 
     def describe(self, inp: DescribeInput) -> Description:
         return describe_cached(self.inner, inp, self.cache)
+
+    def describe_job(self, inp: DescribeInput, progress: ProgressFn, cancel: CancelFn) -> Description:
+        return describe_cached(self.inner, inp, self.cache, progress, cancel)

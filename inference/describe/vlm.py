@@ -31,7 +31,8 @@ import numpy as np
 import torch
 
 from ..motion import PERSON_IDS, Reconstruction
-from .base import Describer, DescribeError, DescribeInput, Description
+from .base import (CancelFn, Describer, DescribeError, DescribeInput, Description, ProgressFn, never_cancelled,
+                   no_progress)
 from .contact_list import contacts_to_json
 from .evidence import TRUSTED, bridge_untrusted
 from .marking import COLOURS, boxes_from_reconstruction, mark_people, sample_indices
@@ -160,8 +161,15 @@ class VLMDescriber(Describer):
         return h.hexdigest()
 
     def describe(self, inp: DescribeInput) -> Description:
+        return self.describe_job(inp, no_progress, never_cancelled)
+
+    def describe_job(self, inp: DescribeInput, progress: ProgressFn, cancel: CancelFn) -> Description:
+        """Reports reading frames, loading the model and each generated token; Cancel stops the generation."""
+        progress(0.0, "reading and marking frames")
         images, frames, first, shown = self._images(inp)
-        self.load()
+        if self.model is None:
+            progress(0.1, f"loading {self.model_dir.name}")
+            self.load()
         from PIL import Image
 
         n_seg = sum(inp.segment.start <= f < inp.segment.stop for f in frames)
@@ -176,9 +184,14 @@ class VLMDescriber(Describer):
         inputs = inputs.to(self.device)
         if "pixel_values" in inputs:
             inputs["pixel_values"] = inputs["pixel_values"].to(self.model.dtype)
+        progress(0.3, f"asking {self.model_dir.name}")
         with torch.inference_mode():
             out = self.model.generate(**inputs, max_new_tokens=self.max_new_tokens,
-                                      min_new_tokens=self.min_new_tokens, do_sample=False)
+                                      min_new_tokens=self.min_new_tokens, do_sample=False,
+                                      stopping_criteria=[_Watch(inputs["input_ids"].shape[1], self.max_new_tokens,
+                                                                progress, cancel)])
+        if cancel():
+            raise DescribeError(f"describing segment {inp.segment.id} was cancelled")
         new_tokens = out[:, inputs["input_ids"].shape[1]:]
         raw = self.processor.batch_decode(new_tokens, skip_special_tokens=True)[0]
         answer = read_answer(raw, frames, inp.segment)
@@ -195,6 +208,18 @@ class VLMDescriber(Describer):
         }
         text = answer.description or "; ".join(c.clause for c in answer.contacts) + "."
         return Description(text, self.author, details)
+
+
+class _Watch:
+    """A ``generate`` stopping criterion that reports each new token and stops when the user cancels."""
+
+    def __init__(self, prompt_length: int, max_new: int, progress: ProgressFn, cancel: CancelFn) -> None:
+        self.prompt_length, self.max_new, self.progress, self.cancel = prompt_length, max_new, progress, cancel
+
+    def __call__(self, input_ids: torch.Tensor, scores: torch.Tensor, **kwargs: Any) -> torch.Tensor:
+        made = input_ids.shape[1] - self.prompt_length
+        self.progress(0.3 + 0.7 * made / max(self.max_new, 1), f"{made} tokens")
+        return torch.full((input_ids.shape[0],), self.cancel(), dtype=torch.bool, device=input_ids.device)
 
 
 class _Offset(Sequence):
