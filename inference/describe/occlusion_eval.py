@@ -12,9 +12,9 @@ evaluation hides them (last seen pose frozen, 0.1 rad of noise on the body pose,
   reads: the behaviour before ``evidence.py``);
 * **evidence** — the hidden motion with its reliability (the describer's default).
 
-Reported: how often the text says they merely stand ("A and B stand …") while in truth they touch hand to
-somewhere, interaction kind agreement with the truth's, hand contacts (person, hand, touched part and side) against the truth's, and the mean error of the
-pelvis distance.
+Reported: how often the text says they merely stand ("A and B stand …") while in truth a hand touches the other,
+interaction kind agreement with the truth's, hand contacts (person, hand, touched part and side) against the
+truth's, and the mean error of the pelvis distance.
 """
 
 from __future__ import annotations
@@ -105,8 +105,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         n = max(t["cases"], 1)
         precision = t["tp"] / max(t["tp"] + t["fp"], 1)
         recall = t["tp"] / max(t["tp"] + t["fn"], 1)
-        print(f"{name:9s} cases {t['cases']}: says they stand while touching {t['stand']}, kind as truth {t['kind']}/{n}, hand "
-              f"contacts precision {precision:.0%} recall {recall:.0%} (tp {t['tp']} fp {t['fp']} fn {t['fn']}), "
+        print(f"{name:9s} cases {t['cases']}: says they stand while touching {t['stand']}, kind as truth "
+              f"{t['kind']}/{n}, hand contacts precision {precision:.0%} recall {recall:.0%} (tp {t['tp']} fp {t['fp']} fn {t['fn']}), "
               f"distance error {t['distance_mm'] / n:.0f} mm")
     return 0
 
