@@ -231,3 +231,22 @@ def test_progress_is_reported_and_cancel_stops_generation(tiny: dict[str, Path],
     with pytest.raises(DescribeError, match="was cancelled"):
         describer.describe_job(inp, lambda f, m="": tokens.append(m), lambda: len(tokens) > 4)
     assert len(tokens) < 10  # stopped after a few tokens, not 30
+
+
+def test_a_folder_in_the_older_hub_layout_loads(tiny: dict[str, Path], handshake, tmp_path: Path) -> None:
+    """Qwen2.5-VL and SmolVLM2 releases on the hub keep the image settings in preprocessor_config.json (naming the
+    processor class) and the template in chat_template.json."""
+    from transformers import AutoImageProcessor
+
+    folder = tmp_path / "Qwen2.5-VL-old-layout"
+    shutil.copytree(tiny["qwen2_5_vl"], folder)
+    AutoImageProcessor.from_pretrained(folder).save_pretrained(folder)  # writes preprocessor_config.json
+    settings = json.loads((folder / "preprocessor_config.json").read_text())
+    (folder / "preprocessor_config.json").write_text(json.dumps(settings | {"processor_class": "Qwen2_5_VLProcessor"}))
+    (folder / "processor_config.json").unlink()
+    template = (folder / "chat_template.jinja").read_text()
+    (folder / "chat_template.jinja").unlink()
+    (folder / "chat_template.json").write_text(json.dumps({"chat_template": template}))
+    describer = VLMDescriber(folder, max_new_tokens=3, min_new_tokens=3)
+    result = describer.describe(DescribeInput(handshake, Segment(40, 60), video=noise_video(handshake)))
+    assert result.details["new_tokens"] == 3 and describer.processor.chat_template == template

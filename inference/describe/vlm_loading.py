@@ -143,14 +143,23 @@ def _assemble_images_only(model_dir: Path, cls: type) -> Any:
     path = model_dir / "processor_config.json"
     if path.is_file():
         settings = json.loads(path.read_text(encoding="utf-8"))
-    template = model_dir / "chat_template.jinja"
-    if template.is_file():
-        settings["chat_template"] = template.read_text(encoding="utf-8")
+    tokenizer = AutoTokenizer.from_pretrained(model_dir, local_files_only=True)
+    settings["chat_template"] = _chat_template(model_dir) or getattr(tokenizer, "chat_template", None)
     accepted = set(inspect.signature(cls.__init__).parameters) - {"self", "image_processor", "tokenizer",
                                                                   "video_processor", "kwargs"}
     return images_only(cls)(image_processor=AutoImageProcessor.from_pretrained(model_dir, local_files_only=True),
-                            tokenizer=AutoTokenizer.from_pretrained(model_dir, local_files_only=True),
-                            video_processor=None, **{k: v for k, v in settings.items() if k in accepted})
+                            tokenizer=tokenizer, video_processor=None,
+                            **{k: v for k, v in settings.items() if k in accepted})
+
+
+def _chat_template(model_dir: Path) -> Optional[str]:
+    """The folder's chat template: ``chat_template.jinja`` (current releases) or ``chat_template.json`` (older)."""
+    if (model_dir / "chat_template.jinja").is_file():
+        return (model_dir / "chat_template.jinja").read_text(encoding="utf-8")
+    if (model_dir / "chat_template.json").is_file():
+        template = json.loads((model_dir / "chat_template.json").read_text(encoding="utf-8")).get("chat_template")
+        return template if isinstance(template, str) else None
+    return None
 
 
 def _processor_class(model_dir: Path) -> Optional[type]:
