@@ -40,6 +40,13 @@ class AppSettings:
     def set_body_model_dir(self, path: str) -> None:
         self.q.setValue("bodyModelDir", path)
 
+    def vlm_model_dir(self) -> str:
+        """Folder of a downloaded vision-language model for descriptions; empty: the offline describer."""
+        return str(self.q.value("vlmModelDir", "") or "")
+
+    def set_vlm_model_dir(self, path: str) -> None:
+        self.q.setValue("vlmModelDir", path)
+
     def device(self) -> str:
         value = str(self.q.value("device", "cpu"))
         return value if value in DEVICES else "cpu"

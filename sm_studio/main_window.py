@@ -49,7 +49,7 @@ class MainWindow(QMainWindow):
         self.settings = settings or AppSettings()
         self.doc = Document(self)
         self.backend = backend or find_backend()
-        self.describer, describer_note = describe_backend()
+        self.describer, describer_note = describe_backend(self.settings.vlm_model_dir())
         self.playback = Playback(self.doc, self)
         self.autosave = Autosave(self.doc, recovery_path, self.settings.autosave_interval_ms(), parent=self)
         self.last_error = ""  # the text of the last error dialog (tests and the log read it)
@@ -393,15 +393,16 @@ class MainWindow(QMainWindow):
         from inference.describe.base import DescribeInput
 
         recon, describer = self.doc.reconstruction, self.describer
-        frames = None
+        video = None  # the whole clip: a vision-language model also looks at the frames around the segment
         if self.video is not None and seg.stop <= self.video.num_frames:
-            frames = VideoFrames(self.video.path, seg.start, seg.stop)
+            video = VideoFrames(self.video.path, 0, self.video.num_frames)
 
         def done(desc: object) -> None:
             if self.doc.segment(seg_id) is not None:
                 self.doc.set_description(seg_id, desc.text, desc.author)  # type: ignore[attr-defined]
         self.run_job(f"Describing {seg.start}–{seg.stop - 1}",
-                     lambda _p, _c: describer.describe(DescribeInput(recon, seg, frames)),  # type: ignore[attr-defined]
+                     lambda progress, cancel: describer.describe_job(  # type: ignore[attr-defined]
+                         DescribeInput(recon, seg, video=video), progress, cancel),
                      done,
                      "The description is unchanged; you can type one yourself.")
         self.description.set_busy(True)

@@ -141,9 +141,10 @@ def find_backend() -> MotionBackend:
     return MotionBackend(infill, refine, infill_label, refine_label, "; ".join(notes))
 
 
-def describe_backend() -> tuple[Optional[object], str]:
-    """The description backend: ``inference.describe.default_describer()`` when the package offers a choice of
-    backends, else its offline 3D describer; ``None`` and why when neither is installed."""
+def describe_backend(vlm_dir: str = "") -> tuple[Optional[object], str]:
+    """The description backend: ``inference.describe.default_describer(vlm_dir)`` when the package offers a
+    choice of backends, else its offline 3D describer; the offline one, and why, when the vision-language model
+    folder cannot be used; ``None`` and why when neither is installed."""
     try:
         describe = importlib.import_module("inference.describe")
         factory = getattr(describe, "default_describer", None)
@@ -152,6 +153,10 @@ def describe_backend() -> tuple[Optional[object], str]:
     except (ImportError, AttributeError) as exc:
         return None, f"no description backend is installed ({exc})"
     try:
-        return factory(), ""
+        return (factory(vlm_dir) if vlm_dir else factory()), ""
     except Exception as exc:
-        return None, f"the description backend could not start ({type(exc).__name__}: {exc})"
+        problem = f"the description backend could not start ({type(exc).__name__}: {exc})"
+    if vlm_dir:
+        offline, _ = describe_backend()
+        return offline, problem + "; using the offline describer"
+    return None, problem

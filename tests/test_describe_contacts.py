@@ -78,7 +78,7 @@ def test_a_segment_yields_the_contacts_of_its_current_text() -> None:
 
 def test_constraints_carry_their_words_and_indices() -> None:
     (c,) = parse_contacts("B's left hand rests on A's right shoulder.", 3, 9)
-    assert c.region == "right shoulder" and "rests on A's right shoulder" in c.source
+    assert c.region == "right shoulder" and "rests on A's right shoulder" in c.clause
     assert c.joint_index == 20 and c.target_indices == (14, 17)
 
 
@@ -104,3 +104,71 @@ WORDS = ["A", "B", "A's", "B's", "person", "his", "her", "their", "own", "the", 
 def test_parser_never_fails_on_word_salad(words: list[str]) -> None:
     for c in parse_contacts(" ".join(words), 0, 40):
         assert isinstance(c, ContactConstraint) and c.person != c.other and c.start < c.stop
+
+
+def test_contact_list_round_trips_through_json_and_reads_words() -> None:
+    import json
+
+    from inference.describe.contact_list import contacts_from_json, contacts_to_json
+
+    text = "A hugs B. A's left hand is on B's upper back from frame 5 to 9. A and B shake hands."
+    parsed = parse_contacts(text, 0, 50)
+    items = json.loads(json.dumps(contacts_to_json(parsed)))  # JSON-safe
+    assert contacts_from_json(items) == parsed and {i["source"] for i in items} == {"text"}
+    assert items[0]["part"] == "left hand" and items[0]["region"] == "upper back"
+    (by_hand,) = contacts_from_json([{"person": "B", "part": "left hand", "other": "A", "region": "right shoulder",
+                                      "start": 3, "stop": 9, "source": "hand"}])
+    assert (by_hand.joint, by_hand.target_joints, by_hand.source) == (
+        "left_wrist", ("right_collar", "right_shoulder"), "hand")
+    bad = [({"person": "A", "part": "left nose", "other": "B", "region": "back", "start": 0, "stop": 5},
+            "contacts\\[0\\]: unknown body part 'left nose'"),
+           ({"person": "A", "part": "hand", "other": "B", "region": "back", "start": 0},
+            "contacts\\[0\\]: a contact needs 'stop'"),
+           ({"person": "A", "part": "hand", "other": "B", "region": "back", "start": 0, "stop": 5, "source": "guess"},
+            "source must be one of text, hand, estimate, vlm"),
+           ({"person": "A", "part": "hand", "other": "A", "region": "back", "start": 0, "stop": 5},
+            "person/other must be A and B")]
+    for item, message in bad:
+        with pytest.raises(ValueError, match=message):
+            contacts_from_json([item])
+
+
+def parse_work(text: str) -> int:
+    """Python line events executed inside the parser's module while parsing ``text``: work, not wall time."""
+    import sys
+
+    from inference.describe import contacts
+
+    count = 0
+
+    def tracer(frame, event, arg):
+        nonlocal count
+        if frame.f_code.co_filename != contacts.__file__:
+            return None
+        count += 1
+        return tracer
+
+    sys.settrace(tracer)
+    try:
+        contacts.parse_contacts(text, 0, 100)
+    finally:
+        sys.settrace(None)
+    return count
+
+
+@pytest.mark.parametrize("unit", [
+    # many sentences
+    "A's left hand is on B's back from frame 10 to 20. A hugs B. B's right hand holds A's left hand. ",
+    "A pats and ",  # one run-on clause of relations without a target
+])
+def test_parsing_work_grows_linearly_with_the_text(unit: str) -> None:
+    small, large = parse_work(unit * 25), parse_work(unit * 100)
+    assert large < 4.6 * small, (small, large)  # 4x the text; the quadratic parser did 11-12x the work
+
+
+def test_only_the_first_part_of_a_huge_text_is_read() -> None:
+    from inference.describe.contacts import MAX_CHARS
+
+    filler = "They dance. " * (MAX_CHARS // 12 + 1)
+    assert parse_contacts(filler + "A hugs B.", 0, 10) == []
+    assert len(parse_contacts("A hugs B. " + filler, 0, 10)) == 2

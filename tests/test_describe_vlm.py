@@ -1,115 +1,159 @@
-"""The vision-language backend end to end on a tiny, randomly initialised Idefics3 (SmolVLM's architecture) that
-the test builds and saves itself: real tokenizer, real image processor, real generate, real output parsing."""
+"""The vision-language backend end to end on tiny random-weight models of every supported family, built and saved
+here (``vlm_support.py``): real folder checks, tokenizer, image processor, chat template, generate and answer
+reading; plus the answer reader on the kinds of replies real models give, the cache, and the command line."""
 
 from __future__ import annotations
 
+import json
+import shutil
 from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
 
-from inference.describe import DescribeError, DescribeInput, make_describer
+from inference.describe import CachedDescriber, DescribeError, DescribeInput, DescriptionCache, make_describer
+from inference.describe.contact_list import contacts_from_json
 from inference.describe.marking import (COLOURS, boxes_from_points, boxes_from_reconstruction, mark_people,
                                         sample_indices)
-from inference.describe.vlm import VLMDescriber, clean_answer
+from inference.describe.vlm import VLMDescriber, context_frames, pair_crop
+from inference.describe.vlm_answer import clean_answer, read_answer
+from inference.describe.vlm_loading import FAMILIES, family_of
 from inference.segments import Segment
 from inference.session import Session, load_session, save_session
 from sm_studio.cli import main
 
 from describe_support import clip
-
-CHAT_TEMPLATE = (
-    "{% for m in messages %}{{ m['role'] | capitalize }}:{% for c in m['content'] %}"
-    "{% if c['type'] == 'image' %}<image>{% else %} {{ c['text'] }}{% endif %}{% endfor %}<end_of_utterance>\n"
-    "{% endfor %}{% if add_generation_prompt %}Assistant:{% endif %}"
-)
-
-
-def build_tiny_idefics3(directory: Path) -> None:
-    """A 1-layer Idefics3 with a word-level tokenizer trained on a few sentences, saved like a hub checkpoint."""
-    from tokenizers import Tokenizer, models, pre_tokenizers, trainers
-    from transformers import (Idefics3Config, Idefics3ForConditionalGeneration, Idefics3Processor,
-                              PreTrainedTokenizerFast)
-    from transformers.models.idefics3.image_processing_pil_idefics3 import Idefics3ImageProcessorPil
-
-    special = ["<unk>", "<pad>", "<end_of_utterance>", "<fake_token_around_image>", "<image>", "<global-img>"]
-    special += [f"<row_{i}_col_{j}>" for i in range(1, 7) for j in range(1, 7)]
-    tok = Tokenizer(models.WordLevel(unk_token="<unk>"))
-    tok.pre_tokenizer = pre_tokenizers.Whitespace()
-    corpus = ["A's right hand holds B's right hand .", "B's left hand is on A's shoulder , they face each other .",
-              "User : Assistant : these images are frames of two people interacting in the orange and blue box"]
-    tok.train_from_iterator(corpus, trainers.WordLevelTrainer(special_tokens=special))
-    tokenizer = PreTrainedTokenizerFast(tokenizer_object=tok, unk_token="<unk>", pad_token="<pad>",
-                                        eos_token="<end_of_utterance>")
-    images = Idefics3ImageProcessorPil(size={"longest_edge": 64}, max_image_size={"longest_edge": 32})
-    processor = Idefics3Processor(image_processor=images, tokenizer=tokenizer, image_seq_len=4,
-                                  chat_template=CHAT_TEMPLATE)
-    ids = tokenizer.convert_tokens_to_ids
-    config = Idefics3Config(
-        text_config=dict(model_type="llama", vocab_size=len(tokenizer), hidden_size=32, intermediate_size=64,
-                         num_hidden_layers=1, num_attention_heads=2, num_key_value_heads=1,
-                         max_position_embeddings=1024, pad_token_id=ids("<pad>"), bos_token_id=None,
-                         eos_token_id=ids("<end_of_utterance>")),
-        vision_config=dict(hidden_size=32, intermediate_size=64, num_hidden_layers=1, num_attention_heads=2,
-                           image_size=32, patch_size=8),
-        scale_factor=2, image_token_id=ids("<image>"))
-    torch.manual_seed(0)
-    Idefics3ForConditionalGeneration(config).save_pretrained(directory)
-    processor.save_pretrained(directory)
+from vlm_support import BUILDERS
 
 
 @pytest.fixture(scope="module")
-def tiny_vlm(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    directory = tmp_path_factory.mktemp("tiny-idefics3")
-    build_tiny_idefics3(directory)
-    return directory
+def tiny(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    out = {}
+    for name, build in BUILDERS.items():
+        out[name] = tmp_path_factory.mktemp(name)
+        build(out[name])
+    return out
 
 
 @pytest.fixture(scope="module")
-def handshake_clip():
-    return clip("handshake", 0)
+def handshake():
+    return clip("handshake", 0).reconstruction
 
 
-def _frames(n: int, h: int = 90, w: int = 160) -> list[np.ndarray]:
-    rng = np.random.default_rng(0)
-    return [rng.integers(0, 255, (h, w, 3), dtype=np.uint8) for _ in range(n)]
+def noise_video(recon, seed: int = 0) -> list[np.ndarray]:
+    rng = np.random.default_rng(seed)
+    return [rng.integers(0, 255, (recon.camera.height, recon.camera.width, 3), dtype=np.uint8)
+            for _ in range(recon.num_frames)]
 
 
-def test_vlm_describes_marked_frames_end_to_end(tiny_vlm: Path, handshake_clip) -> None:
-    recon = handshake_clip.reconstruction
-    seg = Segment(30, 50)
-    describer = make_describer("vlm", tiny_vlm)
-    assert isinstance(describer, VLMDescriber)
+def vision_tower(model: torch.nn.Module) -> torch.nn.Module:
+    inner = model.model
+    return next(getattr(inner, n) for n in ("vision_tower", "visual", "vision_model") if hasattr(inner, n))
+
+
+@pytest.mark.parametrize("family", list(BUILDERS))
+def test_each_family_runs_the_real_path(tiny: dict[str, Path], handshake, family: str) -> None:
+    seg = Segment(40, 60)
+    describer = make_describer("vlm", tiny[family])
+    assert isinstance(describer, VLMDescriber) and describer.family is FAMILIES[family]
+    describer.max_new_tokens, describer.min_new_tokens = 6, 3
     assert describer.device.type == ("cuda" if torch.cuda.is_available() else "cpu")
     describer.load()
-    seen: list[torch.Tensor] = []
-    describer.model.model.vision_model.register_forward_hook(
-        lambda mod, args, kwargs, out: seen.append(kwargs.get("pixel_values", args[0] if args else None)),
-        with_kwargs=True)
-    frames = _frames(seg.length, recon.camera.height, recon.camera.width)  # boxes from projecting the 3D joints
-    result = describer.describe(DescribeInput(recon, seg, frames=frames))
+    seen: list[int] = []
+    vision_tower(describer.model).register_forward_hook(lambda *_: seen.append(1))
+    result = describer.describe(DescribeInput(handshake, seg, video=noise_video(handshake)))
 
-    assert isinstance(result.text, str)
-    assert result.author == f"vlm:{tiny_vlm.name}"
     d = result.details
-    assert d["marked"] and d["frames"] == [seg.start + i for i in sample_indices(seg.length, 4)]
-    assert "orange box labelled A" in d["prompt"] and "blue box labelled B" in d["prompt"]
-    # 4 frames, each split into 2x2 tiles plus a global view, 4 image tokens per tile
-    assert d["image_tokens"] == 4 * 5 * 4
-    assert seen and seen[0].shape[0] == 4 * 5 and seen[0].shape[-1] == 32  # the pixels reached the vision tower
-    assert d["new_tokens"] >= 1
-    assert isinstance(d["contacts"], list)
+    assert result.author == f"vlm:{tiny[family].name}" and result.text
+    # the last frame before and the first after the segment, around four key frames of it
+    assert d["frames"] == [seg.start - 1, *(seg.start + i for i in sample_indices(seg.length, 4)), seg.stop]
+    assert d["segment_images"] == [2, 5] and "Images 2 to 5 are the moment to describe" in d["prompt"]
+    assert "orange box labelled A" in d["prompt"] and "blue box labelled B" in d["prompt"] and d["marked"]
+    x0, y0, x1, y1 = d["crop"]
+    assert 0 <= x0 < x1 <= handshake.camera.width and (x1 - x0) * (y1 - y0) < handshake.camera.width * \
+        handshake.camera.height  # cropped to the pair
+    assert seen and d["image_tokens"] and d["new_tokens"] >= 3  # the pixels reached the vision tower
+    assert isinstance(d["problems"], list) and contacts_from_json(d["contacts"]) is not None
 
 
-def test_vlm_needs_frames_and_a_model_dir(tiny_vlm: Path, handshake_clip, tmp_path: Path) -> None:
-    recon = handshake_clip.reconstruction
-    with pytest.raises(DescribeError, match="needs the video frames"):
-        VLMDescriber(tiny_vlm).describe(DescribeInput(recon, Segment(0, 10)))
+def test_answers_are_checked_repaired_and_mapped_to_frames() -> None:
+    seg = Segment(100, 140)
+    frames = [95, 105, 115, 125, 135, 141]  # image 1 and 6 are context
+    good = ('```json\n{"description": "A and B dance holding hands; B turns under A\'s arm.", "contacts": ['
+            '{"who": "A", "part": "left hand", "other_part": "right hand", "images": [2, 4]},'
+            '{"who": "person B", "part": "right hand", "other_part": "back"},'
+            '{"who": "A", "part": "nose", "other_part": "back"},'
+            '{"who": "B", "part": "left hand", "other_part": "right shoulder", "images": [6, 6]},'
+            '{"who": "C", "part": "hand", "other_part": "back"},],}\n```')
+    answer = read_answer(good, frames, seg)
+    assert answer.structured and answer.description.startswith("A and B dance holding hands")
+    a, b = answer.contacts
+    assert (a.person, a.joint, a.target_joints, a.start, a.stop, a.source) == (
+        "A", "left_wrist", ("right_wrist",), 105, 126, "vlm")
+    assert (b.person, b.other, b.start, b.stop) == ("B", "A", 100, 140)  # no images: the whole segment
+    assert answer.problems == [
+        "repaired the answer's JSON (trailing commas)",
+        "contacts[2] dropped: unknown body part 'nose': name one part such as 'left hand', 'right foot', 'head'",
+        "contacts[3] dropped: seen only in the images before or after the segment",
+        "contacts[4] dropped: who must be A or B, got 'C'"]
+    quoted = read_answer("{'description': 'A hugs B.', 'contacts': []}", frames, seg)
+    assert quoted.description == "A hugs B." and quoted.problems == ["repaired the answer's JSON (single quotes)"]
+    prose = read_answer("Assistant: A's right hand is on B's back.", frames, seg)
+    assert not prose.structured and prose.description == "A's right hand is on B's back."
+    assert [(c.joint, c.source) for c in prose.contacts] == [("right_wrist", "vlm")]
+    assert "not the JSON asked for" in prose.problems[0]
+
+
+def test_incomplete_model_folders_say_what_is_missing(tiny: dict[str, Path], tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     with pytest.raises(DescribeError, match="no config.json"):
         VLMDescriber(tmp_path)
     with pytest.raises(DescribeError, match="--model-dir"):
         make_describer("vlm")
+    broken = tmp_path / "qwen"
+    shutil.copytree(tiny["qwen2_5_vl"], broken)
+    (broken / "model.safetensors").unlink()
+    with pytest.raises(DescribeError, match="the weights file is missing"):
+        VLMDescriber(broken)
+    (broken / "model.safetensors.index.json").write_text(json.dumps(
+        {"weight_map": {"a": "model-00001-of-00002.safetensors", "b": "model-00002-of-00002.safetensors"}}))
+    with pytest.raises(DescribeError, match="weight file model-00001-of-00002.safetensors is missing"):
+        VLMDescriber(broken)
+    (broken / "config.json").write_text(json.dumps({"model_type": "florence2"}))
+    with pytest.raises(DescribeError, match="model type 'florence2' is not one this backend knows"):
+        VLMDescriber(broken)
+    monkeypatch.setitem(FAMILIES, "smolvlm", FAMILIES["smolvlm"].__class__("SmolVLM2", ("no_such_package_x",)))
+    with pytest.raises(DescribeError, match="need the Python package 'no_such_package_x'"):
+        family_of(tiny["smolvlm"])
+
+
+def test_vlm_needs_pixels(tiny: dict[str, Path], handshake) -> None:
+    with pytest.raises(DescribeError, match="needs the video frames"):
+        VLMDescriber(tiny["gemma3"]).describe(DescribeInput(handshake, Segment(0, 10)))
+
+
+def test_cache_keys_on_model_pixels_and_prompt(tiny: dict[str, Path], handshake, tmp_path: Path) -> None:
+    inner = VLMDescriber(tiny["qwen2_vl"], max_new_tokens=4, min_new_tokens=2)
+    describer = CachedDescriber(inner, DescriptionCache(tmp_path))
+    seg = Segment(30, 50)
+    video = noise_video(handshake)
+    first = describer.describe(DescribeInput(handshake, seg, video=video))
+    again = describer.describe(DescribeInput(handshake, seg, video=video))
+    other = describer.describe(DescribeInput(handshake, seg, video=noise_video(handshake, seed=1)))
+    assert not first.cached and again.cached and again.text == first.text
+    assert not other.cached  # same motion, other pixels: asked again
+    assert "/p2/" in inner.backend_id and len(list(tmp_path.glob("*.json"))) == 2
+
+
+def test_context_frames_are_trusted_frames_near_the_segment(handshake) -> None:
+    b = handshake.people[1].copy()
+    b.reliability[35:40] = 0.0  # hidden just before the segment: the context frame moves back
+    recon = handshake.replace_people(handshake.people[0], b)
+    assert context_frames(recon, 40, 60, recon.num_frames, 30) == [34, 60]
+    assert context_frames(recon, 40, 60, 60, 30) == [34]  # the video ends with the segment
+    boxes = np.array([[[10, 20, 30, 60], [np.nan] * 4], [[20, 10, 50, 40], [40, 30, 70, 90]]], float)
+    assert pair_crop(boxes, 100, 100) == (0, 0, 82, 100)  # x 10..70, y 10..90, grown by 12
 
 
 def write_video(path: Path, frames: int, width: int, height: int) -> None:
@@ -122,16 +166,18 @@ def write_video(path: Path, frames: int, width: int, height: int) -> None:
     out.release()
 
 
-def test_cli_describes_a_session_with_its_video(tiny_vlm: Path, handshake_clip, tmp_path: Path,
+def test_cli_describes_a_session_with_its_video(tiny: dict[str, Path], handshake, tmp_path: Path,
                                                capsys: pytest.CaptureFixture[str]) -> None:
-    recon = handshake_clip.reconstruction
-    write_video(tmp_path / "clip.avi", recon.num_frames, recon.camera.width, recon.camera.height)
+    write_video(tmp_path / "clip.avi", handshake.num_frames, handshake.camera.width, handshake.camera.height)
     path = tmp_path / "s.smsession"
-    save_session(Session(recon, segments=[Segment(40, 60, id="seg")], video_path="clip.avi"), path)
-    args = ["describe", str(path), "--backend", "vlm", "--model-dir", str(tiny_vlm), "--cache-dir", str(tmp_path / "c")]
+    save_session(Session(handshake, segments=[Segment(40, 60, id="seg")], video_path="clip.avi"), path)
+    model = tiny["qwen2_vl"]
+    args = ["describe", str(path), "--backend", "vlm", "--model-dir", str(model), "--cache-dir", str(tmp_path / "c")]
     assert main(args) == 0
-    assert f"seg frames 40-59 [vlm:{tiny_vlm.name}]" in capsys.readouterr().out
-    assert load_session(path).segment("seg").latest.author == f"vlm:{tiny_vlm.name}"
+    assert f"seg frames 40-59 [vlm:{model.name}]" in capsys.readouterr().out
+    assert load_session(path).segment("seg").latest.author == f"vlm:{model.name}"
+    assert main(["describe", str(path), "--backend", "vlm", "--model-dir", str(tmp_path)]) == 1
+    assert "no config.json" in capsys.readouterr().err
 
 
 def test_marking_draws_each_person_in_their_colour() -> None:
@@ -151,11 +197,11 @@ def test_boxes_from_points_ignore_invalid_points() -> None:
     assert box[0] < 10 and box[1] < 10 and 50 < box[2] < 60 and 90 < box[3] <= 99
 
 
-def test_boxes_from_keypoints_match_boxes_from_projected_joints(handshake_clip) -> None:
+def test_boxes_from_keypoints_match_boxes_from_projected_joints() -> None:
     from dataclasses import replace
 
-    recon = handshake_clip.reconstruction
-    joints = handshake_clip.joints
+    c = clip("handshake", 0)
+    recon, joints = c.reconstruction, c.joints
     with_kp = []
     for pid, person in recon:
         uv = recon.camera.project(joints[pid])[..., :2]
@@ -170,3 +216,37 @@ def test_boxes_from_keypoints_match_boxes_from_projected_joints(handshake_clip) 
 def test_clean_answer_strips_role_echo_and_tokens() -> None:
     assert clean_answer(" Assistant: A's right hand <end_of_utterance> holds\n B's hand.") == \
         "A's right hand holds B's hand."
+
+
+def test_progress_is_reported_and_cancel_stops_generation(tiny: dict[str, Path], handshake) -> None:
+    describer = VLMDescriber(tiny["qwen2_vl"], max_new_tokens=30, min_new_tokens=30)
+    inp = DescribeInput(handshake, Segment(40, 60), video=noise_video(handshake))
+    seen: list[tuple[float, str]] = []
+    result = describer.describe_job(inp, lambda f, m="": seen.append((f, m)), lambda: False)
+    fractions = [f for f, _ in seen]
+    assert result.details["new_tokens"] == 30 and fractions == sorted(fractions) and fractions[-1] == 1.0
+    assert [m for _, m in seen[:3]] == ["reading and marking frames", f"loading {tiny['qwen2_vl'].name}",
+                                        f"asking {tiny['qwen2_vl'].name}"]
+    tokens: list[str] = []
+    with pytest.raises(DescribeError, match="was cancelled"):
+        describer.describe_job(inp, lambda f, m="": tokens.append(m), lambda: len(tokens) > 4)
+    assert len(tokens) < 10  # stopped after a few tokens, not 30
+
+
+def test_a_folder_in_the_older_hub_layout_loads(tiny: dict[str, Path], handshake, tmp_path: Path) -> None:
+    """Qwen2.5-VL and SmolVLM2 releases on the hub keep the image settings in preprocessor_config.json (naming the
+    processor class) and the template in chat_template.json."""
+    from transformers import AutoImageProcessor
+
+    folder = tmp_path / "Qwen2.5-VL-old-layout"
+    shutil.copytree(tiny["qwen2_5_vl"], folder)
+    AutoImageProcessor.from_pretrained(folder).save_pretrained(folder)  # writes preprocessor_config.json
+    settings = json.loads((folder / "preprocessor_config.json").read_text())
+    (folder / "preprocessor_config.json").write_text(json.dumps(settings | {"processor_class": "Qwen2_5_VLProcessor"}))
+    (folder / "processor_config.json").unlink()
+    template = (folder / "chat_template.jinja").read_text()
+    (folder / "chat_template.jinja").unlink()
+    (folder / "chat_template.json").write_text(json.dumps({"chat_template": template}))
+    describer = VLMDescriber(folder, max_new_tokens=3, min_new_tokens=3)
+    result = describer.describe(DescribeInput(handshake, Segment(40, 60), video=noise_video(handshake)))
+    assert result.details["new_tokens"] == 3 and describer.processor.chat_template == template

@@ -39,6 +39,7 @@ class ClipOptions:
     fov: Optional[float] = None  # horizontal field of view in degrees for the fit
     min_found: float = 0.2  # share of frames each person must be detected on, else "no two people"
     describe_backend: str = "offline"
+    describe_model_dir: Optional[str] = None  # the vision-language model folder, for describe_backend "vlm"
     infill_steps: int = 20
     refine_method: str = "learned+savgol"  # the engine's default (see inference/engine/refine.py)
     formats: tuple[str, ...] = ("npz", "session")  # of npz, fbx, glb, bvh, session
@@ -61,7 +62,9 @@ def _coerce(key: str, value: Any, default: Any, where: str) -> Any:
         if not isinstance(items, (list, tuple)) or not all(isinstance(v, str) for v in items):
             raise BatchError(f"{where}: option 'formats' should be a list of names, got {value!r}")
         return tuple(v.strip() for v in items if v.strip())
-    if key in ("describe_backend", "refine_method"):
+    if key in ("describe_backend", "refine_method", "describe_model_dir"):
+        if value is None and default is None:
+            return None
         if not isinstance(value, str):
             raise BatchError(f"{where}: option {key!r} should be text, got {value!r}")
         return value

@@ -139,10 +139,10 @@ def _flag(clip: _Clip) -> None:
 
 
 @lru_cache(maxsize=4)
-def _describer(backend: str):  # type: ignore[no-untyped-def]
+def _describer(backend: str, model_dir: Optional[str]):  # type: ignore[no-untyped-def]
     from ..describe import make_describer
 
-    return make_describer(backend)
+    return make_describer(backend, model_dir)
 
 
 def _describe(clip: _Clip) -> None:
@@ -152,12 +152,19 @@ def _describe(clip: _Clip) -> None:
     session = clip.session
     assert session is not None
     recon = clip.current
+    describer = None if clip.spec.description is not None else _describer(clip.options.describe_backend,
+                                                                           clip.options.describe_model_dir)
+    video = None
+    if session.video_path is not None and clip.options.describe_backend == "vlm":
+        from ..video import VideoFrames
+
+        video = VideoFrames(session.video_path, 0, recon.num_frames)  # key frames of and around each segment
     described = []
     for seg in session.segments:
         if clip.spec.description is not None:
             seg = seg.with_text(clip.spec.description, USER_AUTHOR)
         elif seg.latest is None or not seg.latest.by_user:
-            result = _describer(clip.options.describe_backend).describe(DescribeInput(recon, seg))
+            result = describer.describe(DescribeInput(recon, seg, video=video))
             seg = seg.with_text(result.text, result.author)
         described.append(seg)
     session.segments = described

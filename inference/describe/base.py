@@ -10,12 +10,24 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
-from typing import Any, Optional, Sequence
+from typing import Any, Callable, Optional, Sequence
 
 import numpy as np
 
 from ..motion import MotionError, Reconstruction
 from ..segments import Segment
+
+
+ProgressFn = Callable[[float, str], None]  # (fraction done, what is happening): the app's job protocol
+CancelFn = Callable[[], bool]  # true once the user pressed Cancel
+
+
+def no_progress(fraction: float, message: str = "") -> None:
+    """A progress callback that reports nowhere."""
+
+
+def never_cancelled() -> bool:
+    return False
 
 
 class DescribeError(MotionError):
@@ -27,19 +39,24 @@ class DescribeInput:
     """Everything a backend may look at for one segment.
 
     ``frames[i]`` is the RGB ``(H, W, 3) uint8`` image of frame ``segment.start + i`` (any sequence type: a lazy
-    video reader with ``__len__``/``__getitem__`` avoids decoding frames a backend never samples). ``boxes`` are
-    ``(segment.length, 2, 4)`` pixel boxes ``x0, y0, x1, y1`` of A and B, NaN where a person was not seen.
+    video reader with ``__len__``/``__getitem__`` avoids decoding frames a backend never samples). ``video``, when
+    given, is the same for the whole clip (``video[f]`` is frame ``f``): backends that look at the visible frames
+    around the segment read them there. ``boxes`` are ``(segment.length, 2, 4)`` pixel boxes ``x0, y0, x1, y1`` of
+    A and B, NaN where a person was not seen.
     """
 
     reconstruction: Reconstruction
     segment: Segment
     frames: Optional[Sequence[np.ndarray]] = None
     boxes: Optional[np.ndarray] = None
+    video: Optional[Sequence[np.ndarray]] = None
 
     def __post_init__(self) -> None:
         seg, n = self.segment, self.reconstruction.num_frames
         if seg.stop > n:
             raise MotionError(f"segment {seg.id}: frames [{seg.start}, {seg.stop}) run past the motion's {n} frames")
+        if self.video is not None and len(self.video) < seg.stop:
+            raise MotionError(f"video: has {len(self.video)} frames, segment {seg.id} runs to frame {seg.stop}")
         if self.frames is not None and len(self.frames) != seg.length:
             raise MotionError(f"frames: expected {seg.length} frames for segment {seg.id}, got {len(self.frames)}")
         if self.boxes is not None:
@@ -77,6 +94,16 @@ class Describer(ABC):
         """What the segment history shows as the writer of this backend's texts."""
         return self.backend_id
 
+    def cache_salt(self, inp: DescribeInput) -> str:
+        """What else besides the motion decides this backend's answer (e.g. the pixels a VLM is shown): part of
+        the cache key. The offline describer reads only the motion."""
+        return ""
+
     @abstractmethod
     def describe(self, inp: DescribeInput) -> Description:
         """Describe the interaction in ``inp.segment``."""
+
+    def describe_job(self, inp: DescribeInput, progress: ProgressFn, cancel: CancelFn) -> Description:
+        """``describe`` as a background job: a backend that takes long reports ``progress`` and stops with a
+        ``DescribeError`` once ``cancel()`` is true. Quick backends just describe."""
+        return self.describe(inp)

@@ -2,9 +2,9 @@
 
 The key is a SHA-256 over the backend id, the segment's frame range and the bytes of the motion inside that range
 (both people's pose, translation and shape): editing the motion of a segment, moving its bounds or switching the
-model each give a new key, while everything outside the segment is irrelevant to it. Frames are not hashed — a
-session's video does not change under it — so a backend that reads pixels of a *different* video for the same
-motion must use a different cache directory.
+model each give a new key, while everything outside the segment is irrelevant to it. A backend that reads more
+than the motion adds it through ``Describer.cache_salt`` (the VLM: a hash of the pixels it is shown and its prompt
+version), so the same motion over a different video is not answered from the cache.
 
 One small JSON file per entry: human-readable, safe to delete, and written atomically.
 """
@@ -20,7 +20,7 @@ from typing import Optional, Union
 import numpy as np
 
 from ..io.atomic import atomic_write
-from .base import Describer, DescribeInput, Description
+from .base import CancelFn, Describer, DescribeInput, Description, ProgressFn, never_cancelled, no_progress
 
 CACHE_ENV = "SM_STUDIO_CACHE"
 
@@ -33,10 +33,10 @@ def default_cache_dir() -> Path:
     return base / "sm-studio" / "descriptions"
 
 
-def cache_key(backend_id: str, inp: DescribeInput) -> str:
+def cache_key(backend_id: str, inp: DescribeInput, salt: str = "") -> str:
     seg = inp.segment
     h = hashlib.sha256()
-    h.update(f"{backend_id}\0{seg.start}\0{seg.stop}\0{inp.reconstruction.fps}".encode())
+    h.update(f"{backend_id}\0{seg.start}\0{seg.stop}\0{inp.reconstruction.fps}\0{salt}".encode())
     for _, person in inp.motion:
         for arr in (person.global_orient, person.body_pose, person.transl, person.betas):
             h.update(np.ascontiguousarray(arr, np.float32).tobytes())
@@ -66,15 +66,17 @@ class DescriptionCache:
         atomic_write(self._path(key), json.dumps(payload, indent=1).encode("utf-8"))
 
 
-def describe_cached(describer: Describer, inp: DescribeInput, cache: Optional[DescriptionCache]) -> Description:
-    """``describer.describe(inp)``, answered from ``cache`` when this segment was described before."""
+def describe_cached(describer: Describer, inp: DescribeInput, cache: Optional[DescriptionCache],
+                    progress: ProgressFn = no_progress, cancel: CancelFn = never_cancelled) -> Description:
+    """``describer.describe_job(inp, progress, cancel)``, answered from ``cache`` when this segment was described
+    before."""
     if cache is None:
-        return describer.describe(inp)
-    key = cache_key(describer.backend_id, inp)
+        return describer.describe_job(inp, progress, cancel)
+    key = cache_key(describer.backend_id, inp, describer.cache_salt(inp))
     hit = cache.get(key)
     if hit is not None:
         return hit
-    result = describer.describe(inp)
+    result = describer.describe_job(inp, progress, cancel)
     cache.put(key, result)
     return result
 
@@ -95,5 +97,11 @@ class CachedDescriber(Describer):
     def author(self) -> str:
         return self.inner.author
 
+    def cache_salt(self, inp: DescribeInput) -> str:
+        return self.inner.cache_salt(inp)
+
     def describe(self, inp: DescribeInput) -> Description:
         return describe_cached(self.inner, inp, self.cache)
+
+    def describe_job(self, inp: DescribeInput, progress: ProgressFn, cancel: CancelFn) -> Description:
+        return describe_cached(self.inner, inp, self.cache, progress, cancel)

@@ -34,6 +34,7 @@ across sentences ("… Then she lets go"), are not understood; no synonyms beyon
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 from typing import Optional
@@ -42,6 +43,10 @@ from ..motion import PERSON_IDS
 from ..segments import Segment
 from ..skeleton import JOINT_INDEX
 from .parts import ACTING_PARTS, PARTS, Part, effector_joint, lookup, part_words
+
+
+SOURCES = ("text", "hand", "estimate", "vlm")  # parsed from a description, added by hand, seen in the 3D
+# estimate (the offline describer), answered by a vision-language model
 
 
 @dataclass(frozen=True)
@@ -55,7 +60,8 @@ class ContactConstraint:
     start: int
     stop: int
     region: str = ""  # the words for the target region ("right shoulder", "back"), for display
-    source: str = ""  # the clause it was read from, for display
+    clause: str = ""  # the clause it was read from, for display
+    source: str = "text"  # who stated it: one of ``SOURCES``
 
     def __post_init__(self) -> None:
         if self.person not in PERSON_IDS or self.other not in PERSON_IDS or self.person == self.other:
@@ -65,6 +71,8 @@ class ContactConstraint:
             raise ValueError(f"contact: unknown or missing joints {unknown or 'target_joints'}")
         if not 0 <= self.start < self.stop:
             raise ValueError(f"contact: needs 0 <= start < stop, got [{self.start}, {self.stop})")
+        if self.source not in SOURCES:
+            raise ValueError(f"contact: source must be one of {', '.join(SOURCES)}, got {self.source!r}")
 
     @property
     def joint_index(self) -> int:
@@ -106,16 +114,22 @@ class _Tok:
     possessive: bool = False
 
 
+MAX_CHARS = 20_000  # text beyond this is not read: a description is a few sentences, not a document
+MAX_CLAUSE_WORDS = 48  # longer run-on clauses are read in pieces of this many words
+
+
 def parse_contacts(text: str, start: int, stop: int) -> list[ContactConstraint]:
     """Every contact ``text`` states, as constraints over ``[start, stop)`` unless a sentence names frames.
 
     Sentences that state no contact (or one the parser does not understand, see the module docstring) give
-    nothing; duplicates are dropped, order follows the text.
+    nothing; duplicates are dropped, order follows the text. The work is linear in the text's length: the
+    scans inside a clause are bounded by ``MAX_CLAUSE_WORDS`` and the rules between statements use indexes,
+    and only the first ``MAX_CHARS`` characters are read.
     """
     explicit: list[ContactConstraint] = []
     implied: list[ContactConstraint] = []
     ranged: set[tuple] = set()  # (person, joint, other, targets) given with frames somewhere in the text
-    for sentence in re.split(r"[.;!?\n]+", text):
+    for sentence in re.split(r"[.;!?\n]+", text[:MAX_CHARS]):
         if not sentence.strip():
             continue
         frames = _frame_range(sentence)
@@ -123,17 +137,30 @@ def parse_contacts(text: str, start: int, stop: int) -> list[ContactConstraint]:
         for clause in re.split(r"[,:()]|\bwhile\b|\bwhereas\b|\bbut\b", sentence):
             if not clause.strip() or _NEGATION.search(clause):
                 continue
-            implied += _implied(clause, s_start, s_stop)
-            found = _parse_clause(clause, s_start, s_stop)
-            explicit += found
-            if frames:
-                ranged |= {(c.person, c.joint, c.other, c.target_joints) for c in found}
+            for piece in _pieces(clause):
+                implied += _implied(piece, s_start, s_stop)
+                found = _parse_clause(piece, s_start, s_stop)
+                explicit += found
+                if frames:
+                    ranged |= {(c.person, c.joint, c.other, c.target_joints) for c in found}
+    firsts: dict[tuple, ContactConstraint] = {}
+    for c in explicit:
+        firsts.setdefault(_key(c), c)
+    explicit = list(firsts.values())
     # "A hugs B. A's left hand is on B's upper back.": the stated spot beats the one a verb implies, and
     # "… from frame 45 to 81" beats the same contact stated without frames
-    implied = [c for c in implied if not any(_same_joint(c, e) and e.start < c.stop and c.start < e.stop
-                                             for e in explicit)]
+    stated = _Spans()
+    for e in explicit:
+        stated.add((e.person, e.joint), e.start, e.stop)
+        for t in e.target_joints:  # "A's right hand holds B's right hand" also pins B's right hand to A's
+            stated.add((e.person, e.joint, t), e.start, e.stop)
+    implied = [c for c in implied if not stated.overlaps((c.person, c.joint), c.start, c.stop)
+               and not any(stated.overlaps((c.other, t, c.joint), c.start, c.stop) for t in c.target_joints)]
     # "A puts the left arm around B's shoulders: A's left hand rests on B's left shoulder": the narrower spot wins
-    explicit = [c for c in explicit if not any(_narrower(e, c) for e in explicit)]
+    regions: dict[tuple, list[frozenset[str]]] = {}
+    for e in explicit:
+        regions.setdefault(_spot(e), []).append(frozenset(e.target_joints))
+    explicit = [c for c in explicit if not any(r < set(c.target_joints) for r in regions[_spot(c)])]
     out: dict[tuple, ContactConstraint] = {}
     for c in explicit + implied:
         key = (c.person, c.joint, c.other, c.target_joints)
@@ -143,22 +170,55 @@ def parse_contacts(text: str, start: int, stop: int) -> list[ContactConstraint]:
     return list(out.values())
 
 
+def _pieces(clause: str) -> list[str]:
+    """The clause, or a run-on clause cut into pieces of ``MAX_CLAUSE_WORDS`` words (bounds the scans in it)."""
+    words = clause.split()
+    if len(words) <= MAX_CLAUSE_WORDS:
+        return [clause]
+    return [" ".join(words[i:i + MAX_CLAUSE_WORDS]) for i in range(0, len(words), MAX_CLAUSE_WORDS)]
+
+
+def _key(c: ContactConstraint) -> tuple:
+    return (c.person, c.joint, c.other, c.target_joints, c.start, c.stop)
+
+
+def _spot(c: ContactConstraint) -> tuple:
+    """What a statement pins, without where: the narrower of two regions for the same spot wins."""
+    return (c.person, c.joint, c.other, c.start, c.stop)
+
+
+class _Spans:
+    """Frame intervals per key, merged, answering "does ``[start, stop)`` overlap any" in logarithmic time."""
+
+    def __init__(self) -> None:
+        self._raw: dict[tuple, list[tuple[int, int]]] = {}
+        self._merged: dict[tuple, tuple[list[int], list[int]]] = {}
+
+    def add(self, key: tuple, start: int, stop: int) -> None:
+        self._raw.setdefault(key, []).append((start, stop))
+        self._merged.pop(key, None)
+
+    def overlaps(self, key: tuple, start: int, stop: int) -> bool:
+        if key not in self._raw:
+            return False
+        if key not in self._merged:
+            starts: list[int] = []
+            stops: list[int] = []
+            for a, b in sorted(self._raw[key]):
+                if stops and a <= stops[-1]:
+                    stops[-1] = max(stops[-1], b)
+                else:
+                    starts.append(a)
+                    stops.append(b)
+            self._merged[key] = (starts, stops)
+        starts, stops = self._merged[key]
+        i = bisect.bisect_left(starts, stop) - 1  # the last merged interval starting before ``stop``
+        return i >= 0 and stops[i] > start
+
+
 def segment_contacts(segment: Segment) -> list[ContactConstraint]:
     """The contacts a segment's current description states (the user's edit if they made one), over its frames."""
     return parse_contacts(segment.description, segment.start, segment.stop)
-
-
-def _narrower(e: ContactConstraint, c: ContactConstraint) -> bool:
-    """``e`` pins the same joint over the same frames to a strict part of ``c``'s target region."""
-    return ((e.person, e.joint, e.other, e.start, e.stop) == (c.person, c.joint, c.other, c.start, c.stop)
-            and set(e.target_joints) < set(c.target_joints))
-
-
-def _same_joint(c: ContactConstraint, e: ContactConstraint) -> bool:
-    """``e`` already constrains ``c``'s joint: the same joint, or the reverse of a joint-to-joint contact
-    ("A's right hand holds B's right hand" also pins B's right hand to A's)."""
-    return (e.person, e.joint) == (c.person, c.joint) or (
-        (e.person, e.other) == (c.other, c.person) and e.joint in c.target_joints and c.joint in e.target_joints)
 
 
 def _frame_range(sentence: str) -> Optional[tuple[int, int]]:

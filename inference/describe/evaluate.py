@@ -11,7 +11,7 @@
   part), to show what the capsule body surface adds;
 * **frame IoU** of matched contacts, and how often the trunk region word (upper back, chest, …) equals the label's;
 * **parser recall/precision** — the contact parser run on the generator's *label sentences* (human-style English
-  written by another author), and on the describer's own text (round trip), against the same pairs.
+  written by another author), and on the describer's own short text, against the same pairs.
 
 ``--pose-noise DEG --transl-noise M`` perturb every frame first, a stand-in for a monocular estimate's jitter;
 ``--windows N`` also describes N random 1–2 s segments of each clip, as the app describes flagged segments.
@@ -172,7 +172,7 @@ class Report:
         for name, t in (("hand contacts (describer vs generator)", self.contacts),
                         (f"baseline: wrist within {BASELINE_M:.2f} m of a joint", self.baseline),
                         ("parser on generator labels", self.label_parser),
-                        ("parser on describer text (round trip)", self.round_trip)):
+                        ("parser on the describer's short text", self.round_trip)):
             out.append(f"{name}: precision {t.precision:.1%}, recall {t.recall:.1%} (tp {t.tp}, fp {t.fp}, fn {t.fn})")
         if self.windows:
             t = self.window_contacts
@@ -222,7 +222,7 @@ def evaluate(kinds: Optional[Iterable[str]] = None, per_kind: int = 9, first_see
 
 def _whole_clip(report: Report, describer: OfflineDescriber, clip, recon: Reconstruction) -> None:
     t0 = time.perf_counter()
-    an = describer.analyse(DescribeInput(recon, Segment(0, recon.num_frames)))
+    an, _ = describer.analyse(DescribeInput(recon, Segment(0, recon.num_frames)))
     guess = an.kind()
     report.seconds += time.perf_counter() - t0
     text = render(an, guess)
@@ -252,7 +252,7 @@ def _whole_clip(report: Report, describer: OfflineDescriber, clip, recon: Recons
 def _window(report: Report, describer: OfflineDescriber, clip, recon: Reconstruction, start: int, stop: int) -> None:
     """A segment inside the clip, as the app describes one: labelled contacts overlapping it by at least
     ``WINDOW_OVERLAP_S`` must be found; ones that only graze it (less) may be found or not."""
-    an = describer.analyse(DescribeInput(recon, Segment(start, stop)))
+    an, _ = describer.analyse(DescribeInput(recon, Segment(start, stop)))
     need = WINDOW_OVERLAP_S * recon.fps
     overlap = [(c, min(c.stop, stop) - max(c.start, start)) for c in clip.contacts]
     truth = set(truth_pairs([c for c, o in overlap if o >= need]))

@@ -1,12 +1,14 @@
-"""The offline describer: the interaction in templated English, read off the current 3D estimate.
+"""The offline describer: the interaction in a sentence or two of templated English, read off the 3D motion.
 
-It needs no model download and no video, so it is the default and what every test and CI run exercises. What it
-can say is bounded by the estimate: in an occluded segment it describes the motion the app currently believes,
-which is exactly what a user reviewing that segment wants to check or correct.
+It needs no model download and no video, so it is the default and what every test and CI run exercises. It reads
+the estimate where the estimate is trusted; over a person's occluded frames it reads what the frames around them
+say instead (``evidence.py``), so a hidden partner's frozen guess is not described as "standing apart".
 
-Its sentences are written in the vocabulary the contact parser (``contacts.py``) reads, so a description can be
-turned back into contact constraints whether the user edited it or not. Left and right are the person's own
-(SMPL-X: left is +X in the body frame, facing +Z), so mirroring a clip swaps them in the text.
+The text is short — who does what ("A and B hold hands; A's left hand holds B's right hand. B turns under A's
+arm.") — and written in the vocabulary the contact parser (``contacts.py``) reads, so an edited text still turns
+into contacts. The precise contacts (each with its frames) are in ``details["contacts"]`` as the JSON contact list
+(``contact_list.py``, ``source="estimate"``) the app shows and the infiller can take directly. Left and right are
+the person's own (SMPL-X: left is +X in the body frame, facing +Z), so mirroring a clip swaps them in the text.
 """
 
 from __future__ import annotations
@@ -20,12 +22,17 @@ from ..body.base import BodyModel
 from ..body.kinematics import forward_kinematics
 from ..motion import PERSON_IDS, Reconstruction
 from ..rotations import axis_angle_to_matrix
-from .analysis import BACK_REGIONS, FACING_COS, SHIFT_M, Analysis, Contact, Near, analyse, wavers
+from .analysis import BACK_REGIONS, FACING_COS, SHIFT_M, Analysis, Contact, analyse, wavers
 from .base import Describer, DescribeInput, Description
+from .contact_list import contacts_to_json
+from .contacts import ContactConstraint, parse_contacts
+from .parts import EFFECTOR, PARTS, effector_joint
 from .capsules import CapsuleShape, PosedBody
+from .evidence import Evidence, bridge_untrusted
 
-VERSION = 1
-FULL_SPAN = 0.8  # contacts covering less of the segment than this get their frames stated
+VERSION = 2
+MAX_STATED = 2  # contacts the text names; all of them are in the details
+TURN_DEG = 270.0  # a heading change this large over a segment is a turn
 
 
 def segment_bodies(recon: Reconstruction, start: int, stop: int, body: BodyModel,
@@ -75,26 +82,130 @@ class OfflineDescriber(Describer):
     def author(self) -> str:
         return f"offline describer v{VERSION}"
 
-    def analyse(self, inp: DescribeInput) -> Analysis:
+    def pelvis_offsets(self, recon: Reconstruction) -> dict[str, np.ndarray]:
+        """Each person's rest pelvis joint: where ``transl`` puts the pelvis (for 2D keypoint evidence)."""
+        with torch.no_grad():
+            return {pid: self.body.rest(torch.as_tensor(p.betas, dtype=torch.float32, device=self.body.device))[1][
+                0].cpu().numpy().astype(np.float64) for pid, p in recon}
+
+    def analyse(self, inp: DescribeInput) -> tuple[Analysis, Evidence]:
+        """The segment's analysis on the motion the evidence supports (``evidence.py``), and that evidence."""
         seg = inp.segment
-        bodies = segment_bodies(inp.reconstruction, seg.start, seg.stop, self.body, self._shapes)
-        return analyse(bodies, inp.reconstruction.fps, seg.start)
+        recon, evidence = bridge_untrusted(inp.reconstruction, seg, self.pelvis_offsets(inp.reconstruction))
+        bodies = segment_bodies(recon, seg.start, seg.stop, self.body, self._shapes)
+        return analyse(bodies, recon.fps, seg.start), evidence
 
     def describe(self, inp: DescribeInput) -> Description:
-        an = self.analyse(inp)
+        an, evidence = self.analyse(inp)
         kind = an.kind()
         details = {"kind": kind, "distance_m": round(an.mean_distance, 3), "zone": an.zone,
-                   "contacts": [c.to_json() for c in an.contacts], "near": [n.to_json() for n in an.near]}
+                   "facing": _facing_phrase(an), "approach_m": {p: round(an.approach(p), 3) for p in PERSON_IDS},
+                   "contacts": contacts_to_json(estimate_contacts(an)),
+                   "near": [n.to_json() for n in an.near], "evidence": evidence.to_json()}
         return Description(render(an, kind), self.author, details)
 
 
+def estimate_contacts(an: Analysis) -> list[ContactConstraint]:
+    """Every intended contact of the analysis as a constraint with its own frames (``source="estimate"``): hands,
+    arms and feet on the other person; a hanging hand brushing a hip and trunks leaning together are left out,
+    as the parser leaves out their sentences."""
+    out = []
+    for c in an.active:
+        if c.part not in EFFECTOR:
+            continue
+        region = PARTS[c.region]
+        words = f"{c.region_side} {c.region}" if c.region_side and region.sided else c.region
+        out.append(ContactConstraint(c.person, effector_joint(PARTS[c.part], c.side), c.other,
+                                     region.joints_for(c.region_side), c.start, c.stop, words,
+                                     _contact_clause(c, False, an.kind()), "estimate"))
+    return out
+
+
 def render(an: Analysis, kind: str) -> str:
-    """The whole description: what they do, how they stand, what touches what, who moves."""
-    sentences = [_kind_sentence(an, kind), _proxemics_sentence(an)]
-    sentences += _contact_sentences(an, kind)
-    sentences += [_near_sentence(n) for n in an.near]
-    sentences += _movement_sentences(an)
-    return " ".join(s for s in sentences if s)
+    """One or two sentences a person can edit: what they do, naming the main contacts in the parser's words
+    where the verb does not already imply them, then who turns or moves. Frames, distances and the full contact
+    list are in the description's details, not in the prose."""
+    first = _kind_sentence(an, kind)[:-1]
+    implied = {(c.person, c.joint) for c in parse_contacts(first, an.start, an.stop)}
+    clauses = list(dict.fromkeys(text for key, text in _main_contacts(an, kind) if not key & implied))[:MAX_STATED]
+    if kind == "contact" and clauses:
+        first, clauses = clauses[0][0].upper() + clauses[0][1:], clauses[1:]
+    if clauses:
+        first += "; " + " and ".join(clauses)
+    second = _motion_sentence(an, kind)
+    return " ".join(s for s in (first + ".", second) if s)
+
+
+def _main_contacts(an: Analysis, kind: str) -> list[tuple[set[tuple[str, str]], str]]:
+    """Clauses for the active hand and arm contacts, longest first (a left and right part on one spot share
+    one), each with the (person, joint) pairs it pins."""
+    found: list[tuple[int, set[tuple[str, str]], str]] = []
+    used: set[int] = set()
+    contacts = [c for c in an.active if c.part in ("hand", "arm")]
+    for i, c in enumerate(contacts):
+        if i in used:
+            continue
+        twin = next((j for j, d in enumerate(contacts) if j > i and j not in used and _twins(c, d)), None)
+        keys = {(c.person, f"{c.side}_wrist")}
+        if twin is not None:
+            used.add(twin)
+            keys.add((c.person, f"{contacts[twin].side}_wrist"))
+        if c.region == "hand":  # the held hand is pinned too
+            keys.add((c.other, f"{c.region_side}_wrist"))
+        found.append((c.stop - c.start, keys, _contact_clause(c, twin is not None, kind)))
+    found.sort(key=lambda f: -f[0])
+    return [(keys, text) for _, keys, text in found]
+
+
+def _turns(an: Analysis, pid: str) -> bool:
+    """``pid``'s heading turns by at least ``TURN_DEG`` over the segment."""
+    f = an.people[pid].forward
+    yaw = np.unwrap(np.arctan2(f[:, 0], f[:, 2]))
+    return bool(abs(yaw[-1] - yaw[0]) >= np.radians(TURN_DEG))
+
+
+def _turn_clause(an: Analysis, pid: str) -> str:
+    """"B turns under A's arm" when the other holds B's hand with theirs raised above the shoulders."""
+    other = _other(pid)
+    for c in an.active:
+        if c.part == "hand" and c.region == "hand" and pid in (c.person, c.other):
+            side = c.side if c.person == other else c.region_side
+            sl = slice(c.start - an.start, c.stop - an.start)
+            if side and np.median(an.people[other].hand_height[side][sl]) > 0.0:
+                return f"{pid} turns under {other}'s arm"
+    return f"{pid} turns around"
+
+
+def _motion_sentence(an: Analysis, kind: str) -> str:
+    """Who turns, and who walks toward or away from whom (nothing when nobody does)."""
+    clauses = [_turn_clause(an, pid) for pid in PERSON_IDS if _turns(an, pid)]
+    a, b = an.people["A"], an.people["B"]
+    if a.moving and b.moving and an.heading_cos() > FACING_COS:
+        if kind not in ("walk_together", "arm_around_shoulders"):
+            clauses.append("both walk forward")
+    else:
+        for pid in PERSON_IDS:
+            shift = an.approach(pid)
+            if kind in ("walk_toward", "push") and abs(shift) > SHIFT_M and pid == _mover(an, kind):
+                continue  # the first sentence says it
+            if shift > SHIFT_M:
+                clauses.append(f"{pid} moves toward {_other(pid)}")
+            elif shift < -SHIFT_M:
+                clauses.append(f"{pid} moves away from {_other(pid)}")
+    if not clauses:
+        return ""
+    text = ", and ".join(clauses) + "."
+    return text[0].upper() + text[1:]
+
+
+def _mover(an: Analysis, kind: str) -> str:
+    """Who the first sentence already says moves: the walker, or the one pushed away."""
+    if kind == "handshake":
+        held = max((c for c in an.active if c.part == "hand" and c.region == "hand"), key=lambda c: c.stop - c.start)
+        return "A and B shake hands." if (held.side, held.region_side) == ("right", "right") else "A and B hold hands."
+    if kind == "walk_toward":
+        return max(PERSON_IDS, key=an.approach)
+    return min(PERSON_IDS, key=an.approach)
 
 
 def _other(pid: str) -> str:
@@ -126,11 +237,13 @@ def _kind_sentence(an: Analysis, kind: str) -> str:
         c = next(c for c in an.active if c.part == "hand" and c.region in {"shoulder", "upper back", "neck"})
         where = f"{c.region_side} {c.region}" if c.region_side else c.region
         return f"{c.person} taps {c.other} on the {where} with the {c.side} hand."
+    if kind == "handshake":
+        held = max((c for c in an.active if c.part == "hand" and c.region == "hand"), key=lambda c: c.stop - c.start)
+        return "A and B shake hands." if (held.side, held.region_side) == ("right", "right") else "A and B hold hands."
     if kind == "walk_toward":
         walker = max(PERSON_IDS, key=an.approach)
         return f"{walker} walks toward {_other(walker)}."
     return {
-        "handshake": "A and B shake hands.",
         "dance_hold": "A and B dance in a closed hold.",
         "high_five": "A and B give each other a high five.",
         "contact": "A and B are in contact.",
@@ -159,10 +272,6 @@ def _facing_phrase(an: Analysis) -> str:
     return f"{one('A', ca)} and {one('B', cb)}"
 
 
-def _proxemics_sentence(an: Analysis) -> str:
-    return f"They are {an.mean_distance:.2f} m apart ({an.zone} distance), {_facing_phrase(an)}."
-
-
 def _owned(pid: str, word: str, side: Optional[str], plural: bool = False) -> str:
     if plural:
         return f"{pid}'s {_PLURAL.get(word, word + 's')}"
@@ -172,43 +281,18 @@ def _owned(pid: str, word: str, side: Optional[str], plural: bool = False) -> st
 _PLURAL = {"foot": "feet"}
 
 
-def _contact_sentences(an: Analysis, kind: str) -> list[str]:
-    """One sentence per contact; a left and a right part on the same spot at the same time share one."""
-    out: list[str] = []
-    done: set[int] = set()
-    span = an.stop - an.start
-    for i, c in enumerate(an.contacts):
-        if i in done:
-            continue
-        pair = next((j for j, d in enumerate(an.contacts) if j > i and j not in done and _twins(c, d)), None)
-        plural = pair is not None
-        if pair is not None:
-            done.add(pair)
-        actor = _owned(c.person, "body" if c.part == "torso" else c.part, c.side, plural)
-        target = _owned(c.other, c.region, c.region_side)
-        if c.passive:  # worded without a relation, so the parser does not make it a constraint
-            sentence = f"{actor} {'brush' if plural else 'brushes'} {target}"
-        elif c.part == "torso":
-            sentence = f"{actor} is against {target}"
-        elif c.region == "hand" and c.part == "hand":
-            verb = ("touch" if plural else "touches") if kind == "high_five" else ("hold" if plural else "holds")
-            sentence = f"{actor} {verb} {target}"
-        elif c.part == "arm" and c.region in BACK_REGIONS - {"shoulder"}:
-            sentence = f"{actor} {'are' if plural else 'is'} around {target}"
-        else:
-            sentence = f"{actor} {'are' if plural else 'is'} on {target}"
-        start, stop = (c.start, c.stop) if pair is None else (min(c.start, an.contacts[pair].start),
-                                                               max(c.stop, an.contacts[pair].stop))
-        if stop - start < FULL_SPAN * span:
-            sentence += f" from frame {start} to {stop - 1}"
-        out.append(sentence + ".")
-    return out
-
-
-def _near_sentence(n: Near) -> str:
-    """Worded so the contact parser finds no contact in it (no relation word before the target)."""
-    target = _owned(n.other, n.region, n.region_side)
-    return f"{n.person}'s {n.side} hand comes within {round(n.gap * 100)} cm of {target} at frame {n.frame}."
+def _contact_clause(c: Contact, plural: bool, kind: str) -> str:
+    """One contact in the parser's words (``plural``: the left and right part together), without frames."""
+    actor = _owned(c.person, "body" if c.part == "torso" else c.part, c.side, plural)
+    target = _owned(c.other, c.region, c.region_side)
+    if c.part == "torso":
+        return f"{actor} is against {target}"
+    if c.region == "hand" and c.part == "hand":
+        verb = ("touch" if plural else "touches") if kind == "high_five" else ("hold" if plural else "holds")
+        return f"{actor} {verb} {target}"
+    if c.part == "arm" and c.region in BACK_REGIONS - {"shoulder"}:
+        return f"{actor} {'are' if plural else 'is'} around {target}"
+    return f"{actor} {'are' if plural else 'is'} on {target}"
 
 
 def _twins(c: Contact, d: Contact) -> bool:
@@ -216,25 +300,3 @@ def _twins(c: Contact, d: Contact) -> bool:
     return (c.person == d.person and c.part == d.part and c.side != d.side and c.region == d.region
             and c.passive == d.passive
             and c.region_side == d.region_side and overlap > 0.7 * max(c.stop - c.start, d.stop - d.start))
-
-
-def _movement_sentences(an: Analysis) -> list[str]:
-    a, b = an.people["A"], an.people["B"]
-    seconds = (an.stop - an.start) / an.fps
-    if a.moving and b.moving and an.heading_cos() > FACING_COS:
-        return [f"Both walk forward at about {0.5 * (a.speed + b.speed):.1f} m/s."]
-    out = []
-    for pid in PERSON_IDS:
-        shift = an.approach(pid)
-        if shift > SHIFT_M:
-            out.append(f"{pid} moves {shift:.1f} m toward {_other(pid)} over {seconds:.1f} s.")
-        elif shift < -SHIFT_M:
-            out.append(f"{pid} moves {-shift:.1f} m away from {_other(pid)} over {seconds:.1f} s.")
-        elif an.people[pid].moving:
-            out.append(f"{pid} moves about without closing the distance.")
-    if not out:
-        out.append("Neither moves from their place.")
-    elif len(out) == 1:
-        still = next(p for p in PERSON_IDS if not out[0].startswith(p))
-        out.append(f"{still} stays in place." if not an.people[still].moving else "")
-    return out

@@ -34,8 +34,10 @@ def register(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None
     p.add_argument("--infill-steps", type=int, default=20, help="infiller sampling steps")
     p.add_argument("--refine-method", choices=("learned+savgol", "savgol", "learned"), default="learned+savgol",
                    help="refiner: learned+savgol (default, see docs/eval/), savgol, or learned")
-    p.add_argument("--describe-backend", choices=("offline",), default="offline",
-                   help="description backend (the VLM needs frames and a model folder: use `describe` per clip)")
+    p.add_argument("--describe-backend", choices=("offline", "vlm"), default="offline",
+                   help="description backend: offline (from the 3D motion) or vlm (needs --describe-model-dir)")
+    p.add_argument("--describe-model-dir", default=None,
+                   help="folder of a downloaded vision-language model, for --describe-backend vlm")
     p.set_defaults(func=run)
 
 
@@ -46,6 +48,7 @@ def run(args: argparse.Namespace) -> int:
     stages = check_stages([s.strip() for s in args.stages.split(",") if s.strip()])
     defaults = ClipOptions(max_frames=args.max_frames, fit_steps=args.fit_steps, infill_steps=args.infill_steps,
                            refine_method=args.refine_method, describe_backend=args.describe_backend,
+                           describe_model_dir=args.describe_model_dir,
                            formats=tuple(f.strip() for f in args.formats.split(",") if f.strip()))
     specs = read_inputs(args.input, defaults)
     options = BatchOptions(stages=stages, force=args.force, retries=args.retries, address=args.address,

@@ -61,6 +61,13 @@ def _video(path: Optional[Path], session_file: Optional[Path], session_video: Op
     return video if video.is_absolute() or session_file is None else session_file.parent / video
 
 
+def _detail_lines(details: dict) -> list[str]:
+    """The description's contact list (who, part → part, frames, where it came from) and any notes on the answer."""
+    lines = [f"contact: {c['person']}'s {c['part']} → {c['other']}'s {c['region']}, "
+             f"frames {c['start']}-{c['stop'] - 1} ({c['source']})" for c in details.get("contacts", [])]
+    return lines + [f"note: {p}" for p in details.get("problems", [])]
+
+
 def run(args: argparse.Namespace) -> int:
     from inference.describe import DescribeInput, DescriptionCache, describe_cached, make_describer
     from inference.video import VideoFrames
@@ -83,10 +90,12 @@ def run(args: argparse.Namespace) -> int:
     cache = None if args.no_cache else DescriptionCache(args.cache_dir)
     changed = False
     for seg in targets:
-        frames = VideoFrames(video, seg.start, seg.stop) if video is not None and args.backend == "vlm" else None
-        result = describe_cached(describer, DescribeInput(recon, seg, frames), cache)
+        frames = VideoFrames(video, 0, recon.num_frames) if video is not None and args.backend == "vlm" else None
+        result = describe_cached(describer, DescribeInput(recon, seg, video=frames), cache)
         note = ", cached" if result.cached else ""
         print(f"{seg.id} frames {seg.start}-{seg.stop - 1} [{result.author}{note}]: {result.text}")
+        for line in _detail_lines(result.details):
+            print(f"  {line}")
         if session is None or seg not in session.segments:
             continue
         if seg.latest is not None and seg.latest.by_user and not args.replace_user:
