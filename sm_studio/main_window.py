@@ -24,6 +24,7 @@ from .contacts_panel import ContactsPanel
 from .correction_tools import GHOSTS, CorrectionTools
 from .description_panel import DescriptionPanel
 from .document import Document
+from .export_dialog import ExportDialog
 from .frame_pipeline import FramePipeline
 from .job_bar import JobBar, JobBusy
 from .jobs import JobFn
@@ -144,6 +145,8 @@ class MainWindow(QMainWindow):
         a["save"] = self._action("&Save session", self.files.save, QKeySequence.Save)
         a["save_as"] = self._action("Save session &as…", self.files.save_as, QKeySequence.SaveAs)
         a["export_npz"] = self._action("NPZ (both people)…", lambda: self.files.choose_export("npz"))
+        a["export"] = self._action("&Export…", self.open_export_dialog, "Ctrl+E",
+                                   "Export with options: format, frames, person, up axis, units, original/corrected")
         a["quit"] = self._action("&Quit", self.close, QKeySequence.Quit)
         undo = self.doc.undo_stack.createUndoAction(self, "&Undo")
         undo.setShortcut(QKeySequence.Undo)
@@ -196,7 +199,8 @@ class MainWindow(QMainWindow):
         self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
         file_menu.addAction(a["save"])
         file_menu.addAction(a["save_as"])
-        export_menu = file_menu.addMenu("&Export")
+        file_menu.addAction(a["export"])
+        export_menu = file_menu.addMenu("Quick e&xport")
         export_menu.addAction(a["export_npz"])
         for fmt in self.files.extra_export_formats():
             act = self._action(f"{fmt.upper()}…", lambda f=fmt: self.files.choose_export(f))
@@ -352,6 +356,16 @@ class MainWindow(QMainWindow):
         self.files.open_dropped([Path(u.toLocalFile()) for u in urls if u.isLocalFile()])
         event.acceptProposedAction()
 
+    def open_export_dialog(self) -> None:
+        if self.doc.reconstruction is None:
+            raise ValueError("nothing to export: no motion is loaded")
+        base = self.doc.session_path or Path.home() / "export"
+        dialog = ExportDialog(self.doc.num_frames, base.with_suffix(".fbx"), self)
+        dialog.setAttribute(Qt.WA_DeleteOnClose)
+        dialog.accepted.connect(lambda: self._guarded(lambda: self.files.export_with(dialog.options())))
+        self.export_dialog = dialog
+        dialog.open()
+
     # ----- segments and navigation -----
     def step(self, frames: int) -> None:
         self.playback.pause()
@@ -467,6 +481,7 @@ class MainWindow(QMainWindow):
         a["save"].setEnabled(has_motion and not busy)
         a["save_as"].setEnabled(has_motion and not busy)
         a["export_npz"].setEnabled(has_motion)
+        a["export"].setEnabled(has_motion and not busy)
         a["infill"].setEnabled(self.backend.infill is not None and has_motion and has_seg and not busy)
         a["refine"].setEnabled(self.backend.refine is not None and has_motion and not busy)
         a["swap"].setEnabled(has_motion)
