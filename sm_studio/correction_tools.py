@@ -36,7 +36,7 @@ GHOSTS = ("auto", "original", "off")  # auto: the other side of before/after whi
 
 class CorrectionTools(QObject):
     message = Signal(str)  # what just happened, for the status bar
-    differenceChanged = Signal(object)  # (T,) mm between the compared motions, or None
+    differenceChanged = Signal(object)  # (T,) mm between the compared motions; empty when nothing is compared
     pickingChanged = Signal(bool)
 
     def __init__(self, doc: Document, video_view: VideoView, orbit_view: OrbitView,
@@ -58,6 +58,7 @@ class CorrectionTools(QObject):
             signal.connect(self.refresh)
         for signal in (doc.reconstructionChanged, doc.candidateChanged, doc.sessionReplaced):
             signal.connect(self.refresh_difference)
+        doc.sessionReplaced.connect(self._frame_people)
 
     # ----- what is compared -----
     def compared(self) -> tuple[Optional[Reconstruction], Optional[Reconstruction], str, str]:
@@ -70,7 +71,7 @@ class CorrectionTools(QObject):
     def refresh_difference(self, *_: object) -> None:
         before, after, _, _ = self.compared()
         if before is None or after is None:
-            self.differenceChanged.emit(None)
+            self.differenceChanged.emit(np.zeros(0))  # never None through a Signal(object): PySide6 mis-counts it
             return
         self.differenceChanged.emit(difference_mm(self.posed.joints(before), self.posed.joints(after)))
 
@@ -153,6 +154,10 @@ class CorrectionTools(QObject):
         orbit = self._orbit.orbit
         K, R, t = orbit.camera(pair_target(self.scene.joints))
         return ViewCamera(K, R, t, (self._orbit.width() / orbit.width, self._orbit.height() / orbit.height))
+
+    def _frame_people(self) -> None:
+        if self._doc.reconstruction is not None:
+            self._orbit.frame_people(self.posed.joints(self._doc.reconstruction))
 
     # ----- the scene at the playhead -----
     def refresh(self, *_: object) -> None:

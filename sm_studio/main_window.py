@@ -91,8 +91,9 @@ class MainWindow(QMainWindow):
         if not self._layout_restored:  # first start: video over a 3D view big enough to judge poses in
             self._layout_restored = True
             dock = self.findChild(QDockWidget, "dock-timeline")
-            QTimer.singleShot(0, lambda: self.resizeDocks([dock], [max(200, self.height() // 4)], Qt.Vertical))
+            QTimer.singleShot(0, lambda: self.resizeDocks([dock], [max(260, self.height() // 3)], Qt.Vertical))
             QTimer.singleShot(0, lambda: self.views_splitter.setSizes([55, 45]))
+            QTimer.singleShot(0, lambda: self.side_splitter.setSizes([22, 38, 40]))
 
     # ----- construction -----
     def _build_layout(self) -> None:
@@ -106,6 +107,7 @@ class MainWindow(QMainWindow):
         for widget, stretch in ((self.description, 3), (self.contacts_panel, 3), (self.metrics_panel, 2)):
             side.addWidget(widget)
             side.setStretchFactor(side.count() - 1, stretch)
+        self.side_splitter = side
         main = QSplitter(Qt.Horizontal)
         main.addWidget(views)
         main.addWidget(side)

@@ -73,12 +73,12 @@ class Timeline(QWidget):
         self.plot = self._layout_widget.addPlot(row=0, col=0)
         # who is which colour in the axis label, not a legend box that would sit on the curves
         colours = {pid: person_color(pid).name() for pid in ("A", "B")}
-        self.plot.setLabel("left", f"<span style='color:{colours['A']}'>A</span>/"
-                                   f"<span style='color:{colours['B']}'>B</span> reliability")
+        self.plot.setLabel("left", f"<span style='color:{colours['A']}'>A</span> "
+                                   f"<span style='color:{colours['B']}'>B</span> trust")
         self.plot.setYRange(-0.05, EDIT_BAND[1], padding=0)
         self.plot.setMouseEnabled(x=True, y=False)
         self.plot.hideButtons()
-        self.distance_plot = self.add_track("apart (m)", 70)
+        self.distance_plot = self.add_track("apart m", 60)
         self.distance_plot.setLabel("bottom", "frame")
 
         self.curves = {pid: self.plot.plot([], [], pen=pg.mkPen(person_color(pid), width=2), name=f"person {pid}")

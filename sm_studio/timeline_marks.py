@@ -20,7 +20,8 @@ class TimelineMarks(QObject):
     def __init__(self, timeline: Timeline, doc: Document, tools: CorrectionTools) -> None:
         super().__init__(timeline)
         self._doc, self._plot = doc, timeline.plot
-        self.track = timeline.add_track("moved (mm)", 70)
+        self.track = timeline.add_track("moved mm", 70)
+        self.track.setMinimumHeight(55)
         self.curve = self.track.plot([], [], pen=pg.mkPen((90, 220, 120), width=1.5), fillLevel=0,
                                      brush=(90, 220, 120, 60))
         self.difference: Optional[np.ndarray] = None
@@ -30,10 +31,11 @@ class TimelineMarks(QObject):
             signal.connect(self._refresh_marks)
         self._refresh_marks()
 
-    def _show_difference(self, mm: Optional[np.ndarray]) -> None:
-        self.difference = mm
-        if mm is None:
+    def _show_difference(self, mm: np.ndarray) -> None:
+        self.difference = mm if mm.size else None
+        if not mm.size:
             self.curve.setData([], [])
+            self.track.setTitle(None)
             return
         self.curve.setData(np.arange(len(mm)), mm)
         self.track.setYRange(0, max(float(mm.max()), 10.0), padding=0.05)

@@ -53,7 +53,9 @@ def run(window, wait: Wait, out_dir: Path, shoot: Optional[Shoot] = None) -> Sce
     person = 1 if seg.who == "B" else 0
     other = 1 - person
     mid = (seg.start + seg.stop) // 2
-    while doc.frame < mid:  # the playhead, by keyboard
+    while doc.frame + doc.fps <= mid:  # the playhead, by keyboard: seconds, then frames
+        _press(window, Qt.Key_Right, Qt.ShiftModifier)
+    while doc.frame < mid:
         _press(window, Qt.Key_Right)
     wait(lambda: window.video_view.composited and window.video_view.frame_index == mid, 60000)
     overlay = window.video_overlay if hasattr(window, "video_overlay") else tools.video_overlay

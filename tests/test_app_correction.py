@@ -30,7 +30,6 @@ def test_correction_loop_on_the_demo(qtbot, tmp_path: Path) -> None:
         result = correction_scenario.run(w, lambda cond, ms: qtbot.waitUntil(cond, timeout=ms), tmp_path)
     finally:
         w.shutdown()
-    print(result)
     assert result.pin_mm < 20.0, result
     assert result.contact_mm < 30.0, result
     assert result.exported and all(p.is_file() for p in result.exported)
