@@ -92,8 +92,13 @@ class MainWindow(QMainWindow):
             self._layout_restored = True
             dock = self.findChild(QDockWidget, "dock-timeline")
             QTimer.singleShot(0, lambda: self.resizeDocks([dock], [max(260, self.height() // 3)], Qt.Vertical))
-            QTimer.singleShot(0, lambda: self.views_splitter.setSizes([55, 45]))
-            QTimer.singleShot(0, lambda: self.side_splitter.setSizes([22, 38, 40]))
+            QTimer.singleShot(0, lambda: self._share(self.views_splitter, (0.55, 0.45)))
+            QTimer.singleShot(0, lambda: self._share(self.side_splitter, (0.25, 0.4, 0.35)))
+
+    @staticmethod
+    def _share(splitter: QSplitter, fractions: tuple[float, ...]) -> None:
+        total = splitter.height() if splitter.orientation() == Qt.Vertical else splitter.width()
+        splitter.setSizes([int(total * f) for f in fractions])
 
     # ----- construction -----
     def _build_layout(self) -> None:

@@ -78,7 +78,7 @@ class Timeline(QWidget):
         self.plot.setYRange(-0.05, EDIT_BAND[1], padding=0)
         self.plot.setMouseEnabled(x=True, y=False)
         self.plot.hideButtons()
-        self.distance_plot = self.add_track("apart m", 60)
+        self.distance_plot = self.add_track("apart m", 50)
         self.distance_plot.setLabel("bottom", "frame")
 
         self.curves = {pid: self.plot.plot([], [], pen=pg.mkPen(person_color(pid), width=2), name=f"person {pid}")

@@ -21,7 +21,7 @@ class TimelineMarks(QObject):
         super().__init__(timeline)
         self._doc, self._plot = doc, timeline.plot
         self.track = timeline.add_track("moved mm", 70)
-        self.track.setMinimumHeight(55)
+        self.track.setMinimumHeight(60)
         self.curve = self.track.plot([], [], pen=pg.mkPen((90, 220, 120), width=1.5), fillLevel=0,
                                      brush=(90, 220, 120, 60))
         self.difference: Optional[np.ndarray] = None
@@ -35,12 +35,11 @@ class TimelineMarks(QObject):
         self.difference = mm if mm.size else None
         if not mm.size:
             self.curve.setData([], [])
-            self.track.setTitle(None)
+            self.track.setToolTip("")
             return
         self.curve.setData(np.arange(len(mm)), mm)
         self.track.setYRange(0, max(float(mm.max()), 10.0), padding=0.05)
-        peak = int(mm.argmax())
-        self.track.setTitle(f"<span style='font-size:8pt'>max {mm.max():.0f} mm at frame {peak}</span>")
+        self.track.setToolTip(f"largest change {mm.max():.0f} mm, at frame {int(mm.argmax())}")
 
     def _refresh_marks(self) -> None:
         for item in self._items:

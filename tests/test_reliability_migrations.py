@@ -100,4 +100,4 @@ def test_app_document_reopens_where_the_user_was(qtbot, tmp_path: Path) -> None:
     assert other.frame == 41 and other.selected_id == doc.segments[1].id and not other.is_modified
     write_v1(tmp_path / "v1.smsession", make_reconstruction(60), make_segments())
     other.load_session(load_session(tmp_path / "v1.smsession"))
-    assert other.frame == 0 and other.selected_id == ""
+    assert other.frame == 0 and other.selected_id == other.segments[0].id  # no saved selection: first flagged

@@ -53,13 +53,13 @@ class Contact:
     def to_json(self) -> dict[str, Any]:
         c = self.constraint
         return {"person": c.person, "joint": c.joint, "other": c.other, "target_joints": list(c.target_joints),
-                "start": c.start, "stop": c.stop, "region": c.region, "origin": self.origin}
+                "start": c.start, "stop": c.stop, "region": c.region, "source": c.source, "origin": self.origin}
 
     @classmethod
     def from_json(cls, d: Any) -> "Contact":
         try:
             c = ContactConstraint(d["person"], d["joint"], d["other"], tuple(d["target_joints"]), int(d["start"]),
-                                  int(d["stop"]), str(d.get("region", "")))
+                                  int(d["stop"]), str(d.get("region", "")), str(d.get("source", "")))
             return cls(c, str(d.get("origin", "hand")))
         except (KeyError, TypeError, ValueError) as exc:
             raise MotionError(f"contact {d!r} is not valid ({exc})") from None
