@@ -60,7 +60,9 @@ class ContactsPanel(QWidget):
         row = QHBoxLayout()
         for b in (self.add, self.repick, self.frames, self.remove):
             row.addWidget(b)
+        self.list.setMinimumHeight(48)
         self.pins = QListWidget()
+        self.pins.setMinimumHeight(36)
         self.pins.setToolTip("Drag a wrist, elbow, ankle, knee, the head or the pelvis in a view to pin it")
         self.remove_pin = QPushButton("Remove pin")
         layout = QVBoxLayout(self)

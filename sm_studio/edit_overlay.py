@@ -158,6 +158,7 @@ class EditOverlay(QWidget):
     def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt's name
         cam = self.camera()
         if self._drag is None or cam is None:
+            event.ignore()  # not ours: the view below orbits
             return
         moved = event.position() - self._drag[3]
         if np.hypot(moved.x(), moved.y()) >= DRAG_THRESHOLD:
@@ -166,7 +167,10 @@ class EditOverlay(QWidget):
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt's name
         drag, target = self._drag, self.drag_target
+        if drag is None:
+            event.ignore()
+            return
         self._drag, self.drag_target = None, None
         self.update()
-        if drag is not None and target is not None:
+        if target is not None:
             self.pinDragged.emit(drag[0], drag[1], target)

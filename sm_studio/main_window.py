@@ -93,7 +93,7 @@ class MainWindow(QMainWindow):
             dock = self.findChild(QDockWidget, "dock-timeline")
             QTimer.singleShot(0, lambda: self.resizeDocks([dock], [max(260, self.height() // 3)], Qt.Vertical))
             QTimer.singleShot(0, lambda: self._share(self.views_splitter, (0.55, 0.45)))
-            QTimer.singleShot(0, lambda: self._share(self.side_splitter, (0.25, 0.4, 0.35)))
+            QTimer.singleShot(0, lambda: self._share(self.side_splitter, (0.3, 0.38, 0.32)))
 
     @staticmethod
     def _share(splitter: QSplitter, fractions: tuple[float, ...]) -> None:

@@ -10,7 +10,8 @@ from __future__ import annotations
 from typing import Optional
 
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QLabel, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QHeaderView, QLabel, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget
 
 from inference.edit.hold import engine_contacts
 from inference.edit.judge import METRICS, SegmentMetrics, person_indices, segment_metrics
@@ -29,7 +30,10 @@ class MetricsPanel(QWidget):
         self.table = QTableWidget(len(METRICS), 2)
         self.table.setVerticalHeaderLabels([label for _, label in METRICS])
         self.table.setEditTriggers(QTableWidget.NoEditTriggers)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.Stretch)
+        self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        self.table.verticalHeader().setDefaultSectionSize(22)
+        self.table.setMinimumHeight(22 * len(METRICS) + self.table.horizontalHeader().sizeHint().height() + 4)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.title)

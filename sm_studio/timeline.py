@@ -22,7 +22,8 @@ from .document import Document
 from .style import person_color
 
 
-AXIS_WIDTH = 56  # px for every row's left axis
+AXIS_WIDTH = 40  # px for every row's left axis (numbers only: the names sit in a column of their own)
+LABEL_WIDTH = 64
 EDIT_BAND = (1.08, 1.45)  # y range above the reliability curves where contacts and pins are drawn
 
 
@@ -65,20 +66,22 @@ class Timeline(QWidget):
         self._doc = doc
         self._regions: dict[str, SegmentRegion] = {}
         self._layout_widget = pg.GraphicsLayoutWidget()
+        self.row_labels: list[pg.LabelItem] = []
         self._layout_widget.setBackground("#202024")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self._layout_widget)
 
-        self.plot = self._layout_widget.addPlot(row=0, col=0)
-        # who is which colour in the axis label, not a legend box that would sit on the curves
+        self.plot = self._layout_widget.addPlot(row=0, col=1)
+        # who is which colour in the row's label, not a legend box that would sit on the curves
         colours = {pid: person_color(pid).name() for pid in ("A", "B")}
-        self.plot.setLabel("left", f"<span style='color:{colours['A']}'>A</span> "
-                                   f"<span style='color:{colours['B']}'>B</span> trust")
+        self._row_label(0, f"<span style='color:{colours['A']}'>A</span> <span style='color:{colours['B']}'>B"
+                           f"</span><br>reliability")
+        self.plot.getAxis("left").setWidth(AXIS_WIDTH)
         self.plot.setYRange(-0.05, EDIT_BAND[1], padding=0)
         self.plot.setMouseEnabled(x=True, y=False)
         self.plot.hideButtons()
-        self.distance_plot = self.add_track("apart m", 50)
+        self.distance_plot = self.add_track("apart (m)", 50)
         self.distance_plot.setLabel("bottom", "frame")
 
         self.curves = {pid: self.plot.plot([], [], pen=pg.mkPen(person_color(pid), width=2), name=f"person {pid}")
@@ -107,9 +110,8 @@ class Timeline(QWidget):
         plots = getattr(self, "_plots", [self.plot])
         for p in plots:
             p.setLabel("bottom", None)
-            p.getAxis("left").setWidth(AXIS_WIDTH)
-        track = self._layout_widget.addPlot(row=len(plots), col=0)
-        track.setLabel("left", label)
+        track = self._layout_widget.addPlot(row=len(plots), col=1)
+        self._row_label(len(plots), label)
         track.getAxis("left").setWidth(AXIS_WIDTH)
         track.setLabel("bottom", "frame")
         track.setXLink(self.plot)
@@ -120,6 +122,12 @@ class Timeline(QWidget):
         if hasattr(self, "playheads"):
             self._add_playhead(track)
         return track
+
+    def _row_label(self, row: int, text: str) -> None:
+        """A row's name, horizontal in a column of its own: vertical axis labels overflow short rows."""
+        label = self._layout_widget.addLabel(text, row=row, col=0, size="8pt", color="#c8c8c8")
+        label.setFixedWidth(LABEL_WIDTH)
+        self.row_labels.append(label)
 
     def _add_playhead(self, plot: pg.PlotItem) -> None:
         line = pg.InfiniteLine(self._doc.frame, movable=True, pen=pg.mkPen("#ffffff", width=2))

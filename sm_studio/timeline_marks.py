@@ -20,7 +20,7 @@ class TimelineMarks(QObject):
     def __init__(self, timeline: Timeline, doc: Document, tools: CorrectionTools) -> None:
         super().__init__(timeline)
         self._doc, self._plot = doc, timeline.plot
-        self.track = timeline.add_track("moved mm", 70)
+        self.track = timeline.add_track("moved (mm)", 70)
         self.track.setMinimumHeight(60)
         self.curve = self.track.plot([], [], pen=pg.mkPen((90, 220, 120), width=1.5), fillLevel=0,
                                      brush=(90, 220, 120, 60))

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QDialogButtonBox
 
@@ -143,3 +143,26 @@ def test_text_edit_reparses_and_keeps_hand_made_contacts(window: MainWindow, qtb
     assert "−" in panel.changes.text()
     qtbot.keyClick(window, Qt.Key_Z, Qt.ControlModifier)  # undo the text edit: its contacts come back
     assert any("from the text" in r for r in panel.contact_rows())
+
+
+def test_drag_a_joint_in_the_3d_view_pins_it_and_undo_takes_it_back(window: MainWindow, qtbot) -> None:
+    doc, overlay = window.doc, window.tools.orbit_overlay
+    doc.set_frame(10)
+    qtbot.waitUntil(lambda: overlay.joint_position(0, 21) is not None, timeout=10000)
+    before, start = doc.reconstruction, overlay.joint_position(0, 21).toPoint()
+    qtbot.mousePress(overlay, Qt.LeftButton, pos=start)
+    for step in range(1, 5):
+        qtbot.mouseMove(overlay, start + QPoint(6 * step, -4 * step))
+    qtbot.mouseRelease(overlay, Qt.LeftButton, pos=start + QPoint(24, -16))
+    assert [p.joint for p in doc.pins] == ["right_wrist"] and doc.reconstruction is not before
+    moved = window.tools.posed.joints(doc.reconstruction)[10, 0, 21]
+    assert np.linalg.norm(moved - np.asarray(doc.pins[0].target)) < 0.002
+    assert overlay.joint_position(0, 21).toPoint() == start + QPoint(24, -16)  # drawn where it was dropped
+    qtbot.keyClick(window, Qt.Key_Z, Qt.ControlModifier)  # one step: the pose edit and the pin
+    assert doc.pins == () and doc.reconstruction is before
+    yaw = window.orbit_view.orbit.yaw
+    corner = QPoint(5, 5)  # no joint there: the press reaches the 3D view, which orbits
+    qtbot.mousePress(overlay, Qt.LeftButton, pos=corner)
+    qtbot.mouseMove(overlay, corner + QPoint(40, 0))
+    qtbot.mouseRelease(overlay, Qt.LeftButton, pos=corner + QPoint(40, 0))
+    assert window.orbit_view.orbit.yaw != yaw and doc.pins == ()
