@@ -28,6 +28,15 @@ GHOST_RGB = (225, 225, 225)
 DRAG_THRESHOLD = 3.0  # widget pixels a press must move to count as a drag
 
 
+def draw_skeleton(p: QPainter, cam: ViewCamera, joints: np.ndarray, pen: QPen) -> None:
+    """Bones of one person's ``(22, 3)`` world joints seen through ``cam``."""
+    px, ok = cam.to_widget(joints)
+    p.setPen(pen)
+    for j, parent in enumerate(BODY_PARENTS):
+        if parent >= 0 and ok[j] and ok[parent]:
+            p.drawLine(QPointF(*px[parent]), QPointF(*px[j]))
+
+
 @dataclass
 class EditScene:
     """What the layers draw at the current frame (set by the controller, read by every layer)."""
@@ -82,7 +91,7 @@ class EditOverlay(QWidget):
         if s.ghost is not None:
             for person in range(2):
                 if s.visible[person]:
-                    self._skeleton(p, cam, s.ghost[person], QColor(*GHOST_RGB, 200))
+                    draw_skeleton(p, cam, s.ghost[person], QPen(QColor(*GHOST_RGB, 200), 1.5, Qt.DotLine))
         for pa, ja, pb, jb, selected in s.contacts:
             (a, b), ok = cam.to_widget(np.stack([s.joints[pa, ja], s.joints[pb, jb]]))
             if ok.all():
@@ -113,14 +122,6 @@ class EditOverlay(QWidget):
             p.drawText(self.rect().adjusted(8, 4, -8, -4), Qt.AlignTop | Qt.AlignLeft,
                        "Click a body part of one person, then of the other (Esc cancels)")
         p.end()
-
-    @staticmethod
-    def _skeleton(p: QPainter, cam: ViewCamera, joints: np.ndarray, color: QColor) -> None:
-        px, ok = cam.to_widget(joints)
-        p.setPen(QPen(color, 1.5, Qt.DotLine))
-        for j, parent in enumerate(BODY_PARENTS):
-            if parent >= 0 and ok[j] and ok[parent]:
-                p.drawLine(QPointF(*px[parent]), QPointF(*px[j]))
 
     @staticmethod
     def _pin(p: QPainter, target: QPointF, joint: QPointF) -> None:

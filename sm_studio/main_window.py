@@ -20,6 +20,7 @@ from inference.video import VideoFrames, VideoInfo
 
 from .app_settings import AppSettings
 from .autosave import Autosave
+from .compare_view import CompareView
 from .contacts_panel import ContactsPanel
 from .correction_tools import GHOSTS, CorrectionTools
 from .description_panel import DescriptionPanel
@@ -71,6 +72,8 @@ class MainWindow(QMainWindow):
         self.contacts_panel = ContactsPanel(self.doc, self.tools)
         self.metrics_panel = MetricsPanel(self.doc, self.tools)
         self.timeline_marks = TimelineMarks(self.timeline, self.doc, self.tools)
+        self.compare_view = CompareView(self.doc, self.tools, self.orbit_view)
+        self.compare_view.setVisible(False)
         self.log_panel = LogPanel()
         self.job_bar = JobBar()
         self._build_layout()
@@ -92,8 +95,12 @@ class MainWindow(QMainWindow):
             self._layout_restored = True
             dock = self.findChild(QDockWidget, "dock-timeline")
             QTimer.singleShot(0, lambda: self.resizeDocks([dock], [max(260, self.height() // 3)], Qt.Vertical))
-            QTimer.singleShot(0, lambda: self._share(self.views_splitter, (0.55, 0.45)))
+            QTimer.singleShot(0, lambda: self._share(self.views_splitter, (0.55, 0.45, 0.0)))
             QTimer.singleShot(0, lambda: self._share(self.side_splitter, (0.3, 0.38, 0.32)))
+
+    def _show_side_by_side(self, on: bool) -> None:
+        self.compare_view.setVisible(on)
+        self._share(self.views_splitter, (0.45, 0.3, 0.25) if on else (0.55, 0.45, 0.0))
 
     @staticmethod
     def _share(splitter: QSplitter, fractions: tuple[float, ...]) -> None:
@@ -105,6 +112,7 @@ class MainWindow(QMainWindow):
         views = QSplitter(Qt.Vertical)
         views.addWidget(self.video_view)
         views.addWidget(self.orbit_view)
+        views.addWidget(self.compare_view)
         views.setStretchFactor(0, 3)
         views.setStretchFactor(1, 2)
         self.views_splitter = views
@@ -196,6 +204,12 @@ class MainWindow(QMainWindow):
         a["accept"] = self._action("Accept candidate", self.doc.accept_candidate, "Ctrl+Return")
         a["cancel_pick"] = self._action("Stop picking body parts", self.tools.cancel_picking, "Esc")
         a["discard"] = self._action("Discard candidate", self.doc.discard_candidate)
+        side_by_side = QAction("Side by side", self, checkable=True)
+        side_by_side.setShortcut(QKeySequence("Ctrl+B"))
+        side_by_side.setToolTip("Before and after next to each other (current | candidate, or original | current)")
+        side_by_side.toggled.connect(self._show_side_by_side)
+        self.addAction(side_by_side)
+        a["side_by_side"] = side_by_side
 
     def _build_menus(self) -> None:
         a = self.actions_by_name
@@ -222,7 +236,7 @@ class MainWindow(QMainWindow):
                     "prev_segment", "next_segment"):
             play.addAction(a[key])
         motion = self.menuBar().addMenu("&Motion")
-        for key in ("infill", "refine", None, "show_after", "accept", "discard"):
+        for key in ("infill", "refine", None, "show_after", "side_by_side", "accept", "discard"):
             motion.addSeparator() if key is None else motion.addAction(a[key])
         help_menu = self.menuBar().addMenu("&Help")
         help_menu.addAction(self._action("Keyboard shortcuts", self.show_shortcuts, "F1"))
@@ -262,7 +276,7 @@ class MainWindow(QMainWindow):
         self.addToolBar(cand)
         self.candidate_label = QLabel("")
         cand.addWidget(self.candidate_label)
-        for key in ("show_after", "accept", "discard"):
+        for key in ("show_after", "side_by_side", "accept", "discard"):
             cand.addAction(a[key])
         self.candidate_bar = cand
         cand.setVisible(False)

@@ -94,7 +94,12 @@ def run(window, wait: Wait, out_dir: Path, shoot: Optional[Shoot] = None) -> Sce
     res.difference_peak_mm = float(diff.max())
     metrics = window.metrics_panel
     assert metrics.after is not None and metrics.after.pins is not None and metrics.after.contacts is not None
+    _press(window, Qt.Key_B, Qt.ControlModifier)  # side by side: current | candidate
+    wait(lambda: window.compare_view.isVisible() and len(window.compare_view.halves) == 2, 5000)
+    (left, before_joints), (right, after_joints) = window.compare_view.halves
+    assert (left, right) == ("current", "candidate") and not np.allclose(before_joints, after_joints)
     shoot("5-candidate-judged")
+    _press(window, Qt.Key_B, Qt.ControlModifier)
 
     # accept (Ctrl+Return), then undo / redo with the standard shortcuts
     candidate = doc.candidate

@@ -131,7 +131,7 @@ def contact_goals(contacts: Iterable[Any], joints: np.ndarray, editable: np.ndar
     return goals
 
 
-def solve(recon: Reconstruction, rest: np.ndarray, goals: Sequence[Goal], iterations: int = 100,
+def solve(recon: Reconstruction, rest: np.ndarray, goals: Sequence[Goal], iterations: int = 30,
           regularisation: float = 1e-2) -> Reconstruction:
     """``recon`` with the limbs of ``goals`` rotated (and the root moved, for pelvis goals) so each goal's joint
     reaches its targets; nothing else changes. ``rest`` is the pair's ``(2, 22, 3)`` rest joints."""
