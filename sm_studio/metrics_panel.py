@@ -10,11 +10,13 @@ from __future__ import annotations
 from typing import Optional
 
 from PySide6.QtGui import QColor
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QHeaderView, QLabel, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget
 
+from inference.edit.contacts import Contact
 from inference.edit.hold import engine_contacts
 from inference.edit.judge import METRICS, SegmentMetrics, person_indices, segment_metrics
+from inference.motion import Reconstruction
 
 from .correction_tools import CorrectionTools
 from .document import Document
@@ -40,12 +42,21 @@ class MetricsPanel(QWidget):
         layout.addWidget(self.table)
         self.before: Optional[SegmentMetrics] = None
         self.after: Optional[SegmentMetrics] = None
+        # resolving contacts poses the bodies (~0.3 s): wait until a burst of edits (typing) is over
+        self._timer = QTimer(self, singleShot=True, interval=200)
+        self._timer.timeout.connect(self.refresh)
+        self._contacts_for: Optional[tuple] = None  # (motion, contacts) → engine contacts, the last ones resolved
         for signal in (doc.reconstructionChanged, doc.candidateChanged, doc.selectionChanged, doc.contactsChanged,
                        doc.pinsChanged, doc.segmentsChanged):
-            signal.connect(self.refresh)
+            signal.connect(self._timer.start)
         self.refresh()
 
-    def refresh(self, *_: object) -> None:
+    def _engine_contacts(self, recon: Reconstruction, contacts: tuple[Contact, ...]) -> list:
+        if self._contacts_for is None or self._contacts_for[0] is not recon or self._contacts_for[1] != contacts:
+            self._contacts_for = (recon, contacts, engine_contacts(contacts, recon, self._tools.posed.body))
+        return self._contacts_for[2]
+
+    def refresh(self) -> None:
         seg = self._doc.selected_segment
         before, after, name_before, name_after = self._tools.compared()
         self.table.setHorizontalHeaderLabels([name_before, name_after])
@@ -56,7 +67,7 @@ class MetricsPanel(QWidget):
             return
         self.title.setText(f"Segment {seg.start}–{seg.stop - 1}: {name_before} vs {name_after}")
         posed = self._tools.posed
-        contacts = engine_contacts(self._doc.contacts(seg.id), before, posed.body)
+        contacts = self._engine_contacts(before, self._doc.contacts(seg.id))
         people = person_indices(seg.who)
         pins = [p for p in self._doc.pins if p.start < seg.stop and p.stop > seg.start]
         self.before, self.after = (segment_metrics(r, posed.joints(r), seg.start, seg.stop, people, contacts, pins)

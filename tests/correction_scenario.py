@@ -93,6 +93,7 @@ def run(window, wait: Wait, out_dir: Path, shoot: Optional[Shoot] = None) -> Sce
     assert diff is not None and diff[seg.start:seg.stop].max() > diff.max() * 0.5
     res.difference_peak_mm = float(diff.max())
     metrics = window.metrics_panel
+    wait(lambda: "candidate" in metrics.title.text(), 5000)
     assert metrics.after is not None and metrics.after.pins is not None and metrics.after.contacts is not None
     _press(window, Qt.Key_B, Qt.ControlModifier)  # side by side: current | candidate
     wait(lambda: window.compare_view.isVisible() and len(window.compare_view.halves) == 2, 5000)
