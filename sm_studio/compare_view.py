@@ -7,6 +7,7 @@ on screen are in the views above, and the ghost layer overlays one motion on the
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Optional
 
 import numpy as np
@@ -53,7 +54,7 @@ class CompareView(QWidget):
         p.fillRect(self.rect(), QColor(24, 26, 30))
         self.halves = self._halves()
         width = self.width() / 2
-        orbit = self._orbit.orbit
+        orbit = replace(self._orbit.orbit, width=max(int(width), 8), height=max(self.height(), 8))  # each half
         for k, (name, joints) in enumerate(self.halves):
             box = QRectF(k * width, 0, width, self.height())
             p.setPen(QColor(210, 210, 210))
@@ -61,9 +62,7 @@ class CompareView(QWidget):
             if joints is None:
                 continue
             K, R, t = orbit.camera(pair_target(joints))
-            scale = min(width / orbit.width, self.height() / orbit.height)
-            offset = (box.x() + (width - orbit.width * scale) / 2, (self.height() - orbit.height * scale) / 2)
-            cam = ViewCamera(K, R, t, (scale, scale), offset)
+            cam = ViewCamera(K, R, t, offset=(box.x(), 0.0))
             for person, pid in enumerate("AB"):
                 draw_skeleton(p, cam, joints[person], QPen(person_color(pid), 2.5))
         p.setPen(QColor(90, 90, 90))
