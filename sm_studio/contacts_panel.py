@@ -35,16 +35,17 @@ class FramesDialog(QDialog):
         form = QFormLayout(self)
         form.addRow("First frame", self.first)
         form.addRow("Last frame", self.last)
-        buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        form.addRow(buttons)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        form.addRow(self.buttons)
 
 
 class ContactsPanel(QWidget):
     def __init__(self, doc: Document, tools: CorrectionTools, parent: Optional[QWidget] = None) -> None:
         super().__init__(parent)
         self._doc, self._tools = doc, tools
+        self.frames_dialog: Optional[FramesDialog] = None
         self.title = QLabel("Contacts the infiller keeps")
         self.changes = QLabel("")
         self.changes.setWordWrap(True)
@@ -145,10 +146,14 @@ class ContactsPanel(QWidget):
         if seg is None:
             return
         dialog = FramesDialog(contact.start, contact.stop - 1, seg.start, seg.stop - 1, self)
-        if dialog.exec() == QDialog.Accepted:
-            first, last = dialog.first.value(), dialog.last.value()
-            if last >= first:
-                self._doc.replace_contact(seg.id, contact, contact.with_range(first, last + 1))
+        dialog.setAttribute(Qt.WA_DeleteOnClose)
+
+        def accepted() -> None:
+            first, last = sorted((dialog.first.value(), dialog.last.value()))
+            self._doc.replace_contact(seg.id, contact, contact.with_range(first, last + 1))
+        dialog.accepted.connect(accepted)
+        self.frames_dialog = dialog
+        dialog.open()  # window-modal without blocking the event loop
 
     def _remove_pin(self) -> None:
         item = self.pins.currentItem()

@@ -8,7 +8,6 @@ motions differ (``differenceChanged``, for the timeline) — all through documen
 
 from __future__ import annotations
 
-import logging
 from typing import Optional
 
 import numpy as np
@@ -28,8 +27,6 @@ from .orbit_camera import pair_target
 from .orbit_view import OrbitView
 from .pose_picking import PosedJoints, ViewCamera
 from .video_view import VideoView
-
-log = logging.getLogger(__name__)
 
 GHOSTS = ("auto", "original", "off")  # auto: the other side of before/after while a candidate is pending
 

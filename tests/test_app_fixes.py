@@ -12,13 +12,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, Qt
-from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QDialogButtonBox
 
 from inference.describe.contacts import ContactConstraint
 from inference.edit.contacts import Contact
-from inference.io.npz import save_reconstruction
-from inference.session import Session, save_session
+from inference.session import Session, load_session, save_session
 from sm_studio.main_window import MainWindow
 from sm_studio.motion_backends import MotionBackend
 
@@ -166,3 +164,41 @@ def test_drag_a_joint_in_the_3d_view_pins_it_and_undo_takes_it_back(window: Main
     qtbot.mouseMove(overlay, corner + QPoint(40, 0))
     qtbot.mouseRelease(overlay, Qt.LeftButton, pos=corner + QPoint(40, 0))
     assert window.orbit_view.orbit.yaw != yaw and doc.pins == ()
+
+
+def test_contacts_and_pins_are_undoable_and_saved_with_the_session(window: MainWindow, qtbot,
+                                                                   tmp_path: Path) -> None:
+    doc, panel = window.doc, window.contacts_panel
+    seg = doc.selected_segment
+    hand = Contact(ContactConstraint("B", "right_wrist", "A", ("spine3",), seg.start, seg.stop, "back"), "hand")
+    doc.add_contact(seg.id, hand)
+    overlay = window.tools.video_overlay
+    doc.set_frame(seg.start + 2)
+    qtbot.waitUntil(lambda: overlay.joint_position(1, 20) is not None, timeout=10000)
+    start = overlay.joint_position(1, 20).toPoint()
+    qtbot.mousePress(overlay, Qt.LeftButton, pos=start)
+    qtbot.mouseMove(overlay, start + QPoint(10, 10))
+    qtbot.mouseRelease(overlay, Qt.LeftButton, pos=start + QPoint(10, 10))
+    assert len(doc.pins) == 1
+    path = tmp_path / "edited.smsession"
+    window.files.save_to(path)
+    wait_idle(qtbot, window)
+    saved = load_session(path)
+    assert saved.pins == list(doc.pins) and saved.contacts[seg.id].added == (hand,)
+    panel.list.setCurrentRow(panel.contact_rows().index(next(r for r in panel.contact_rows() if "by hand" in r)))
+    qtbot.mouseClick(panel.remove, Qt.LeftButton)
+    assert hand not in doc.contacts(seg.id)
+    qtbot.keyClick(window, Qt.Key_Z, Qt.ControlModifier)
+    assert hand in doc.contacts(seg.id)
+    panel.list.setCurrentRow(len(panel.contact_rows()) - 1)  # the hand-made one: narrow its frames
+    qtbot.mouseClick(panel.frames, Qt.LeftButton)
+    panel.frames_dialog.first.setValue(seg.start + 3)
+    panel.frames_dialog.last.setValue(seg.start + 6)
+    qtbot.mouseClick(panel.frames_dialog.buttons.button(QDialogButtonBox.Ok), Qt.LeftButton)
+    assert hand.with_range(seg.start + 3, seg.start + 7) in doc.contacts(seg.id) and hand not in doc.contacts(seg.id)
+    qtbot.keyClick(window, Qt.Key_Z, Qt.ControlModifier)
+    assert hand in doc.contacts(seg.id)
+    qtbot.mouseClick(panel.add, Qt.LeftButton)  # picking mode; Esc leaves it without a contact
+    assert window.tools.scene.picking
+    qtbot.keyClick(window, Qt.Key_Escape)
+    assert not window.tools.scene.picking and len(doc.contacts(seg.id)) == len(saved.contacts[seg.id].resolve(seg))
