@@ -7,7 +7,8 @@ is seen before it is infilled. Everything here writes through the document (undo
 
 from __future__ import annotations
 
-from typing import Optional
+from dataclasses import replace
+from typing import Callable, Optional
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout, QLabel, QListWidget,
@@ -23,11 +24,11 @@ ORIGIN_NAMES = {"text": "from the text", "hand": "by hand", "estimate": "from th
 
 
 class FramesDialog(QDialog):
-    """First and last frame (inclusive, as people count) of a contact, inside its segment."""
+    """First and last frame (inclusive, as people count) of a contact or a pin."""
 
     def __init__(self, first: int, last: int, lo: int, hi: int, parent: Optional[QWidget] = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Contact frames")
+        self.setWindowTitle("Frames")
         self.first, self.last = QSpinBox(), QSpinBox()
         for box, value in ((self.first, first), (self.last, last)):
             box.setRange(lo, hi)
@@ -66,6 +67,11 @@ class ContactsPanel(QWidget):
         self.pins.setMinimumHeight(36)
         self.pins.setToolTip("Drag a wrist, elbow, ankle, knee, the head or the pelvis in a view to pin it")
         self.remove_pin = QPushButton("Remove pin")
+        self.pin_frames = QPushButton("Hold over frames…")
+        self.pin_frames.setToolTip("Keep the selected pin's joint at its place over a range of frames")
+        pin_row = QHBoxLayout()
+        pin_row.addWidget(self.pin_frames)
+        pin_row.addWidget(self.remove_pin)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.title)
@@ -74,7 +80,7 @@ class ContactsPanel(QWidget):
         layout.addLayout(row)
         layout.addWidget(QLabel("Pins (drag a joint in a view)"))
         layout.addWidget(self.pins, 1)
-        layout.addWidget(self.remove_pin)
+        layout.addLayout(pin_row)
 
         self.add.clicked.connect(lambda: tools.start_picking())
         self.repick.clicked.connect(lambda: self._with_selected(tools.start_picking))
@@ -82,6 +88,7 @@ class ContactsPanel(QWidget):
         self.remove.clicked.connect(lambda: self._with_selected(
             lambda c: doc.remove_contact(doc.selected_id, c)))
         self.remove_pin.clicked.connect(self._remove_pin)
+        self.pin_frames.clicked.connect(self._edit_pin_frames)
         self.list.currentItemChanged.connect(self._row_selected)
         doc.contactsChanged.connect(self._refresh)
         doc.segmentsChanged.connect(self._refresh)
@@ -145,12 +152,26 @@ class ContactsPanel(QWidget):
         seg = self._doc.selected_segment
         if seg is None:
             return
-        dialog = FramesDialog(contact.start, contact.stop - 1, seg.start, seg.stop - 1, self)
+        self._ask_frames(contact.start, contact.stop, seg.start, seg.stop, lambda start, stop: self._doc.replace_contact(
+            seg.id, contact, contact.with_range(start, stop)))
+
+    def _edit_pin_frames(self) -> None:
+        item = self.pins.currentItem()
+        pin: Optional[Pin] = item.data(Qt.UserRole) if item is not None else None
+        if pin is None:
+            self._tools.message.emit("Select a pin in the list first")
+            return
+        self._ask_frames(pin.start, pin.stop, 0, self._doc.num_frames, lambda start, stop: self._tools.place_pin(
+            replace(pin, start=start, stop=stop), replacing=pin))
+
+    def _ask_frames(self, start: int, stop: int, lo: int, hi: int, apply: Callable[[int, int], None]) -> None:
+        """Ask for a frame range inside ``[lo, hi)`` (shown inclusive) and ``apply(start, stop)`` it."""
+        dialog = FramesDialog(start, stop - 1, lo, hi - 1, self)
         dialog.setAttribute(Qt.WA_DeleteOnClose)
 
         def accepted() -> None:
             first, last = sorted((dialog.first.value(), dialog.last.value()))
-            self._doc.replace_contact(seg.id, contact, contact.with_range(first, last + 1))
+            apply(first, last + 1)
         dialog.accepted.connect(accepted)
         self.frames_dialog = dialog
         dialog.open()  # window-modal without blocking the event loop

@@ -131,8 +131,14 @@ class CorrectionTools(QObject):
         if recon is None or self._doc.previewing_candidate:
             self.message.emit("Pins edit the current motion: switch the before/after toggle to 'before' first")
             return
-        pin = Pin(PERSON_IDS[person], BODY_JOINT_NAMES[joint], frame, frame + 1, tuple(target))
-        self._doc.pin_joint(pin, pose_with_pin(recon, self.posed.body, pin))
+        self.place_pin(Pin(PERSON_IDS[person], BODY_JOINT_NAMES[joint], frame, frame + 1, tuple(target)))
+
+    def place_pin(self, pin: Pin, replacing: Optional[Pin] = None) -> None:
+        """Pose the current motion onto ``pin`` (limb IK) and keep the pin, in one undo step."""
+        recon = self._doc.reconstruction
+        if recon is None:
+            raise ValueError("no motion loaded")
+        self._doc.pin_joint(pin, pose_with_pin(recon, self.posed.body, pin), replacing)
         self.message.emit(f"{pin.label()}: the infiller and refiner keep it there")
 
     # ----- cameras of the two views -----

@@ -314,15 +314,17 @@ class Document(QObject):
         seg = self._require(seg_id)
         self._push_contacts(seg_id, self._user_contacts(seg_id).replaced(old, new, seg), "Edit contact")
 
-    def pin_joint(self, pin: Pin, posed: Reconstruction) -> None:
-        """A dragged joint: the motion posed onto ``pin`` (limb IK) and the pin kept, as one undo step."""
+    def pin_joint(self, pin: Pin, posed: Reconstruction, replacing: Optional[Pin] = None) -> None:
+        """A dragged joint: the motion posed onto ``pin`` (limb IK) and the pin kept (instead of ``replacing``,
+        when given), as one undo step."""
         if self._reconstruction is None:
             raise MotionError("no motion loaded")
         if pin.stop > self.num_frames:
             raise MotionError(f"pin frames [{pin.start}, {pin.stop}) go past the last frame ({self.num_frames})")
         self.undo_stack.beginMacro(f"Pin {pin.person}'s {pin.joint.replace('_', ' ')}")
         self.undo_stack.push(edits.ReplaceReconstruction(self, posed, "Pose edit"))
-        self.undo_stack.push(edits.SwapValue("Add pin", self._apply_pins, self._pins, self._pins + (pin,)))
+        kept = tuple(p for p in self._pins if p != replacing)
+        self.undo_stack.push(edits.SwapValue("Add pin", self._apply_pins, self._pins, kept + (pin,)))
         self.undo_stack.endMacro()
 
     def remove_pin(self, pin: Pin) -> None:

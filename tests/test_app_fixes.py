@@ -45,6 +45,13 @@ def window(qtbot, tmp_path: Path, session_file: Path):
     w.shutdown()
 
 
+def _accept(qtbot, window: MainWindow, dialog) -> None:
+    """Press OK; the window is active again afterwards (the offscreen platform does not re-activate it)."""
+    qtbot.mouseClick(dialog.buttons.button(QDialogButtonBox.Ok), Qt.LeftButton)
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=5000)
+
+
 def test_every_shortcut_is_bound_once_and_ctrl_y_redoes(window: MainWindow, qtbot) -> None:
     keys = Counter(k.toString() for act in window.findChildren(type(window.actions_by_name["undo"]))
                    for k in act.shortcuts())
@@ -180,6 +187,15 @@ def test_contacts_and_pins_are_undoable_and_saved_with_the_session(window: MainW
     qtbot.mouseMove(overlay, start + QPoint(10, 10))
     qtbot.mouseRelease(overlay, Qt.LeftButton, pos=start + QPoint(10, 10))
     assert len(doc.pins) == 1
+    dropped = window.tools.posed.joints(doc.reconstruction)[doc.pins[0].start, 1, 20]  # as near as the arm reaches
+    panel.pins.setCurrentRow(0)  # hold it over five frames: the joint stays where it was dropped
+    qtbot.mouseClick(panel.pin_frames, Qt.LeftButton)
+    panel.frames_dialog.last.setValue(doc.pins[0].start + 4)
+    _accept(qtbot, window, panel.frames_dialog)
+    pin = doc.pins[0]
+    assert len(doc.pins) == 1 and pin.stop - pin.start == 5
+    held = window.tools.posed.joints(doc.reconstruction)[pin.start:pin.stop, 1, 20]
+    assert np.linalg.norm(held - dropped, axis=-1).max() < 0.005
     path = tmp_path / "edited.smsession"
     window.files.save_to(path)
     wait_idle(qtbot, window)
@@ -194,7 +210,7 @@ def test_contacts_and_pins_are_undoable_and_saved_with_the_session(window: MainW
     qtbot.mouseClick(panel.frames, Qt.LeftButton)
     panel.frames_dialog.first.setValue(seg.start + 3)
     panel.frames_dialog.last.setValue(seg.start + 6)
-    qtbot.mouseClick(panel.frames_dialog.buttons.button(QDialogButtonBox.Ok), Qt.LeftButton)
+    _accept(qtbot, window, panel.frames_dialog)
     assert hand.with_range(seg.start + 3, seg.start + 7) in doc.contacts(seg.id) and hand not in doc.contacts(seg.id)
     qtbot.keyClick(window, Qt.Key_Z, Qt.ControlModifier)
     assert hand in doc.contacts(seg.id)

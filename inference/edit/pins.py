@@ -28,6 +28,8 @@ from ..skeleton import BODY_PARENTS, JOINT_INDEX
 PINNABLE = ("left_wrist", "right_wrist", "left_elbow", "right_elbow", "left_ankle", "right_ankle", "left_knee",
             "right_knee", "head", "pelvis")
 FALLOFF = 6  # frames on each side of a pin over which an edit fades out
+TOLERANCE = 0.0005  # m: a goal nearer than this is met
+ROUNDS = 4  # of ``iterations`` L-BFGS steps at most
 CONTACT_MARGIN = 0.8  # a violated contact is pulled to this fraction of its distance (inside, not onto the edge)
 
 
@@ -173,7 +175,13 @@ def _solve_person(person, rest: np.ndarray, goals: list[Goal], iterations: int, 
         return loss
 
     with torch.enable_grad():
-        optimiser.step(closure)
+        for _ in range(ROUNDS):  # L-BFGS stops on its tolerances; check the error in mm, go on only if needed
+            optimiser.step(closure)
+            with torch.no_grad():
+                joints = posed()
+                worst = max(float((joints[rows, j] - target).norm(dim=-1).max()) for rows, j, target in index)
+            if worst < TOLERANCE:
+                break
     out = person.copy()
     body_np = out.body_pose[frames].copy()
     body_np[:, [j - 1 for j in rotated]] = limb.detach().numpy()
