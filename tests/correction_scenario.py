@@ -58,7 +58,7 @@ def run(window, wait: Wait, out_dir: Path, shoot: Optional[Shoot] = None) -> Sce
     while doc.frame < mid:
         _press(window, Qt.Key_Right)
     wait(lambda: window.video_view.composited and window.video_view.frame_index == mid, 60000)
-    overlay = window.video_overlay if hasattr(window, "video_overlay") else tools.video_overlay
+    overlay = tools.video_overlay
     shoot("1-segment-selected")
 
     # a contact by clicking: this person's right wrist on the other's body part nearest to it
