@@ -30,14 +30,16 @@ import json
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Optional, Union
+from typing import TYPE_CHECKING, Any, Callable, Optional, Union
 
-from .edit.contacts import SegmentContacts
-from .edit.pins import Pin
 from .io.atomic import atomic_write
 from .io.npz import ZIP_DAMAGE, load_reconstruction_bytes, npz_bytes, reconstruction_arrays
 from .motion import MotionError, Reconstruction
 from .segments import Segment
+
+if TYPE_CHECKING:  # the edit values pull in the describer and torch: imported only when a session is read
+    from .edit.contacts import SegmentContacts
+    from .edit.pins import Pin
 
 SESSION_FORMAT = "sm-studio-session"
 SESSION_VERSION = 3
@@ -74,8 +76,8 @@ class Session:
     video_path: Optional[str] = None
     meta: dict[str, Any] = field(default_factory=dict)
     view: SessionView = field(default_factory=SessionView)
-    contacts: dict[str, SegmentContacts] = field(default_factory=dict)  # segment id → the user's changes
-    pins: list[Pin] = field(default_factory=list)
+    contacts: dict[str, "SegmentContacts"] = field(default_factory=dict)  # segment id → the user's changes
+    pins: list["Pin"] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         if self.original is None:
@@ -151,6 +153,9 @@ def _session_from(zf: zipfile.ZipFile, label: str) -> Session:
     meta = manifest.get("meta", {})
     if (video is not None and not isinstance(video, str)) or not isinstance(meta, dict):
         raise SessionError(f"{label}: manifest.json 'video_path' or 'meta' has the wrong type")
+    from .edit.contacts import SegmentContacts
+    from .edit.pins import Pin
+
     contacts, pins = manifest.get("contacts"), manifest.get("pins")
     if not isinstance(contacts, dict) or not isinstance(pins, list):
         raise SessionError(f"{label}: manifest.json 'contacts' should be an object and 'pins' a list")

@@ -3,6 +3,9 @@ numbers — headless, on real motions posed by the real body model."""
 
 from __future__ import annotations
 
+import json
+import zipfile
+
 import numpy as np
 import pytest
 import torch
@@ -18,6 +21,7 @@ from inference.engine.guidance import GuidanceWeights, PinConstraint, apply_guid
 from inference.engine.window_io import guidance_problem, read_window, recon_joints
 from inference.motion import MotionError
 from inference.segments import Segment, TextVersion
+from inference.session import Session, SessionError, load_session, save_session
 from inference.skeleton import JOINT_INDEX
 
 from app_support import make_reconstruction
@@ -116,3 +120,22 @@ def test_judging_numbers_see_a_change(posed) -> None:
     after = segment_metrics(moved_recon, moved, 14, 27, [0], pins=[pin])
     assert before.pins == pytest.approx(100.0, abs=1.0) and after.pins < 1.0
     assert after.contacts is None and after.reprojection is None  # nothing to measure them against
+
+
+@pytest.mark.parametrize("key,value", [("pins", [{"person": "C", "joint": "head", "start": 0, "stop": 1,
+                                                  "target": [0, 0, 0]}]),
+                                       ("pins", {"not": "a list"}),
+                                       ("contacts", {"seg": {"added": [{"person": "A"}]}})])
+def test_bad_contacts_or_pins_in_a_session_file_are_named(tmp_path, key: str, value) -> None:
+    path = tmp_path / "s.smsession"
+    save_session(Session(make_reconstruction(10)), path)
+    with zipfile.ZipFile(path) as zf:
+        parts = {n: zf.read(n) for n in zf.namelist()}
+    manifest = json.loads(parts["manifest.json"])
+    manifest[key] = value
+    parts["manifest.json"] = json.dumps(manifest).encode()
+    with zipfile.ZipFile(path, "w") as zf:
+        for name, data in parts.items():
+            zf.writestr(name, data)
+    with pytest.raises(SessionError, match=str(path)):
+        load_session(path)
