@@ -8,7 +8,7 @@ motions differ (``differenceChanged``, for the timeline) — all through documen
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import Callable, Optional
 
 import numpy as np
 from PySide6.QtCore import QObject, Signal
@@ -23,12 +23,14 @@ from inference.skeleton import BODY_JOINT_NAMES, JOINT_INDEX
 
 from .document import Document
 from .edit_overlay import EditOverlay, EditScene
+from .jobs import JobFn
 from .orbit_camera import pair_target
 from .orbit_view import OrbitView
 from .pose_picking import PosedJoints, ViewCamera
 from .video_view import VideoView
 
-GHOSTS = ("auto", "original", "off")  # auto: the other side of before/after while a candidate is pending
+GHOSTS = ("auto", "original", "off")
+RunJob = Callable[[str, JobFn, Callable[[object], None], str], None]  # auto: the other side of before/after while a candidate is pending
 
 
 class CorrectionTools(QObject):
@@ -37,8 +39,10 @@ class CorrectionTools(QObject):
     pickingChanged = Signal(bool)
 
     def __init__(self, doc: Document, video_view: VideoView, orbit_view: OrbitView,
-                 parent: Optional[QObject] = None) -> None:
+                 run_job: RunJob, parent: Optional[QObject] = None) -> None:
+        """``run_job(name, fn, on_done, what_to_do)`` runs the IK of a pin in the background (the window's jobs)."""
         super().__init__(parent)
+        self._run_job = run_job
         self._doc, self._video, self._orbit = doc, video_view, orbit_view
         self.posed = PosedJoints()
         self.scene = EditScene()
@@ -134,12 +138,20 @@ class CorrectionTools(QObject):
         self.place_pin(Pin(PERSON_IDS[person], BODY_JOINT_NAMES[joint], frame, frame + 1, tuple(target)))
 
     def place_pin(self, pin: Pin, replacing: Optional[Pin] = None) -> None:
-        """Pose the current motion onto ``pin`` (limb IK) and keep the pin, in one undo step."""
-        recon = self._doc.reconstruction
+        """Pose the current motion onto ``pin`` (limb IK, a job: about a second) and keep the pin, in one undo
+        step."""
+        recon, body = self._doc.reconstruction, self.posed.body
         if recon is None:
             raise ValueError("no motion loaded")
-        self._doc.pin_joint(pin, pose_with_pin(recon, self.posed.body, pin), replacing)
-        self.message.emit(f"{pin.label()}: the infiller and refiner keep it there")
+
+        def done(posed: object) -> None:
+            if self._doc.reconstruction is not recon:
+                self.message.emit("The motion changed while the pin was placed: drag the joint again")
+                return
+            self._doc.pin_joint(pin, posed, replacing)  # type: ignore[arg-type]
+            self.message.emit(f"{pin.label()}: the infiller and refiner keep it there")
+        self._run_job(f"Pinning {pin.person}'s {pin.joint.replace('_', ' ')}",
+                      lambda _progress, _cancel: pose_with_pin(recon, body, pin), done, "The motion is unchanged.")
 
     # ----- cameras of the two views -----
     def _video_camera(self) -> Optional[ViewCamera]:

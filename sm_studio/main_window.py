@@ -68,7 +68,8 @@ class MainWindow(QMainWindow):
         self.timeline = Timeline(self.doc)
         self.description = DescriptionPanel(self.doc)
         self.description.set_backend(getattr(self.describer, "author", None), describer_note)
-        self.tools = CorrectionTools(self.doc, self.video_view, self.orbit_view, self)
+        self.tools = CorrectionTools(self.doc, self.video_view, self.orbit_view,
+                                     lambda *job: self._guarded(lambda: self.run_job(*job)), self)
         self.contacts_panel = ContactsPanel(self.doc, self.tools)
         self.metrics_panel = MetricsPanel(self.doc, self.tools)
         self.timeline_marks = TimelineMarks(self.timeline, self.doc, self.tools)

@@ -82,6 +82,7 @@ def run(window, wait: Wait, out_dir: Path, shoot: Optional[Shoot] = None) -> Sce
     for step in range(1, 7):
         QTest.mouseMove(overlay, start + QPoint(5 * step, -2 * step))
     QTest.mouseRelease(overlay, Qt.LeftButton, Qt.NoModifier, start + QPoint(30, -12))
+    wait(lambda: len(doc.pins) == 1 and not window.job_bar.busy, 30000)  # the limb's IK runs as a job
     assert len(doc.pins) == 1 and doc.pins[0].joint == "left_wrist" and doc.reconstruction is not before
     assert window.contacts_panel.pins.count() == 1
     shoot("4-wrist-pinned")

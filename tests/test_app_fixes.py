@@ -159,6 +159,7 @@ def test_drag_a_joint_in_the_3d_view_pins_it_and_undo_takes_it_back(window: Main
     for step in range(1, 5):
         qtbot.mouseMove(overlay, start + QPoint(6 * step, -4 * step))
     qtbot.mouseRelease(overlay, Qt.LeftButton, pos=start + QPoint(24, -16))
+    wait_idle(qtbot, window)  # the limb's IK runs as a job
     assert [p.joint for p in doc.pins] == ["right_wrist"] and doc.reconstruction is not before
     moved = window.tools.posed.joints(doc.reconstruction)[10, 0, 21]
     assert np.linalg.norm(moved - np.asarray(doc.pins[0].target)) < 0.002
@@ -186,12 +187,14 @@ def test_contacts_and_pins_are_undoable_and_saved_with_the_session(window: MainW
     qtbot.mousePress(overlay, Qt.LeftButton, pos=start)
     qtbot.mouseMove(overlay, start + QPoint(10, 10))
     qtbot.mouseRelease(overlay, Qt.LeftButton, pos=start + QPoint(10, 10))
+    wait_idle(qtbot, window)
     assert len(doc.pins) == 1
     dropped = window.tools.posed.joints(doc.reconstruction)[doc.pins[0].start, 1, 20]  # as near as the arm reaches
     panel.pins.setCurrentRow(0)  # hold it over five frames: the joint stays where it was dropped
     qtbot.mouseClick(panel.pin_frames, Qt.LeftButton)
     panel.frames_dialog.last.setValue(doc.pins[0].start + 4)
     _accept(qtbot, window, panel.frames_dialog)
+    wait_idle(qtbot, window)
     pin = doc.pins[0]
     assert len(doc.pins) == 1 and pin.stop - pin.start == 5
     held = window.tools.posed.joints(doc.reconstruction)[pin.start:pin.stop, 1, 20]
