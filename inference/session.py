@@ -4,6 +4,7 @@ File layout (``.smsession``, a zip; never pickle):
 
 * ``manifest.json`` — ``{"format": "sm-studio-session", "version": N, "video_path": str|null,
   "segments": [...], "meta": {...}, "view": {"frame": int, "selected": str},
+  "contacts": {segment id: {"added": [...], "hidden": [...]}}, "pins": [...],
   "arrays": {"current": "current.npz", "original": "original.npz"|null}}``
 * ``current.npz`` — the reconstruction as the user has it now (two-person NPZ layout of ``inference.io.npz``)
 * ``original.npz`` — the reconstruction before any correction (for before/after and export of either)
@@ -17,6 +18,9 @@ is tested on its own). History:
 * version 2 — adds ``view``: where the user was (playhead frame, selected segment), so reopening a session after
   hours of correction work returns to the same place. Migrating 1 → 2 gives frame 0 and no selection (what
   version 1 files always reopened to).
+* version 3 — adds ``contacts`` (per segment, what the user added to or removed from the contacts its text states;
+  ``inference.edit.contacts``) and ``pins`` (joints held at positions; ``inference.edit.pins``). Migrating 2 → 3
+  gives none of either.
 """
 
 from __future__ import annotations
@@ -26,15 +30,19 @@ import json
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Optional, Union
+from typing import TYPE_CHECKING, Any, Callable, Optional, Union
 
 from .io.atomic import atomic_write
 from .io.npz import ZIP_DAMAGE, load_reconstruction_bytes, npz_bytes, reconstruction_arrays
 from .motion import MotionError, Reconstruction
 from .segments import Segment
 
+if TYPE_CHECKING:  # the edit values pull in the describer and torch: imported only when a session is read
+    from .edit.contacts import SegmentContacts
+    from .edit.pins import Pin
+
 SESSION_FORMAT = "sm-studio-session"
-SESSION_VERSION = 2
+SESSION_VERSION = 3
 SESSION_SUFFIX = ".smsession"
 
 
@@ -68,6 +76,8 @@ class Session:
     video_path: Optional[str] = None
     meta: dict[str, Any] = field(default_factory=dict)
     view: SessionView = field(default_factory=SessionView)
+    contacts: dict[str, "SegmentContacts"] = field(default_factory=dict)  # segment id → the user's changes
+    pins: list["Pin"] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         if self.original is None:
@@ -87,7 +97,8 @@ class Session:
         assert self.original is not None and other.original is not None
         return (self.current.equals(other.current) and self.original.equals(other.original)
                 and [s.to_json() for s in self.segments] == [s.to_json() for s in other.segments]
-                and self.video_path == other.video_path and self.meta == other.meta)
+                and self.video_path == other.video_path and self.meta == other.meta
+                and self.contacts == other.contacts and self.pins == other.pins)
 
 
 def save_session(session: Session, path: Union[str, Path]) -> None:
@@ -95,6 +106,7 @@ def save_session(session: Session, path: Union[str, Path]) -> None:
     manifest = {
         "format": SESSION_FORMAT, "version": SESSION_VERSION, "video_path": session.video_path,
         "segments": [s.to_json() for s in session.segments], "meta": session.meta, "view": session.view.to_json(),
+        "contacts": {k: v.to_json() for k, v in session.contacts.items()}, "pins": [p.to_json() for p in session.pins],
         "arrays": {"current": "current.npz", "original": "original.npz"},
     }
     buf = io.BytesIO()
@@ -141,14 +153,26 @@ def _session_from(zf: zipfile.ZipFile, label: str) -> Session:
     meta = manifest.get("meta", {})
     if (video is not None and not isinstance(video, str)) or not isinstance(meta, dict):
         raise SessionError(f"{label}: manifest.json 'video_path' or 'meta' has the wrong type")
-    return Session(current, original, segments, video, meta, SessionView.from_json(manifest.get("view"), label))
+    from .edit.contacts import SegmentContacts
+    from .edit.pins import Pin
+
+    contacts, pins = manifest.get("contacts"), manifest.get("pins")
+    if not isinstance(contacts, dict) or not isinstance(pins, list):
+        raise SessionError(f"{label}: manifest.json 'contacts' should be an object and 'pins' a list")
+    return Session(current, original, segments, video, meta, SessionView.from_json(manifest.get("view"), label),
+                   {str(k): SegmentContacts.from_json(v) for k, v in contacts.items()},
+                   [Pin.from_json(p) for p in pins])
 
 
 def _v1_to_v2(manifest: dict[str, Any]) -> dict[str, Any]:
     return {**manifest, "version": 2, "view": SessionView().to_json()}
 
 
-MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {1: _v1_to_v2}
+def _v2_to_v3(manifest: dict[str, Any]) -> dict[str, Any]:
+    return {**manifest, "version": 3, "contacts": {}, "pins": []}
+
+
+MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {1: _v1_to_v2, 2: _v2_to_v3}
 
 
 def migrate_manifest(manifest: dict[str, Any]) -> dict[str, Any]:

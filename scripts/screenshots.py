@@ -5,7 +5,11 @@ the demo, goes to a frame inside the first occluded segment with the mesh overla
 
 * ``main-window.png`` — video with both meshes, 3D view, timeline with the segments, description panel;
 * ``candidate.png`` — after "Infill segment": the candidate bar with before/after, Accept, Discard;
-* ``skeleton-mode.png`` — the skeleton overlay and the 3D view orbited.
+* ``skeleton-mode.png`` — the skeleton overlay and the 3D view orbited;
+* ``correction-1…8-*.png`` — the correction loop of ``tests/correction_scenario.py`` (contact by clicking, wrist
+  pinned by dragging, infill judged by the difference curve and metrics, accepted, exported from the dialog).
+  This part runs on Qt's offscreen platform in a second process: with PySide6 6.12 under xcb, QTest key clicks
+  abort the interpreter ("deallocating None"); widgets render the same way offscreen (``QWidget.grab``).
 
 Usage: ``.venv/bin/python scripts/screenshots.py [--out docs/screenshots]``
 """
@@ -64,7 +68,15 @@ def _shoot(app, window, path: Path) -> None:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
+    ap.add_argument("--loop-only", action="store_true", help="only the correction loop (run offscreen)")
     args = ap.parse_args()
+    if args.loop_only:
+        from sm_studio.app import make_application
+
+        app = make_application()
+        with tempfile.TemporaryDirectory() as tmp:
+            _correction_loop(app, Path(tmp), args.out)
+        return 0
     if not os.environ.get("DISPLAY") and os.environ.get("QT_QPA_PLATFORM") != "offscreen":
         return _reexec_under_xvfb()
     os.environ.setdefault("PYOPENGL_PLATFORM", "egl")
@@ -115,7 +127,34 @@ def main() -> int:
             _shoot(app, window, args.out / "skeleton-mode.png")
         finally:
             window.shutdown()
-    return 0
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    return subprocess.call([sys.executable, __file__, "--loop-only", "--out", str(args.out)], env=env)
+
+
+def _correction_loop(app, tmp: Path, out: Path) -> None:
+    """A fresh window through the scenario the tests run, photographed at each step."""
+    from PySide6.QtCore import QSettings
+
+    from sm_studio.app_settings import AppSettings
+    from sm_studio.main_window import MainWindow
+
+    sys.path.insert(0, str(ROOT / "tests"))
+    import correction_scenario
+
+    window = MainWindow(AppSettings(QSettings(str(tmp / "s2.ini"), QSettings.IniFormat)),
+                        recovery_path=tmp / "recovery2.smsession")
+    window.confirm_close = False
+    window.setGeometry(0, 0, *SIZE)
+    window.show()
+    try:
+        result = correction_scenario.run(
+            window, lambda cond, ms: _wait(app, cond, "the correction loop", ms / 1000), tmp,
+            lambda name: _shoot(app, window.export_dialog if name == "7-export-dialog" else window,
+                                out / f"correction-{name}.png"))
+        print(f"correction loop: pin {result.pin_mm:.2f} mm, contact gap {result.contact_mm:.2f} mm, "
+              f"largest change {result.difference_peak_mm:.0f} mm, exported {[p.name for p in result.exported]}")
+    finally:
+        window.shutdown()
 
 
 if __name__ == "__main__":

@@ -65,6 +65,8 @@ class DescriptionPanel(QWidget):
         self.history = QListWidget()
         self.history.setWordWrap(True)
         self.history.setToolTip("Every version of this description, newest last")
+        self.history.setMinimumHeight(36)
+        self.editor.setMinimumHeight(48)
         self.regenerate = QPushButton("Regenerate")
         buttons = QHBoxLayout()
         buttons.addWidget(self.author, 1)

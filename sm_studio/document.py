@@ -17,6 +17,8 @@ from typing import Optional
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoStack
 
+from inference.edit.contacts import Contact, SegmentContacts, changes
+from inference.edit.pins import Pin
 from inference.motion import MotionError, Reconstruction
 from inference.segments import USER_AUTHOR, Segment, SegmentKind
 from inference.session import Session, SessionView
@@ -36,6 +38,8 @@ class Document(QObject):
     selectionChanged = Signal(str)  # selected segment id, "" for none
     frameChanged = Signal(int)
     sessionReplaced = Signal()  # a whole new session was loaded: views reset zoom etc.
+    contactsChanged = Signal()  # any segment's contact list (also after its text changed)
+    pinsChanged = Signal()
 
     def __init__(self, parent: Optional[QObject] = None) -> None:
         super().__init__(parent)
@@ -54,6 +58,9 @@ class Document(QObject):
         self._video_fps = 30.0
         self.meta: dict = {}
         self.typing_burst = 0  # description edits merge into one undo step while this stays the same
+        self._contacts: dict[str, SegmentContacts] = {}  # segment id → what the user changed (see edit.contacts)
+        self._pins: tuple[Pin, ...] = ()
+        self.last_reparse: tuple[list[Contact], list[Contact]] = ([], [])  # what the last text edit changed
 
     # ----- reading -----
     @property
@@ -94,6 +101,18 @@ class Document(QObject):
     def segment(self, seg_id: str) -> Optional[Segment]:
         return next((s for s in self._segments if s.id == seg_id), None)
 
+    def contacts(self, seg_id: str) -> tuple[Contact, ...]:
+        """The contacts an infill of this segment keeps: its text's (minus those removed) and the user's."""
+        seg = self.segment(seg_id)
+        return self._contacts.get(seg_id, SegmentContacts()).resolve(seg) if seg is not None else ()
+
+    def all_contacts(self) -> list[Contact]:
+        return [c for s in self._segments for c in self.contacts(s.id)]
+
+    @property
+    def pins(self) -> tuple[Pin, ...]:
+        return self._pins
+
     @property
     def frame(self) -> int:
         return self._frame
@@ -116,10 +135,13 @@ class Document(QObject):
     # ----- loading (not undoable: replaces the session) -----
     def load(self, reconstruction: Optional[Reconstruction], segments: list[Segment] | tuple[Segment, ...] = (),
              video_path: Optional[Path] = None, original: Optional[Reconstruction] = None,
-             candidate: Optional[Reconstruction] = None, session_path: Optional[Path] = None) -> None:
+             candidate: Optional[Reconstruction] = None, session_path: Optional[Path] = None,
+             contacts: Optional[dict[str, SegmentContacts]] = None, pins: tuple[Pin, ...] = ()) -> None:
         """Replace the whole session (open file, demo, import). Clears undo history."""
         self.undo_stack.clear()
         self.meta = {}
+        self._contacts, self._pins = dict(contacts or {}), tuple(pins)
+        self.last_reparse = ([], [])
         self._reconstruction = reconstruction
         self._original = original if original is not None else (
             reconstruction.copy() if reconstruction is not None else None)
@@ -135,6 +157,8 @@ class Document(QObject):
         self.reconstructionChanged.emit()
         self.candidateChanged.emit()
         self.segmentsChanged.emit()
+        self.contactsChanged.emit()
+        self.pinsChanged.emit()
         self.selectionChanged.emit("")
         self.frameChanged.emit(0)
         self.sessionReplaced.emit()
@@ -142,10 +166,13 @@ class Document(QObject):
 
     def load_session(self, session: Session, session_path: Optional[Path] = None) -> None:
         self.load(session.current, session.segments, Path(session.video_path) if session.video_path else None,
-                  session.original, session_path=session_path)
+                  session.original, session_path=session_path, contacts=session.contacts, pins=tuple(session.pins))
         self.meta = dict(session.meta)
         self.set_frame(session.view.frame)  # back where the user was
-        self.select(session.view.selected if self.segment(session.view.selected) else "")
+        # back to the segment the user had selected, else the first flagged one (the panels are never empty)
+        flagged = [s for s in self._segments if s.kind != SegmentKind.USER] or self._segments
+        chosen = self.segment(session.view.selected) or (flagged[0] if flagged else None)
+        self.select(chosen.id if chosen is not None else "")
 
     def to_session(self) -> Session:
         """The saved state (a pending candidate is not part of it: it is a proposal, not the user's work)."""
@@ -153,7 +180,8 @@ class Document(QObject):
             raise MotionError("nothing to save: no motion is loaded")
         return Session(self._reconstruction, self._original, list(self._segments),
                        str(self.video_path) if self.video_path else None, dict(self.meta),
-                       SessionView(self._frame, self._selected))
+                       SessionView(self._frame, self._selected),
+                       {k: v for k, v in self._contacts.items() if self.segment(k) is not None}, list(self._pins))
 
     def set_video(self, path: Optional[Path], num_frames: int, fps: float) -> None:
         """Attach a video (its length/rate matter when no motion is loaded yet)."""
@@ -274,6 +302,37 @@ class Document(QObject):
             return
         self.undo_stack.push(edits.EditDescription(self, seg_id, text, author))
 
+    def add_contact(self, seg_id: str, contact: Contact) -> None:
+        seg = self._require(seg_id)
+        self._push_contacts(seg_id, self._user_contacts(seg_id).with_added(contact, seg), "Add contact")
+
+    def remove_contact(self, seg_id: str, contact: Contact) -> None:
+        self._require(seg_id)
+        self._push_contacts(seg_id, self._user_contacts(seg_id).without(contact), "Remove contact")
+
+    def replace_contact(self, seg_id: str, old: Contact, new: Contact) -> None:
+        seg = self._require(seg_id)
+        self._push_contacts(seg_id, self._user_contacts(seg_id).replaced(old, new, seg), "Edit contact")
+
+    def pin_joint(self, pin: Pin, posed: Reconstruction, replacing: Optional[Pin] = None) -> None:
+        """A dragged joint: the motion posed onto ``pin`` (limb IK) and the pin kept (instead of ``replacing``,
+        when given), as one undo step."""
+        if self._reconstruction is None:
+            raise MotionError("no motion loaded")
+        if pin.stop > self.num_frames:
+            raise MotionError(f"pin frames [{pin.start}, {pin.stop}) go past the last frame ({self.num_frames})")
+        self.undo_stack.beginMacro(f"Pin {pin.person}'s {pin.joint.replace('_', ' ')}")
+        self.undo_stack.push(edits.ReplaceReconstruction(self, posed, "Pose edit"))
+        kept = tuple(p for p in self._pins if p != replacing)
+        self.undo_stack.push(edits.SwapValue("Add pin", self._apply_pins, self._pins, kept + (pin,)))
+        self.undo_stack.endMacro()
+
+    def remove_pin(self, pin: Pin) -> None:
+        if pin not in self._pins:
+            raise MotionError(f"{pin.label()} is not pinned")
+        self.undo_stack.push(edits.SwapValue("Remove pin", self._apply_pins, self._pins,
+                                             tuple(p for p in self._pins if p != pin)))
+
     def end_typing(self) -> None:
         """The user left the description box (or paused): the next keystroke starts a new undo step."""
         self.typing_burst += 1
@@ -289,13 +348,34 @@ class Document(QObject):
 
     # ----- state changes, called by the undo commands only -----
     def _apply_segments(self, segments: list[Segment], select: Optional[str]) -> None:
+        before = {s.id: self.contacts(s.id) for s in self._segments}
         self._segments = sorted(segments, key=lambda s: (s.start, s.stop))
         self.segmentsChanged.emit()
+        reparsed = [changes(before[s.id], self.contacts(s.id)) for s in self._segments if s.id in before]
+        reparsed = [r for r in reparsed if r[0] or r[1]]
+        if reparsed:  # a text edit (or its undo) re-read the contacts: say what changed
+            self.last_reparse = reparsed[0]
+            self.contactsChanged.emit()
         if select is not None:
             self._selected = ""  # force the signal: the selected segment's content may have changed
             self.select(select if self.segment(select) else "")
         elif self._selected and self.segment(self._selected) is None:
             self.select("")
+
+    def _user_contacts(self, seg_id: str) -> SegmentContacts:
+        return self._contacts.get(seg_id, SegmentContacts())
+
+    def _push_contacts(self, seg_id: str, after: SegmentContacts, text: str) -> None:
+        apply = lambda value: self._apply_contacts(seg_id, value)  # noqa: E731
+        self.undo_stack.push(edits.SwapValue(text, apply, self._user_contacts(seg_id), after))
+
+    def _apply_contacts(self, seg_id: str, value: SegmentContacts) -> None:
+        self._contacts[seg_id] = value
+        self.contactsChanged.emit()
+
+    def _apply_pins(self, pins: tuple[Pin, ...]) -> None:
+        self._pins = pins
+        self.pinsChanged.emit()
 
     def _apply_reconstruction(self, reconstruction: Optional[Reconstruction]) -> None:
         self._reconstruction = reconstruction

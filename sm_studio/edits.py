@@ -8,7 +8,7 @@ burst of typing into one undo step and one history entry.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING, Callable, Generic, Optional, TypeVar
 
 from PySide6.QtGui import QUndoCommand
 
@@ -19,6 +19,21 @@ if TYPE_CHECKING:
     from .document import Document
 
 EDIT_DESCRIPTION_ID = 1001
+V = TypeVar("V")
+
+
+class SwapValue(QUndoCommand, Generic[V]):
+    """Any value the document holds as a whole (a segment's contacts, the pins): ``apply`` sets it."""
+
+    def __init__(self, text: str, apply: Callable[[V], None], before: V, after: V) -> None:
+        super().__init__(text)
+        self._apply, self._before, self._after = apply, before, after
+
+    def redo(self) -> None:
+        self._apply(self._after)
+
+    def undo(self) -> None:
+        self._apply(self._before)
 
 
 class ReplaceSegments(QUndoCommand):

@@ -20,6 +20,7 @@ class JobBusy(RuntimeError):
 
 class JobBar(QWidget):
     busyChanged = Signal(bool)
+    jobCancelled = Signal(str)  # the job's name, as soon as Cancel is pressed
 
     def __init__(self, parent: Optional[QWidget] = None) -> None:
         super().__init__(parent)
@@ -51,7 +52,6 @@ class JobBar(QWidget):
         job.progress.connect(self._progress)
         job.finished.connect(on_done)
         job.failed.connect(on_failed)
-        job.cancelled.connect(lambda: self.label.setText(f"{name}: cancelled"))
         job.ended.connect(self._ended)
         self.job = job
         self.label.setText(name)
@@ -64,10 +64,20 @@ class JobBar(QWidget):
         return job
 
     def cancel(self) -> None:
-        if self.job is not None:
-            self.cancel_button.setEnabled(False)
-            self.cancel_button.setText("Cancelling…")
-            self.job.cancel()
+        """Stop the job and free the bar at once: the work stops at its next check (a sampling step can take
+        seconds), but its result is dropped from now on, so the user need not wait for it."""
+        job = self.job
+        if job is None:
+            return
+        job.cancel()
+        job.finished.disconnect()
+        job.failed.disconnect()
+        job.ended.disconnect(self._ended)
+        job.ended.connect(job.deleteLater)  # kept alive until its thread has really stopped
+        self.job = None
+        self.setVisible(False)
+        self.busyChanged.emit(False)
+        self.jobCancelled.emit(job.name)
 
     def _progress(self, fraction: float, message: str) -> None:
         self.bar.setValue(int(round(1000 * min(max(fraction, 0.0), 1.0))))

@@ -17,6 +17,7 @@ MAX_LINES = 2000
 
 class _Bridge(QObject):
     message = Signal(str)
+    problem = Signal(str)  # warnings and errors, plain, for the status bar: nobody reads a log they did not open
 
 
 class QtLogHandler(logging.Handler):
@@ -28,6 +29,8 @@ class QtLogHandler(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
         try:
             self.bridge.message.emit(self.format(record))
+            if record.levelno >= logging.WARNING:
+                self.bridge.problem.emit(f"{record.levelname.capitalize()}: {record.getMessage().splitlines()[0]}")
         except RuntimeError:  # the widget side was destroyed while a worker still logged
             pass
 

@@ -20,12 +20,17 @@ from inference.video import VideoFrames, VideoInfo
 
 from .app_settings import AppSettings
 from .autosave import Autosave
+from .compare_view import CompareView
+from .contacts_panel import ContactsPanel
+from .correction_tools import GHOSTS, CorrectionTools
 from .description_panel import DescriptionPanel
 from .document import Document
+from .export_dialog import ExportDialog
 from .frame_pipeline import FramePipeline
 from .job_bar import JobBar, JobBusy
 from .jobs import JobFn
 from .log_panel import LogPanel
+from .metrics_panel import MetricsPanel
 from .motion_backends import LEARNED_INFILL, LEARNED_REFINE, MotionBackend, describe_backend, find_backend
 from .orbit_view import OrbitView
 from .overlay_worker import MODES
@@ -33,6 +38,7 @@ from .playback import Playback
 from .preferences_dialog import PreferencesDialog
 from .session_files import SessionFiles
 from .timeline import Timeline
+from .timeline_marks import TimelineMarks
 from .video_view import VideoView
 
 log = logging.getLogger(__name__)
@@ -62,6 +68,13 @@ class MainWindow(QMainWindow):
         self.timeline = Timeline(self.doc)
         self.description = DescriptionPanel(self.doc)
         self.description.set_backend(getattr(self.describer, "author", None), describer_note)
+        self.tools = CorrectionTools(self.doc, self.video_view, self.orbit_view,
+                                     lambda *job: self._guarded(lambda: self.run_job(*job)), self)
+        self.contacts_panel = ContactsPanel(self.doc, self.tools)
+        self.metrics_panel = MetricsPanel(self.doc, self.tools)
+        self.timeline_marks = TimelineMarks(self.timeline, self.doc, self.tools)
+        self.compare_view = CompareView(self.doc, self.tools, self.orbit_view)
+        self.compare_view.setVisible(False)
         self.log_panel = LogPanel()
         self.job_bar = JobBar()
         self._build_layout()
@@ -79,21 +92,39 @@ class MainWindow(QMainWindow):
 
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt's name
         super().showEvent(event)
-        if not self._layout_restored:  # first start: give the video most of the height
+        if not self._layout_restored:  # first start: video over a 3D view big enough to judge poses in
             self._layout_restored = True
             dock = self.findChild(QDockWidget, "dock-timeline")
-            QTimer.singleShot(0, lambda: self.resizeDocks([dock], [max(200, self.height() // 4)], Qt.Vertical))
+            QTimer.singleShot(0, lambda: self.resizeDocks([dock], [max(260, self.height() // 3)], Qt.Vertical))
+            QTimer.singleShot(0, lambda: self._share(self.views_splitter, (0.55, 0.45, 0.0)))
+            QTimer.singleShot(0, lambda: self._share(self.side_splitter, (0.3, 0.38, 0.32)))
+
+    def _show_side_by_side(self, on: bool) -> None:
+        self.compare_view.setVisible(on)
+        self._share(self.views_splitter, (0.45, 0.3, 0.25) if on else (0.55, 0.45, 0.0))
+
+    @staticmethod
+    def _share(splitter: QSplitter, fractions: tuple[float, ...]) -> None:
+        total = splitter.height() if splitter.orientation() == Qt.Vertical else splitter.width()
+        splitter.setSizes([int(total * f) for f in fractions])
 
     # ----- construction -----
     def _build_layout(self) -> None:
         views = QSplitter(Qt.Vertical)
         views.addWidget(self.video_view)
         views.addWidget(self.orbit_view)
+        views.addWidget(self.compare_view)
         views.setStretchFactor(0, 3)
         views.setStretchFactor(1, 2)
+        self.views_splitter = views
+        side = QSplitter(Qt.Vertical)  # the description, the contacts and pins it stands for, the numbers
+        for widget, stretch in ((self.description, 3), (self.contacts_panel, 3), (self.metrics_panel, 2)):
+            side.addWidget(widget)
+            side.setStretchFactor(side.count() - 1, stretch)
+        self.side_splitter = side
         main = QSplitter(Qt.Horizontal)
         main.addWidget(views)
-        main.addWidget(self.description)
+        main.addWidget(side)
         main.setStretchFactor(0, 4)
         main.setStretchFactor(1, 1)
         self.setCentralWidget(main)
@@ -130,11 +161,15 @@ class MainWindow(QMainWindow):
         a["save"] = self._action("&Save session", self.files.save, QKeySequence.Save)
         a["save_as"] = self._action("Save session &as…", self.files.save_as, QKeySequence.SaveAs)
         a["export_npz"] = self._action("NPZ (both people)…", lambda: self.files.choose_export("npz"))
+        a["export"] = self._action("&Export…", self.open_export_dialog, "Ctrl+E",
+                                   "Export with options: format, frames, person, up axis, units, original/corrected")
         a["quit"] = self._action("&Quit", self.close, QKeySequence.Quit)
         undo = self.doc.undo_stack.createUndoAction(self, "&Undo")
         undo.setShortcut(QKeySequence.Undo)
         redo = self.doc.undo_stack.createRedoAction(self, "&Redo")
-        redo.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence.Redo])
+        # one list without repeats: on Linux QKeySequence.Redo already is Ctrl+Shift+Z (an ambiguous overload)
+        redo.setShortcuts(list(dict.fromkeys(
+            [QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y"), *QKeySequence.keyBindings(QKeySequence.Redo)])))
         self.addActions([undo, redo])
         a["undo"], a["redo"] = undo, redo
         a["add_segment"] = self._action("Add segment at playhead", self.add_segment_here, "Ctrl+N")
@@ -168,7 +203,14 @@ class MainWindow(QMainWindow):
         self.addAction(show_after)
         a["show_after"] = show_after
         a["accept"] = self._action("Accept candidate", self.doc.accept_candidate, "Ctrl+Return")
+        a["cancel_pick"] = self._action("Stop picking body parts", self.tools.cancel_picking, "Esc")
         a["discard"] = self._action("Discard candidate", self.doc.discard_candidate)
+        side_by_side = QAction("Side by side", self, checkable=True)
+        side_by_side.setShortcut(QKeySequence("Ctrl+B"))
+        side_by_side.setToolTip("Before and after next to each other (current | candidate, or original | current)")
+        side_by_side.toggled.connect(self._show_side_by_side)
+        self.addAction(side_by_side)
+        a["side_by_side"] = side_by_side
 
     def _build_menus(self) -> None:
         a = self.actions_by_name
@@ -179,7 +221,8 @@ class MainWindow(QMainWindow):
         self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
         file_menu.addAction(a["save"])
         file_menu.addAction(a["save_as"])
-        export_menu = file_menu.addMenu("&Export")
+        file_menu.addAction(a["export"])
+        export_menu = file_menu.addMenu("Quick e&xport")
         export_menu.addAction(a["export_npz"])
         for fmt in self.files.extra_export_formats():
             act = self._action(f"{fmt.upper()}…", lambda f=fmt: self.files.choose_export(f))
@@ -194,7 +237,7 @@ class MainWindow(QMainWindow):
                     "prev_segment", "next_segment"):
             play.addAction(a[key])
         motion = self.menuBar().addMenu("&Motion")
-        for key in ("infill", "refine", None, "show_after", "accept", "discard"):
+        for key in ("infill", "refine", None, "show_after", "side_by_side", "accept", "discard"):
             motion.addSeparator() if key is None else motion.addAction(a[key])
         help_menu = self.menuBar().addMenu("&Help")
         help_menu.addAction(self._action("Keyboard shortcuts", self.show_shortcuts, "F1"))
@@ -216,8 +259,12 @@ class MainWindow(QMainWindow):
         self.mode_combo = QComboBox()
         self.mode_combo.addItems(MODES)
         self.person_checks = {pid: QCheckBox(f"Person {pid}") for pid in ("A", "B")}
+        self.ghost_combo = QComboBox()
+        self.ghost_combo.addItems(GHOSTS)
+        self.ghost_combo.setToolTip("Ghost skeleton: auto = the other side of before/after while a candidate is "
+                                    "pending; original = the motion before any correction")
         for w in (self.overlay_check, QLabel("Opacity"), self.opacity_slider, self.mode_combo,
-                  *self.person_checks.values()):
+                  *self.person_checks.values(), QLabel("Ghost"), self.ghost_combo):
             bar.addWidget(w)
         for c in self.person_checks.values():
             c.setChecked(True)
@@ -230,7 +277,7 @@ class MainWindow(QMainWindow):
         self.addToolBar(cand)
         self.candidate_label = QLabel("")
         cand.addWidget(self.candidate_label)
-        for key in ("show_after", "accept", "discard"):
+        for key in ("show_after", "side_by_side", "accept", "discard"):
             cand.addAction(a[key])
         self.candidate_bar = cand
         cand.setVisible(False)
@@ -254,6 +301,12 @@ class MainWindow(QMainWindow):
         for c in self.person_checks.values():
             c.toggled.connect(lambda _on: p.set_style(visible=tuple(
                 self.person_checks[pid].isChecked() for pid in ("A", "B"))))
+            c.toggled.connect(lambda _on: self.tools.set_visible(p.style.visible))
+        self.ghost_combo.currentTextChanged.connect(self.tools.set_ghost)
+        self.tools.message.connect(lambda msg: self.statusBar().showMessage(msg, 10000))
+        self.log_panel.handler.bridge.problem.connect(lambda msg: self.statusBar().showMessage(msg, 15000))
+        self.job_bar.jobCancelled.connect(lambda name: self.statusBar().showMessage(f"{name}: cancelled", 10000))
+        d.sessionReplaced.connect(self._update_title)
         self.description.regenerateRequested.connect(
             lambda seg_id: self._guarded(lambda: self.regenerate_description(seg_id)))
         self.job_bar.busyChanged.connect(lambda _busy: self._update_actions())
@@ -272,7 +325,7 @@ class MainWindow(QMainWindow):
 
     def show_error(self, title: str, what: str, todo: str, details: str = "") -> None:
         self.last_error = f"{what}\n{todo}"
-        log.error("%s: %s", title, what)
+        log.error("%s: %s", title, what)  # the log's problem line also reaches the status bar
         box = QMessageBox(QMessageBox.Warning, title, what, QMessageBox.Ok, self)
         box.setInformativeText(todo)
         if details:
@@ -325,6 +378,16 @@ class MainWindow(QMainWindow):
         self.files.open_dropped([Path(u.toLocalFile()) for u in urls if u.isLocalFile()])
         event.acceptProposedAction()
 
+    def open_export_dialog(self) -> None:
+        if self.doc.reconstruction is None:
+            raise ValueError("nothing to export: no motion is loaded")
+        base = self.doc.session_path or Path.home() / "export"
+        dialog = ExportDialog(self.doc.num_frames, base.with_suffix(".fbx"), self)
+        dialog.setAttribute(Qt.WA_DeleteOnClose)
+        dialog.accepted.connect(lambda: self._guarded(lambda: self.files.export_with(dialog.options())))
+        self.export_dialog = dialog
+        dialog.open()
+
     # ----- segments and navigation -----
     def step(self, frames: int) -> None:
         self.playback.pause()
@@ -366,13 +429,15 @@ class MainWindow(QMainWindow):
         seg = self.doc.selected_segment
         if seg is None or self.doc.reconstruction is None:
             raise ValueError("select a segment of a loaded motion first")
-        fn = self.backend.infill_job(self.doc.reconstruction, seg, seg.description, self.settings.device())
+        fn = self.backend.infill_job(self.doc.reconstruction, seg, seg.description, self.settings.device(),
+                                     contacts=self.doc.contacts(seg.id), pins=self.doc.pins)
         self._run_candidate_job(f"Infill {seg.start}–{seg.stop - 1} ({self.backend.infill_label})", fn)
 
     def refine_sequence(self) -> None:
         if self.doc.reconstruction is None:
             raise ValueError("load a motion first")
-        fn = self.backend.refine_job(self.doc.reconstruction, list(self.doc.segments), self.settings.device())
+        fn = self.backend.refine_job(self.doc.reconstruction, list(self.doc.segments), self.settings.device(),
+                                     contacts=self.doc.all_contacts(), pins=self.doc.pins)
         self._run_candidate_job(f"Refine sequence ({self.backend.refine_label})", fn)
 
     def _run_candidate_job(self, name: str, fn: JobFn) -> None:
@@ -439,6 +504,7 @@ class MainWindow(QMainWindow):
         a["save"].setEnabled(has_motion and not busy)
         a["save_as"].setEnabled(has_motion and not busy)
         a["export_npz"].setEnabled(has_motion)
+        a["export"].setEnabled(has_motion and not busy)
         a["infill"].setEnabled(self.backend.infill is not None and has_motion and has_seg and not busy)
         a["refine"].setEnabled(self.backend.refine is not None and has_motion and not busy)
         a["swap"].setEnabled(has_motion)

@@ -18,11 +18,13 @@ from __future__ import annotations
 import importlib
 import logging
 from dataclasses import dataclass
-from typing import Callable, Optional, TypeVar
+from typing import Callable, Optional, Sequence, TypeVar
 
 import numpy as np
 import torch
 
+from inference.edit.contacts import Contact
+from inference.edit.pins import Pin
 from inference.motion import Reconstruction
 from inference.segments import Segment
 
@@ -30,8 +32,9 @@ from .jobs import CancelFn, JobFn, ProgressFn
 
 log = logging.getLogger(__name__)
 
-InfillFn = Callable[..., Reconstruction]  # (recon, segment, text, progress, cancel, *, device) -> Reconstruction
-RefineFn = Callable[..., Reconstruction]  # (recon, segments, progress, cancel, *, device) -> Reconstruction
+# (recon, segment, text, progress, cancel, *, device, contacts, pins) -> Reconstruction; ``contacts`` None: the text's
+InfillFn = Callable[..., Reconstruction]
+RefineFn = Callable[..., Reconstruction]  # (recon, segments, progress, cancel, *, device, contacts, pins)
 LEARNED_INFILL = "diffusion infiller"
 LEARNED_REFINE = "temporal refiner + smoothing"  # the engine's default, learned+savgol (inference/engine/refine.py)
 SMOOTHING_REFINE = "smoothing (refiner model not installed)"
@@ -66,19 +69,24 @@ class MotionBackend:
     refine_label: str = LEARNED_REFINE
     note: str = ""
 
-    def infill_job(self, recon: Reconstruction, segment: Segment, text: str, device: str = "cpu") -> JobFn:
+    def infill_job(self, recon: Reconstruction, segment: Segment, text: str, device: str = "cpu",
+                   contacts: Optional[Sequence[Contact]] = None, pins: Sequence[Pin] = ()) -> JobFn:
+        """``contacts``: exactly the list the infiller keeps (None: the text's); ``pins``: joints held."""
         if self.infill is None:
             raise ValueError(f"infilling is unavailable: {self.note}")
         infill = self.infill
         return lambda progress, cancel: with_cpu_fallback(
-            lambda dev: infill(recon, segment, text, progress, cancel, device=dev), device, progress)
+            lambda dev: infill(recon, segment, text, progress, cancel, device=dev, contacts=contacts, pins=pins),
+            device, progress)
 
-    def refine_job(self, recon: Reconstruction, segments: list[Segment], device: str = "cpu") -> JobFn:
+    def refine_job(self, recon: Reconstruction, segments: list[Segment], device: str = "cpu",
+                   contacts: Optional[Sequence[Contact]] = None, pins: Sequence[Pin] = ()) -> JobFn:
         if self.refine is None:
             raise ValueError(f"refining is unavailable: {self.note}")
         refine, segments = self.refine, list(segments)
         return lambda progress, cancel: with_cpu_fallback(
-            lambda dev: refine(recon, segments, progress, cancel, device=dev), device, progress)
+            lambda dev: refine(recon, segments, progress, cancel, device=dev, contacts=contacts, pins=pins),
+            device, progress)
 
 
 def trusted_mask(recon: Reconstruction, segments: list[Segment], threshold: float = 0.5) -> np.ndarray:
@@ -103,40 +111,45 @@ def find_backend() -> MotionBackend:
         weights, meta, _ = paths(shipped_model_path(role))
         return weights.is_file() and meta.is_file()
     notes = []
-    if installed("infiller"):
-        def infill(r: Reconstruction, s: Segment, t: str, p: ProgressFn, c: CancelFn,
-                   device: str = "cpu") -> Reconstruction:
-            from inference.body import load_body_model
-            from inference.describe.guidance import text_contacts
+    learned = installed("infiller")
 
-            body = load_body_model(device="cpu")
-            options = engine.InfillOptions(contacts=text_contacts(r, s, t, body),  # the text's contacts guide it
-                                           device=device)
-            return engine.infill_segment(r, s, t, options, progress=p, cancel=c, body=body)
+    def infill(r: Reconstruction, s: Segment, t: str, p: ProgressFn, c: CancelFn, device: str = "cpu",
+               contacts: Optional[Sequence[Contact]] = None, pins: Sequence[Pin] = ()) -> Reconstruction:
+        from inference.body import load_body_model
+        from inference.describe.guidance import text_contacts
+        from inference.edit.hold import engine_contacts, engine_pins, hold, segment_frames
+
+        body = load_body_model(device="cpu")
+        guide = text_contacts(r, s, t, body) if contacts is None else engine_contacts(contacts, r, body)
+        pins = [q for q in pins if q.start < s.stop and q.stop > s.start]
+        if learned:  # the contacts and pins guide the sampling…
+            options = engine.InfillOptions(contacts=guide, pins=engine_pins(pins), device=device)
+            out = engine.infill_segment(r, s, t, options, progress=p, cancel=c, body=body)
+        else:
+            out = baselines.interpolate_segment(r, s)
+        p(1.0, "holding pins and contacts")  # …and are met exactly on the frames it regenerated
+        return hold(out, body, guide, pins, editable=segment_frames(r.num_frames, s))
+    if learned:
         infill_label = LEARNED_INFILL
     else:
         notes.append(f"no infiller model ({shipped_model_path('infiller')} is missing)")
-
-        def infill(r: Reconstruction, s: Segment, _t: str, p: ProgressFn, c: CancelFn,
-                   device: str = "cpu") -> Reconstruction:
-            out = baselines.interpolate_segment(r, s)
-            p(1.0, "interpolated")
-            return out
         infill_label = "interpolation (infiller model not installed)"
     refiner_installed = installed("refiner")
     if not refiner_installed:
         notes.append(f"no refiner model ({shipped_model_path('refiner')} is missing)")
     method = "learned+savgol" if refiner_installed else "savgol"
 
-    def refine(r: Reconstruction, segs: list[Segment], p: ProgressFn, c: CancelFn,
-               device: str = "cpu") -> Reconstruction:
+    def refine(r: Reconstruction, segs: list[Segment], p: ProgressFn, c: CancelFn, device: str = "cpu",
+               contacts: Optional[Sequence[Contact]] = None, pins: Sequence[Pin] = ()) -> Reconstruction:
         from inference.body import load_body_model
         from inference.describe.guidance import segments_contacts
+        from inference.edit.hold import engine_contacts, engine_pins, hold
 
-        body = load_body_model(device="cpu")
-        options = engine.RefineOptions(method=method, device=device,
-                                       contacts=segments_contacts(r, segs, body))  # keeps the texts' contacts
-        return engine.refine_sequence(r, trusted_mask(r, segs), options, progress=p, cancel=c, body=body)
+        body = load_body_model(device="cpu")  # keeps the segments' contacts (the texts' unless a list is given)
+        guide = segments_contacts(r, segs, body) if contacts is None else engine_contacts(contacts, r, body)
+        options = engine.RefineOptions(method=method, device=device, contacts=guide, pins=engine_pins(pins))
+        out = engine.refine_sequence(r, trusted_mask(r, segs), options, progress=p, cancel=c, body=body)
+        return hold(out, body, pins=pins)
     refine_label = LEARNED_REFINE if refiner_installed else SMOOTHING_REFINE
     return MotionBackend(infill, refine, infill_label, refine_label, "; ".join(notes))
 

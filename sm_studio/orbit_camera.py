@@ -61,3 +61,13 @@ def ground_grid(half_extent: float = 3.0, step: float = 0.5, centre: "np.ndarray
         lines.append([[cx + v, 0.0, cz - half_extent], [cx + v, 0.0, cz + half_extent]])
         lines.append([[cx - half_extent, 0.0, cz + v], [cx + half_extent, 0.0, cz + v]])
     return np.asarray(lines, np.float64)
+
+
+def framing_distance(joints: np.ndarray, fill: float = 0.9) -> float:
+    """Orbit distance at which the people of ``joints`` ``(T, 2, 22, 3)``, seen around each frame's pair target,
+    span ``fill`` of the view's shorter side on most frames (the focal length is 0.9 of that side: see
+    :meth:`Orbit.camera`); frames where they stand far apart (walking up) may leave the view."""
+    centres = np.asarray(joints, np.float64)[:, :, 0].mean(1)  # (T, 3): pair_target per frame
+    per_frame = np.linalg.norm(np.asarray(joints) - centres[:, None, None], axis=-1).max((1, 2))
+    radius = float(np.percentile(per_frame, 75))
+    return max(0.5, min(50.0, radius * 0.9 * 2 / fill))

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QWidget
 
 from inference.skeleton import BODY_PARENTS
 
-from .orbit_camera import Orbit, ground_grid, pair_target
+from .orbit_camera import Orbit, framing_distance, ground_grid, pair_target
 from .style import person_color
 
 MAX_RENDER_WIDTH = 800
@@ -43,6 +43,10 @@ class OrbitView(QWidget):
     # ----- state -----
     def reset_camera(self) -> None:
         self._set_orbit(yaw=30.0, pitch=15.0, distance=2.5)
+
+    def frame_people(self, joints: np.ndarray) -> None:
+        """Zoom so the two people of a whole sequence (``(T, 2, 22, 3)``) fill the view."""
+        self._set_orbit(distance=framing_distance(joints))
 
     def set_joints(self, joints: Optional[np.ndarray], visible: tuple[bool, bool] = (True, True)) -> None:
         self.joints, self.visible = joints, visible

@@ -17,6 +17,7 @@ from inference.io.npz import save_reconstruction
 from inference.session import SESSION_SUFFIX, Session, load_session, save_session
 from inference.video import VideoError, VideoInfo, probe_video
 
+from .export_dialog import ExportOptions
 from .file_loading import OpenedFile, kind_of, open_demo, open_path
 from .jobs import JobFn
 
@@ -33,6 +34,7 @@ class SessionFiles:
     def __init__(self, window: "MainWindow") -> None:
         self._w = window
         self.queue: list[Path] = []
+        self.last_export: list[Path] = []  # the files the last export wrote
 
     def choose_open(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self._w, "Open", "", OPEN_FILTER)
@@ -154,18 +156,29 @@ class SessionFiles:
         if recon is None:
             raise ValueError("nothing to export: no motion is loaded")
         if fmt == "npz":
-            fn: JobFn = lambda _p, _c: save_reconstruction(recon, path)  # noqa: E731
+            fn: JobFn = lambda _p, _c: (save_reconstruction(recon, path), [path])[1]  # noqa: E731
+            self._run_export(path, fn)
         else:
-            session = self._w.doc.to_session()
+            self.export_with(ExportOptions(path, fmt))
 
-            def fn(progress, cancel):  # type: ignore[no-redef]
-                from inference.export import export
-                return export(session, path, fmt, version="corrected",
-                              progress=lambda done, total: progress(done / max(total, 1), f"{done}/{total}"),
-                              cancel=cancel)
-        self._w.run_job(f"Exporting {path.name}", fn,
-                        lambda _r: self._w.statusBar().showMessage(f"Exported {path}", 5000),
-                        "Check the folder is writable; the session is unchanged.")
+    def export_with(self, options: ExportOptions) -> None:
+        """Export as the dialog (or the menu) asked; the status bar names the files really written."""
+        session = self._w.doc.to_session()
+
+        def fn(progress, cancel) -> list[Path]:
+            from inference.export import export
+            return export(session, options.path, options.format, version=options.version, people=options.people,
+                          frames=options.frames, up=options.up, units=options.units,
+                          progress=lambda done, total: progress(done / max(total, 1), f"{done}/{total}"),
+                          cancel=cancel)
+        self._run_export(options.path, fn)
+
+    def _run_export(self, path: Path, fn: JobFn) -> None:
+        def done(written: object) -> None:
+            self.last_export = list(written)  # type: ignore[call-overload]
+            names = ", ".join(str(p) for p in self.last_export)
+            self._w.statusBar().showMessage(f"Exported {names}", 15000)
+        self._w.run_job(f"Exporting {path.name}", fn, done, "Check the folder is writable; the session is unchanged.")
 
     @staticmethod
     def extra_export_formats() -> list[str]:

@@ -22,6 +22,11 @@ from .document import Document
 from .style import person_color
 
 
+AXIS_WIDTH = 40  # px for every row's left axis (numbers only: the names sit in a column of their own)
+LABEL_WIDTH = 64
+EDIT_BAND = (1.08, 1.45)  # y range above the reliability curves where contacts and pins are drawn
+
+
 class SegmentRegion(pg.LinearRegionItem):
     """A segment on the timeline; knows its id and reports clicks."""
 
@@ -61,36 +66,31 @@ class Timeline(QWidget):
         self._doc = doc
         self._regions: dict[str, SegmentRegion] = {}
         self._layout_widget = pg.GraphicsLayoutWidget()
+        self.row_labels: list[pg.LabelItem] = []
         self._layout_widget.setBackground("#202024")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self._layout_widget)
 
-        self.plot = self._layout_widget.addPlot(row=0, col=0)
-        self.plot.setLabel("left", "reliability")
-        self.plot.setYRange(-0.05, 1.1, padding=0)
+        self.plot = self._layout_widget.addPlot(row=0, col=1)
+        # who is which colour in the row's label, not a legend box that would sit on the curves
+        colours = {pid: person_color(pid).name() for pid in ("A", "B")}
+        self._row_label(0, f"<span style='color:{colours['A']}'>A</span> <span style='color:{colours['B']}'>B"
+                           f"</span><br>reliability")
+        self.plot.getAxis("left").setWidth(AXIS_WIDTH)
+        self.plot.setYRange(-0.05, EDIT_BAND[1], padding=0)
         self.plot.setMouseEnabled(x=True, y=False)
         self.plot.hideButtons()
-        self.plot.addLegend(offset=(-5, 2), colCount=2)
-        self.distance_plot = self._layout_widget.addPlot(row=1, col=0)
-        self.distance_plot.setLabel("left", "distance (m)")
+        self.distance_plot = self.add_track("apart (m)", 50)
         self.distance_plot.setLabel("bottom", "frame")
-        self.distance_plot.setXLink(self.plot)
-        self.distance_plot.setMouseEnabled(x=True, y=False)
-        self.distance_plot.hideButtons()
-        self.distance_plot.setMaximumHeight(80)
 
         self.curves = {pid: self.plot.plot([], [], pen=pg.mkPen(person_color(pid), width=2), name=f"person {pid}")
                        for pid in ("A", "B")}
         self.distance_curve = self.distance_plot.plot([], [], pen=pg.mkPen("#c8c8c8", width=1.5))
         self.playheads = []
-        for p in (self.plot, self.distance_plot):
-            line = pg.InfiniteLine(0, movable=True, pen=pg.mkPen("#ffffff", width=2))
-            line.setZValue(20)
-            line.sigPositionChanged.connect(self._playhead_dragged)
-            p.addItem(line)
-            p.scene().sigMouseClicked.connect(self._scene_clicked)
-            self.playheads.append(line)
+        self._scene_connected = False
+        for p in self._plots:
+            self._add_playhead(p)
 
         doc.reconstructionChanged.connect(self._refresh_curves)
         doc.segmentsChanged.connect(self._refresh_segments)
@@ -103,6 +103,41 @@ class Timeline(QWidget):
 
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
         return QSize(900, 220)
+
+    def add_track(self, label: str, height: int) -> pg.PlotItem:
+        """A plot row under the others sharing their frame axis and playhead (a fixed-width axis keeps the rows'
+        labels from overlapping and the curves aligned)."""
+        plots = getattr(self, "_plots", [self.plot])
+        for p in plots:
+            p.setLabel("bottom", None)
+        track = self._layout_widget.addPlot(row=len(plots), col=1)
+        self._row_label(len(plots), label)
+        track.getAxis("left").setWidth(AXIS_WIDTH)
+        track.setLabel("bottom", "frame")
+        track.setXLink(self.plot)
+        track.setMouseEnabled(x=True, y=False)
+        track.hideButtons()
+        track.setMaximumHeight(height)
+        self._plots = plots + [track]
+        if hasattr(self, "playheads"):
+            self._add_playhead(track)
+        return track
+
+    def _row_label(self, row: int, text: str) -> None:
+        """A row's name, horizontal in a column of its own: vertical axis labels overflow short rows."""
+        label = self._layout_widget.addLabel(text, row=row, col=0, size="8pt", color="#c8c8c8")
+        label.setFixedWidth(LABEL_WIDTH)
+        self.row_labels.append(label)
+
+    def _add_playhead(self, plot: pg.PlotItem) -> None:
+        line = pg.InfiniteLine(self._doc.frame, movable=True, pen=pg.mkPen("#ffffff", width=2))
+        line.setZValue(20)
+        line.sigPositionChanged.connect(self._playhead_dragged)
+        plot.addItem(line)
+        if not self._scene_connected:
+            plot.scene().sigMouseClicked.connect(self._scene_clicked)
+            self._scene_connected = True
+        self.playheads.append(line)
 
     # ----- model → widget -----
     def _refresh_curves(self) -> None:
@@ -162,7 +197,7 @@ class Timeline(QWidget):
     def _scene_clicked(self, ev) -> None:
         if ev.button() != Qt.LeftButton or ev.isAccepted():
             return
-        for p in (self.plot, self.distance_plot):
+        for p in self._plots:
             if p.sceneBoundingRect().contains(ev.scenePos()):
                 x = p.vb.mapSceneToView(ev.scenePos()).x()
                 self.frameRequested.emit(int(round(x)))

@@ -85,7 +85,7 @@ def tiny_engine_backend(steps: int = 8):
     model = MotionDenoiser(config).eval()
     options = InfillOptions(steps=steps, use_text=False, guidance_iterations=0, final_iterations=0)
 
-    def infill(recon, seg, text, progress, cancel, device="cpu"):
+    def infill(recon, seg, text, progress, cancel, device="cpu", contacts=None, pins=()):  # constraints unused
         return infill_segment(recon, seg, text, options, progress=progress, cancel=cancel, model=model)
     fallback = find_backend()
     return MotionBackend(infill, fallback.refine, "tiny untrained infiller (test)", fallback.refine_label)

@@ -84,7 +84,7 @@ def test_cuda_out_of_memory_reruns_the_job_on_the_cpu(window: MainWindow, qtbot,
     monkeypatch.setattr(torch.cuda, "is_available", lambda: True)  # this machine has none; the job acts as one
     devices: list[str] = []
 
-    def infill(recon, seg, _text, progress, _cancel, device="cpu"):
+    def infill(recon, seg, _text, progress, _cancel, device="cpu", **_constraints):
         devices.append(device)
         progress(0.5, f"sampling on {device}")
         if device != "cpu":
@@ -103,7 +103,7 @@ def test_cuda_unavailable_runs_on_the_cpu_with_a_notice(window: MainWindow, qtbo
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
     devices: list[str] = []
 
-    def refine(recon, _segs, _progress, _cancel, device="cpu"):
+    def refine(recon, _segs, _progress, _cancel, device="cpu", **_constraints):
         devices.append(device)
         return interpolate_segment(recon, make_segments()[0])
     window.backend = MotionBackend(None, refine, "", "test refiner")

@@ -33,7 +33,7 @@ def write_v1(path: Path, recon, segments: list[Segment], video: "str | None" = N
 
 
 def test_every_old_version_has_a_migration_step() -> None:
-    assert SESSION_VERSION == 2 and sorted(MIGRATIONS) == list(range(1, SESSION_VERSION))
+    assert SESSION_VERSION == 3 and sorted(MIGRATIONS) == list(range(1, SESSION_VERSION))
 
 
 def test_v1_to_v2_step_adds_the_view() -> None:
@@ -42,10 +42,18 @@ def test_v1_to_v2_step_adds_the_view() -> None:
     v2 = MIGRATIONS[1](v1)
     assert v2 == {**v1, "version": 2, "view": {"frame": 0, "selected": ""}}
     assert "view" not in v1 and v1["version"] == 1  # the input is not modified
-    assert migrate_manifest(v1) == v2 and migrate_manifest(v2) == v2
+    assert migrate_manifest(v1) == MIGRATIONS[2](v2)
 
 
-def test_v1_file_opens_and_resaves_as_v2(tmp_path: Path) -> None:
+def test_v2_to_v3_step_adds_empty_contacts_and_pins() -> None:
+    v2 = {"format": "sm-studio-session", "version": 2, "video_path": None, "segments": [], "meta": {},
+          "view": {"frame": 4, "selected": ""}, "arrays": {"current": "current.npz"}}
+    v3 = MIGRATIONS[2](v2)
+    assert v3 == {**v2, "version": 3, "contacts": {}, "pins": []}
+    assert "pins" not in v2 and migrate_manifest(v2) == v3 and migrate_manifest(v3) == v3
+
+
+def test_v1_file_opens_and_resaves_as_current_version(tmp_path: Path) -> None:
     recon, segments = make_reconstruction(60), make_segments()
     old = write_v1(tmp_path / "old.smsession", recon, segments, "clip.avi")
     session = load_session(old)
@@ -56,7 +64,7 @@ def test_v1_file_opens_and_resaves_as_v2(tmp_path: Path) -> None:
     save_session(session, new)
     with zipfile.ZipFile(new) as zf:
         manifest = json.loads(zf.read("manifest.json"))
-    assert manifest["version"] == 2 and manifest["view"] == {"frame": 33, "selected": segments[1].id}
+    assert manifest["version"] == SESSION_VERSION and manifest["view"] == {"frame": 33, "selected": segments[1].id}
     again = load_session(new)
     assert again.equals(session) and again.view == SessionView(33, segments[1].id)
 
@@ -92,4 +100,4 @@ def test_app_document_reopens_where_the_user_was(qtbot, tmp_path: Path) -> None:
     assert other.frame == 41 and other.selected_id == doc.segments[1].id and not other.is_modified
     write_v1(tmp_path / "v1.smsession", make_reconstruction(60), make_segments())
     other.load_session(load_session(tmp_path / "v1.smsession"))
-    assert other.frame == 0 and other.selected_id == ""
+    assert other.frame == 0 and other.selected_id == other.segments[0].id  # no saved selection: first flagged

@@ -14,6 +14,7 @@ Terms (each switchable by a weight of 0):
 * ``ground`` — feet not below the floor; ``skating`` — feet near the floor do not slide.
 * ``continuity`` — acceleration across the borders between kept and generated frames.
 * ``anchor`` — stay near the input (refiner: trusted frames must not wander off their evidence).
+* ``pin`` — joints the user pinned (dragged in the app) stay at their world positions.
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ class GuidanceWeights:
     skating: float = 0.5
     continuity: float = 0.5
     anchor: float = 0.0
+    pin: float = 1.0
 
     def any(self) -> bool:
         return any(getattr(self, f.name) > 0 for f in fields(self))
@@ -67,6 +69,18 @@ class ContactConstraint:
     distance: float = 0.12
 
 
+@dataclass(frozen=True)
+class PinConstraint:
+    """Joint ``joint`` of person ``person`` (0: A, 1: B) at world position ``target`` (m) on frames
+    ``[start, stop)`` (frames of the reconstruction; the engine shifts them into its window)."""
+
+    start: int
+    stop: int
+    person: int
+    joint: int
+    target: tuple[float, float, float]
+
+
 @dataclass
 class GuidanceProblem:
     """What is known about one window besides the network's prediction."""
@@ -80,6 +94,7 @@ class GuidanceProblem:
     floor: Optional[float] = None  # world height of the floor
     anchor: Optional[Tensor] = None  # (T, 2, F) features to stay near
     anchor_mask: Optional[Tensor] = None  # (T, 2): where the anchor holds (default everywhere)
+    pins: list[PinConstraint] = field(default_factory=list)  # window-relative frames
 
     def to(self, device: "str | torch.device") -> "GuidanceProblem":
         """A copy whose tensors live on ``device`` (the sample's)."""
@@ -87,7 +102,7 @@ class GuidanceProblem:
         camera = None if self.camera is None else tuple(c.to(device) for c in self.camera)
         return GuidanceProblem(self.rest_joints.to(device), self.frame.to(device), self.free.to(device),
                                move(self.keypoints), camera, list(self.contacts), self.floor, move(self.anchor),
-                               move(self.anchor_mask))
+                               move(self.anchor_mask), list(self.pins))
 
 
 def sphere_proxies(joints: Tensor) -> tuple[Tensor, Tensor]:
@@ -168,7 +183,19 @@ def guidance_terms(features: Tensor, problem: GuidanceProblem, weights: Guidance
     if weights.anchor > 0 and problem.anchor is not None:
         mask = problem.anchor_mask.to(features.dtype) if problem.anchor_mask is not None else free
         terms["anchor"] = weights.anchor * (((features - problem.anchor) ** 2).sum(-1) * mask).sum()
+    if weights.pin > 0 and problem.pins:
+        terms["pin"] = weights.pin * _pin_term(world, problem.pins)
     return terms
+
+
+def _pin_term(world: Tensor, pins: list[PinConstraint]) -> Tensor:
+    """Squared distance (m²) of pinned joints from their targets, summed over the pinned frames in the window."""
+    total = world.new_zeros(())
+    for p in pins:
+        sl = slice(max(0, p.start), max(0, min(world.shape[0], p.stop)))
+        target = torch.as_tensor(p.target, dtype=world.dtype, device=world.device)
+        total = total + ((world[sl, p.person, p.joint] - target) ** 2).sum()
+    return total
 
 
 def _temporal_smooth(grad: Tensor, sigma: float) -> Tensor:

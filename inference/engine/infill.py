@@ -23,7 +23,7 @@ from .baselines import interpolate_segment
 from .bodies import pair_rest_joints
 from .denoiser import MotionDenoiser
 from .diffusion import CancelFn, NoiseSchedule, ProgressFn, check_cancel, ddim_sample, torch_threads
-from .guidance import ContactConstraint, GuidanceWeights, apply_guidance
+from .guidance import ContactConstraint, GuidanceWeights, PinConstraint, apply_guidance
 from .models import get_model, model_device, resolve_device
 from .rate import contacts_at, off_model_rate, read_back
 from .window_io import foot_floor, guidance_problem, read_window, write_window
@@ -41,6 +41,7 @@ class InfillOptions:
     max_window: int = 96
     trust_threshold: float = 0.5  # reliability at or above which a frame counts as trusted (for the floor)
     contacts: list[ContactConstraint] = field(default_factory=list)
+    pins: list[PinConstraint] = field(default_factory=list)  # joints the user pinned
     floor: Optional[float] = None  # foot-joint floor height; None: estimated from trusted frames
     seed: int = 0
     threads: Optional[int] = 1  # torch threads while sampling (None: torch's setting); see diffusion.torch_threads
@@ -130,7 +131,7 @@ def _infill_window(recon: Reconstruction, w0: int, w1: int, regen: np.ndarray, r
     keep = ~regen
     device = model_device(model)
     window = read_window(recon, w0, w1, keep, rest)
-    problem = guidance_problem(window, regen, options.contacts, floor).to(device)
+    problem = guidance_problem(window, regen, options.contacts, floor, options.pins).to(device)
     keep_t = torch.as_tensor(keep, device=device)[None]
     base = base_motion("infiller", window.features[None], keep[None]).to(device)
     observed = model.normalise(base)
@@ -174,7 +175,8 @@ def _infill_at_model_rate(recon: Reconstruction, segment: Segment, text: str, op
         return interpolate_segment(recon, segment)
     low = resample(recon.slice(w0, w1), times - w0, model.config.fps)
     low_segment = Segment(int(inside[0]), int(inside[-1]) + 1, segment.who)
-    filled = _infill(low, low_segment, text, replace(options, contacts=contacts_at(times, options.contacts)),
-                     progress, cancel, model, body)
+    low_options = replace(options, contacts=contacts_at(times, options.contacts),
+                          pins=contacts_at(times, options.pins))
+    filled = _infill(low, low_segment, text, low_options, progress, cancel, model, body)
     who = tuple(i for i, pid in enumerate("AB") if segment.who in (pid, "both"))
     return read_back(recon, filled, w0, np.arange(segment.start, segment.stop), who)

@@ -36,7 +36,7 @@ from .bodies import pair_rest_joints
 from .denoiser import MotionDenoiser
 from .diffusion import CancelFn, NoiseSchedule, ProgressFn, check_cancel, ddim_sample, torch_threads
 from .flips import repair_flips
-from .guidance import ContactConstraint, GuidanceWeights, apply_guidance
+from .guidance import ContactConstraint, GuidanceWeights, PinConstraint, apply_guidance
 from .rate import contacts_at, off_model_rate, read_back
 from .models import get_model, model_device, resolve_device
 from .pair_frame import PairFrame, decode, from_pair_frame
@@ -63,6 +63,7 @@ class RefineOptions:
     trust_threshold: float = 0.5
     floor: Optional[float] = None
     contacts: list[ContactConstraint] = field(default_factory=list)
+    pins: list[PinConstraint] = field(default_factory=list)  # joints the user pinned
     savgol_window: int = 9
     savgol_order: int = 2
     seed: int = 0
@@ -139,7 +140,7 @@ def _learned_refinement(recon: Reconstruction, trusted_mask: np.ndarray, rest: n
         e = min(recon.num_frames, s + options.window)
         trusted = trusted_mask[s:e]
         window = read_window(recon, s, e, trusted, rest)
-        problem = guidance_problem(window, everything[s:e], options.contacts, floor)
+        problem = guidance_problem(window, everything[s:e], options.contacts, floor, options.pins)
         problem.anchor, problem.anchor_mask = window.features, torch.as_tensor(trusted)
         problem = problem.to(device)
         trusted_t = torch.as_tensor(trusted, dtype=torch.float32, device=device)[None]
@@ -181,7 +182,8 @@ def _refine_at_model_rate(recon: Reconstruction, trusted_mask: np.ndarray, rest:
     times = frame_times(0, recon.num_frames - 1, recon.fps, model.config.fps)
     low = resample(recon, times, model.config.fps)
     lo, hi, _ = neighbours(times, recon.num_frames)
-    low_options = replace(options, contacts=contacts_at(times, options.contacts))
+    low_options = replace(options, contacts=contacts_at(times, options.contacts),
+                          pins=contacts_at(times, options.pins))
     refined = _learned_refinement(low, trusted_mask[lo] & trusted_mask[hi], rest, low_options, progress, cancel,
                                   model)
     return read_back(recon, refined, 0, np.arange(recon.num_frames))

@@ -6,8 +6,8 @@ frames a caller wants kept are copied back bit for bit (never round-tripped thro
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Optional
+from dataclasses import dataclass, replace
+from typing import Optional, Sequence
 
 import numpy as np
 import torch
@@ -15,7 +15,7 @@ from torch import Tensor
 
 from ..body.kinematics import pose_joints
 from ..motion import Reconstruction
-from .guidance import FOOT_JOINTS, ContactConstraint, GuidanceProblem
+from .guidance import FOOT_JOINTS, ContactConstraint, GuidanceProblem, PinConstraint
 from .pair_frame import (PairFrame, decode, encode, from_pair_frame, pair_frame_for, person_arrays, person_tensors,
                          to_pair_frame)
 
@@ -110,9 +110,11 @@ def foot_floor(recon: Reconstruction, rest: np.ndarray, trusted: np.ndarray) -> 
 
 
 def guidance_problem(window: MotionWindow, free: np.ndarray, contacts: list[ContactConstraint],
-                     floor: Optional[float]) -> GuidanceProblem:
-    """Guidance inputs for a window; ``contacts`` in reconstruction frames are shifted into the window."""
+                     floor: Optional[float], pins: Sequence[PinConstraint] = ()) -> GuidanceProblem:
+    """Guidance inputs for a window; ``contacts`` and ``pins`` in reconstruction frames are shifted into it."""
     shifted = [ContactConstraint(c.start - window.start, c.stop - window.start, c.joint_a, c.joint_b, c.distance)
                for c in contacts if c.start < window.stop and c.stop > window.start]
+    pinned = [replace(p, start=p.start - window.start, stop=p.stop - window.start)
+              for p in pins if p.start < window.stop and p.stop > window.start]
     return GuidanceProblem(window.rest_joints, window.frame, torch.as_tensor(free), window.keypoints, window.camera,
-                           shifted, floor)
+                           shifted, floor, pins=pinned)
