@@ -17,6 +17,7 @@ from typing import Callable, Optional, Union
 
 import numpy as np
 
+from ..io.limits import MAX_MEMBER_BYTES, check_frame_rate, read_json_file
 from ..motion import MotionError
 from ..session import Session
 from ..skeleton import BODY_PARENTS, NUM_BODY_JOINTS
@@ -83,12 +84,7 @@ def load_keypoints(path: Union[str, Path]) -> VideoKeypoints:
     path = Path(path)
     label = str(path)
     if path.suffix.lower() == ".json":
-        try:
-            raw = json.loads(path.read_text())
-        except FileNotFoundError:
-            raise MotionError(f"{label}: file not found") from None
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise MotionError(f"{label}: not valid JSON ({exc})") from None
+        raw = read_json_file(path, label, limit=MAX_MEMBER_BYTES)
         if not isinstance(raw, dict):
             raise MotionError(f"{label}: expected a JSON object with 'keypoints', 'width', 'height', 'fps'")
 
@@ -124,6 +120,7 @@ def load_keypoints(path: Union[str, Path]) -> VideoKeypoints:
         if value.size != 1 or not float(value.reshape(())) > 0:
             raise MotionError(f"{label}: key '{key}' should be one positive number, got {value.tolist()}")
         scalars[key] = float(value.reshape(()))
+    scalars["fps"] = check_frame_rate(scalars["fps"], label)
     found = get("found", required=False)
     if found is None:
         found = kp[..., 2].max(-1) > 0
