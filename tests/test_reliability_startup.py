@@ -1,0 +1,125 @@
+"""The app always starts: with a recovery file that fails to read in any way, and with a data folder where nothing
+can be written (read-only, full). Each runs the real app process with its own data folder; the user is told what
+happened (a moved-aside file, "Autosave off") instead of the app exiting."""
+
+from __future__ import annotations
+
+import subprocess
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from inference.session import Session, save_session
+
+from app_process import App
+from app_support import make_reconstruction
+
+pytestmark = pytest.mark.gui
+
+REPORT_SCRIPT = r'''
+from PySide6.QtCore import QTimer
+
+def report():
+    print("STARTED", flush=True)
+    print("AUTOSAVE_OFF " + window.autosave.off_reason, flush=True)
+    print("LABEL " + (window.autosave_label.text() if window.autosave_label.isVisible() else ""), flush=True)
+    print("STATUS " + window.statusBar().currentMessage(), flush=True)
+    window.doc.swap_identities(3)  # an edit: autosave (off or failing) must not disturb it
+    window.autosave.save_now()
+    QTimer.singleShot(300, finish)
+
+def finish():
+    print(f"MODIFIED {window.doc.is_modified}", flush=True)
+    window.confirm_close = False
+    window.close()
+
+QTimer.singleShot(100, report)
+'''
+
+
+def _data_folder(tmp: Path) -> Path:
+    folder = tmp / "data" / "SM Studio" / "SM Studio"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def _run(tmp: Path, work: Path) -> App:
+    app = App(tmp, [work], REPORT_SCRIPT)
+    app.wait_for(lambda: app.said("MODIFIED"), timeout=90)
+    app.proc.wait(30)
+    return app
+
+
+def _line(app: App, word: str) -> str:
+    return next(line[len(word) + 1:] for line in app.lines if line.startswith(word + " "))
+
+
+@pytest.fixture
+def work(tmp_path: Path) -> Path:
+    path = tmp_path / "work.smsession"
+    save_session(Session(make_reconstruction(30)), path)
+    return path
+
+
+def _hostile_recovery(path: Path, work: Path) -> None:
+    """A recovery file whose manifest has ``segments: [1]`` (an AttributeError, not a SessionError, before)."""
+    with zipfile.ZipFile(work) as zf:
+        parts = {n: zf.read(n) for n in zf.namelist()}
+    parts["manifest.json"] = parts["manifest.json"].replace(b'"segments": []', b'"segments": [1]')
+    with zipfile.ZipFile(path, "w") as zf:
+        for name, content in parts.items():
+            zf.writestr(name, content)
+
+
+@pytest.mark.parametrize("kind", ["segments [1]", "garbage", "deep JSON"])
+def test_starts_with_an_unreadable_recovery_file(tmp_path: Path, work: Path, kind: str) -> None:
+    recovery = _data_folder(tmp_path) / "recovery.smsession"
+    if kind == "segments [1]":
+        _hostile_recovery(recovery, work)
+    elif kind == "garbage":
+        recovery.write_bytes(b"PK\x03\x04" + b"\xff" * 300)
+    else:
+        with zipfile.ZipFile(recovery, "w") as zf:
+            zf.writestr("manifest.json", "[" * 50_000 + "]" * 50_000)
+    app = _run(tmp_path, work)
+    assert app.proc.returncode == 0, "\n".join(app.lines[-30:])
+    aside = list(recovery.parent.glob("recovery.smsession.*.unreadable"))
+    assert len(aside) == 1 and not recovery.exists()
+    assert "could not be read" in _line(app, "STATUS") and str(aside[0]) in _line(app, "STATUS")
+    assert _line(app, "AUTOSAVE_OFF") == "" and _line(app, "MODIFIED") == "True"
+
+
+def _mount(point: Path, *options: str) -> bool:
+    point.mkdir(parents=True, exist_ok=True)
+    return subprocess.run(["mount", "-t", "tmpfs", "-o", ",".join(("size=64k",) + options), "tmpfs", str(point)],
+                          capture_output=True).returncode == 0
+
+
+@pytest.mark.parametrize("kind", ["full", "read-only"])
+def test_starts_with_a_full_or_read_only_data_folder(tmp_path: Path, work: Path, kind: str) -> None:
+    """A real small tmpfs as the data folder, filled up or mounted read-only (needs permission to mount)."""
+    point = tmp_path / "data" / "SM Studio"
+    if not _mount(point, *(("ro",) if kind == "read-only" else ("nr_inodes=16",))):
+        pytest.skip("cannot mount a tmpfs here (needs root)")
+    try:
+        if kind == "full":
+            with open(point / "filler", "wb", buffering=0) as filler:
+                try:
+                    while True:
+                        filler.write(b"\0" * 4096)
+                except OSError:
+                    pass
+            for n in range(64):  # and every inode (the mount has 16)
+                try:
+                    (point / f"i{n}").touch()
+                except OSError:
+                    break
+        app = _run(tmp_path, work)
+        assert app.proc.returncode == 0, "\n".join(app.lines[-30:])
+        assert "cannot write recovery files" in _line(app, "AUTOSAVE_OFF")
+        assert _line(app, "LABEL") == "Autosave off"
+        assert "Autosave is off" in _line(app, "STATUS")
+        assert _line(app, "MODIFIED") == "True"
+    finally:
+        subprocess.run(["umount", str(point)], check=False)
