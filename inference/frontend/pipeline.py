@@ -24,7 +24,7 @@ from ..skeleton import BODY_PARENTS, NUM_BODY_JOINTS
 from ..video import VideoReader
 from .fit import FitConfig, fit_two_people
 from .flags import FlagConfig, detect_flags
-from .keypoints import PoseDetector, blazepose_to_body22
+from .keypoints import DetectionStore, PoseDetector, blazepose_to_body22
 from .tracking import track_two_people
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
@@ -50,7 +50,7 @@ def keypoints_from_video(path: Union[str, Path], max_frames: Optional[int] = Non
     total = min(reader.num_frames, max_frames) if max_frames else reader.num_frames
     own = detector is None
     det = detector or PoseDetector(fps)
-    per_frame = []
+    per_frame = DetectionStore(getattr(det, "num_poses", 2))
     start = time.perf_counter()
     try:
         for rgb in reader.frames(0, total):
