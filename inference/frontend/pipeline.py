@@ -22,10 +22,11 @@ from ..motion import MotionError
 from ..session import Session
 from ..skeleton import BODY_PARENTS, NUM_BODY_JOINTS
 from ..video import VideoReader
-from .fit import FitConfig, fit_two_people
+from .fit import FitConfig
 from .flags import FlagConfig, detect_flags
 from .keypoints import DetectionStore, PoseDetector, blazepose_to_body22
 from .tracking import track_two_people
+from .windowed import fit_long
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
@@ -138,10 +139,9 @@ def reconstruct(vk: VideoKeypoints, video_path: Optional[Union[str, Path]] = Non
     kp = vk.keypoints.astype(np.float64).copy()
     kp[..., 2] = np.where(flags.occluded[..., None], kp[..., 2] * 0.3, kp[..., 2])  # trust overlaps less
     start = time.perf_counter()
-    result = fit_two_people(kp, vk.width, vk.height, vk.fps, K=K, config=fit_config,
-                            progress=None if progress is None else (lambda d, t: progress("fit", d, t)))
+    recon = fit_long(kp, vk.width, vk.height, vk.fps, K=K, config=fit_config,  # windows: bounded memory
+                     progress=None if progress is None else (lambda d, t: progress("fit", d, t)))
     fit_s = time.perf_counter() - start
-    recon = result.reconstruction
     reliability = flags.reliability(vk.keypoints)
     people = []
     for k, person in enumerate(recon.people):
