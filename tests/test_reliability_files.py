@@ -11,12 +11,12 @@ import sys
 from pathlib import Path
 
 import numpy as np
-import pytest
 
 from inference.io.atomic import atomic_write
 from inference.io.npz import load_reconstruction, save_reconstruction
 
 from app_support import make_reconstruction
+from disk_support import small_tmpfs
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -91,20 +91,13 @@ def test_an_unexpected_exception_is_one_line_naming_it(tmp_path: Path, monkeypat
 
 
 def test_cli_save_to_a_real_full_disk_is_one_sentence(tmp_path: Path) -> None:
-    mount = tmp_path / "small"
-    mount.mkdir()
-    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(mount)],
-                      capture_output=True).returncode != 0:
-        pytest.skip("cannot mount a tmpfs here (needs root)")
-    try:
+    with small_tmpfs(tmp_path / "small", "256k") as mount:
         motion = tmp_path / "m.npz"
         save_reconstruction(make_reconstruction(600), motion)  # ~0.5 MB: more than the disk holds
         run = _cli("import", str(motion), "-o", str(mount / "out.npz"))
         assert run.returncode == 1, run.stderr
         assert run.stderr == f"sm-studio: error: {mount / 'out.npz'}: No space left on device\n"
         assert list(mount.iterdir()) == []  # no temporary file left
-    finally:
-        subprocess.run(["umount", str(mount)], check=False)
 
 
 def test_keypoints_are_stored_compactly(tmp_path: Path) -> None:

@@ -4,7 +4,6 @@ happened (a moved-aside file, "Autosave off") instead of the app exiting."""
 
 from __future__ import annotations
 
-import subprocess
 import zipfile
 from pathlib import Path
 
@@ -14,6 +13,7 @@ from inference.session import Session, save_session
 
 from app_process import App
 from app_support import make_reconstruction
+from disk_support import fill_up, small_tmpfs
 
 pytestmark = pytest.mark.gui
 
@@ -90,26 +90,13 @@ def test_starts_with_an_unreadable_recovery_file(tmp_path: Path, work: Path, kin
     assert _line(app, "AUTOSAVE_OFF") == "" and _line(app, "MODIFIED") == "True"
 
 
-def _mount(point: Path, *options: str) -> bool:
-    point.mkdir(parents=True, exist_ok=True)
-    return subprocess.run(["mount", "-t", "tmpfs", "-o", ",".join(("size=64k",) + options), "tmpfs", str(point)],
-                          capture_output=True).returncode == 0
-
-
 @pytest.mark.parametrize("kind", ["full", "read-only"])
 def test_starts_with_a_full_or_read_only_data_folder(tmp_path: Path, work: Path, kind: str) -> None:
     """A real small tmpfs as the data folder, filled up or mounted read-only (needs permission to mount)."""
-    point = tmp_path / "data" / "SM Studio"
-    if not _mount(point, *(("ro",) if kind == "read-only" else ("nr_inodes=16",))):
-        pytest.skip("cannot mount a tmpfs here (needs root)")
-    try:
+    with small_tmpfs(tmp_path / "data" / "SM Studio", "64k", "ro" if kind == "read-only" else "nr_inodes=16") \
+            as point:
         if kind == "full":
-            with open(point / "filler", "wb", buffering=0) as filler:
-                try:
-                    while True:
-                        filler.write(b"\0" * 4096)
-                except OSError:
-                    pass
+            fill_up(point)
             for n in range(64):  # and every inode (the mount has 16)
                 try:
                     (point / f"i{n}").touch()
@@ -121,5 +108,3 @@ def test_starts_with_a_full_or_read_only_data_folder(tmp_path: Path, work: Path,
         assert _line(app, "LABEL") == "Autosave off"
         assert "Autosave is off" in _line(app, "STATUS")
         assert _line(app, "MODIFIED") == "True"
-    finally:
-        subprocess.run(["umount", str(point)], check=False)
