@@ -200,6 +200,19 @@ def _zlib_joblib() -> bytes:
     return zlib.compress(b"\x80\x04\x8e" + (600 << 20).to_bytes(8, "little") + b"\0" * 4096)
 
 
+def _torch_record_bomb(folder: Path) -> list[str]:
+    """Two GVHMR-style ``.pt`` files, the first with a tensor record declaring 4 GB."""
+    import torch
+
+    paths = [folder / "a.pt", folder / "b.pt"]
+    for path in paths:
+        torch.save({"smpl_params_incam": {"body_pose": torch.zeros(4, 63)}}, path)
+    data = paths[0].read_bytes()
+    record = next(n for n in zipfile.ZipFile(io.BytesIO(data)).namelist() if "/data/" in n)
+    paths[0].write_bytes(_declare_size(data, record, 0xFFFF_FFF0))
+    return ["import", *map(str, paths), "-o", str(folder / "out.npz")]
+
+
 def _fifo(folder: Path) -> list[str]:
     path = folder / "pipe.npz"
     os.mkfifo(path)
@@ -220,6 +233,7 @@ CASES: dict[str, CaseFn] = {
     "pickle ndarray of 10^11": _import("ndarray.pkl", _huge_reconstruct),
     "joblib wrapper of 10^11": _import("wrapper.pkl", _joblib_wrapper),
     "joblib zlib stream claiming 600 MB": _import("zlib.pkl", _zlib_joblib),
+    "torch record declares 4 GB": _torch_record_bomb,
     # hostile JSON and fields
     "segments: [1]": _session_info(manifest_text=_manifest(segments="[1]")),
     'segments: ["x"]': _session_info(manifest_text=_manifest(segments='["x"]')),

@@ -51,6 +51,7 @@ EXPECTED = {
     "pickle ndarray of 10^11": "refused before allocating: an array of shape",
     "joblib wrapper of 10^11": "refused before allocating: an array of shape",
     "joblib zlib stream claiming 600 MB": "refused before allocating: a length of 629,145,600 bytes",
+    "torch record declares 4 GB": "would expand to 4,096 MB",
     "segments: [1]": "'segments' entry 1: should be an object",
     'segments: ["x"]': "'segments' entry 1: should be an object",
     "stop: Infinity": "Infinity is not a number JSON allows",
@@ -132,6 +133,20 @@ def test_capped_npz_header_liars(key, shape, descr, data_len) -> None:
     npz = hostile_files._replace_member(hostile_files._npz_with(), f"{key}.npy",
                                         hostile_files._npy_header(tuple(shape), descr) + b"\0" * data_len)
     _refused_cleanly(lambda: load_reconstruction_bytes(npz, "liar.npz"))
+
+
+@capped
+@FUZZ
+@given(st.lists(DIMS, min_size=0, max_size=4), st.sampled_from(["<f4", "<f8", "|O", "<U10"]), st.integers(0, 256))
+def test_capped_npy_header_liars(tmp_path_factory, shape, descr, data_len) -> None:
+    """Plain ``.npy`` files (InterHuman motions, TRAM results) with any header."""
+    from inference.importers.safe_pickle import safe_load_npy
+    from inference.io.npz import read_npy
+
+    path = tmp_path_factory.mktemp("npy") / "x.npy"
+    path.write_bytes(hostile_files._npy_header(tuple(shape), descr) + b"\0" * data_len)
+    _refused_cleanly(lambda: read_npy(path))
+    _refused_cleanly(lambda: safe_load_npy(path))
 
 
 @capped

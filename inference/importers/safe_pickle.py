@@ -23,7 +23,7 @@ import pickle
 from pathlib import Path
 from typing import Any, BinaryIO, Callable, Optional, Union
 
-from ..io.limits import MAX_MEMBER_BYTES, check_array_bytes, check_regular_file
+from ..io.limits import MAX_MEMBER_BYTES, check_regular_file
 from ..motion import MotionError
 
 MAX_ITEMS = 10_000_000  # elements of one container a pickle may build from a range or sequence
@@ -282,18 +282,15 @@ def safe_load_npy(path: Union[str, Path]) -> tuple[Any, set[str]]:
     object array holds) and the refused globals."""
     import numpy as np
 
+    from ..io.npz import read_npy_header
+
     label = str(path)
     with _open_binary(path) as f:
         try:
-            version = np.lib.format.read_magic(f)
-            reader = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
-            shape, _, dtype = reader(f)
-            left = check_regular_file(path) - f.tell()
+            size = check_regular_file(path)
+            _, _, dtype, _ = read_npy_header(f, size, label, objects=True)
+            left = size - f.tell()
             if not dtype.hasobject:
-                nbytes = check_array_bytes(math.prod(shape), dtype.itemsize, label, "the array")
-                if nbytes > left:
-                    raise MotionError(f"{label}: is truncated: its header promises {nbytes:,} bytes of data but "
-                                      f"the file holds {left:,}")
                 f.seek(0)
                 return np.load(f, allow_pickle=False), set()
             unpickler = SafeUnpickler(label, _BoundedStream(f, left, label))

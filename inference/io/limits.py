@@ -65,11 +65,12 @@ def check_member(info: zipfile.ZipInfo, label: str, limit: int = MAX_MEMBER_BYTE
                           f"decompression bomb does")
 
 
-def check_array_bytes(count: int, itemsize: int, label: str, what: str, limit: int = MAX_MEMBER_BYTES) -> int:
-    """``count × itemsize`` bytes when within the limit (Python ints: no overflow for absurd shapes)."""
+def check_array_bytes(count: int, itemsize: int, where: str, limit: int = MAX_MEMBER_BYTES) -> int:
+    """``count × itemsize`` bytes when within the limit (Python ints: no overflow for absurd shapes); ``where``
+    names the file and array ("x.npz: key 'A_transl'")."""
     nbytes = int(count) * int(itemsize)
     if nbytes > limit:
-        raise MotionError(f"{label}: {what} claims {nbytes / MB:,.0f} MB, over the {limit / MB:,.0f} MB limit")
+        raise MotionError(f"{where} claims {nbytes / MB:,.0f} MB, over the {limit / MB:,.0f} MB limit")
     return nbytes
 
 
@@ -111,20 +112,22 @@ def _finite_float(text: str) -> float:
     return value
 
 
-def parse_json(data: Union[str, bytes], label: str, limit: int = MAX_JSON_BYTES) -> Any:
+def parse_json(data: Union[str, bytes], label: str, limit: int = MAX_JSON_BYTES, nonfinite: bool = False) -> Any:
     """JSON with bounds: at most ``limit`` bytes, integers of at most 30 digits, finite numbers only (no NaN,
-    Infinity or 1e999), nesting only as deep as the parser's recursion allows. One sentence on refusal."""
+    Infinity or 1e999; ``nonfinite=True`` lets them through for data arrays whose reader names the bad value),
+    nesting only as deep as the parser's recursion allows. One sentence on refusal."""
     if len(data) > limit:
         raise MotionError(f"{label}: {len(data) / MB:,.1f} MB of JSON, over the {limit / MB:,.0f} MB limit")
+    numbers = {} if nonfinite else {"parse_float": _finite_float, "parse_constant": _refuse_constant}
     try:
-        return json.loads(data, parse_int=_bounded_int, parse_float=_finite_float, parse_constant=_refuse_constant)
+        return json.loads(data, parse_int=_bounded_int, **numbers)
     except RecursionError:
         raise MotionError(f"{label}: JSON nested too deeply to read") from None
     except (ValueError, UnicodeDecodeError) as exc:  # JSONDecodeError is a ValueError
         raise MotionError(f"{label}: not valid JSON ({str(exc).splitlines()[0][:120]})") from None
 
 
-def read_json_file(path: PathLike, label: str = "", limit: int = MAX_JSON_BYTES) -> Any:
+def read_json_file(path: PathLike, label: str = "", limit: int = MAX_JSON_BYTES, nonfinite: bool = False) -> Any:
     """A JSON file through :func:`check_regular_file` and :func:`parse_json`."""
     label = label or str(path)
     size = check_regular_file(path, label)
@@ -134,4 +137,4 @@ def read_json_file(path: PathLike, label: str = "", limit: int = MAX_JSON_BYTES)
         data = Path(path).read_bytes()
     except OSError as exc:
         raise MotionError(f"{label}: cannot be read ({exc.strerror or exc})") from None
-    return parse_json(data, label, limit)
+    return parse_json(data, label, limit, nonfinite)

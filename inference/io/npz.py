@@ -88,17 +88,7 @@ class NpzFile:
         except (*ZIP_DAMAGE, ValueError) as exc:
             raise MotionError(f"{where} is corrupt ({str(exc).splitlines()[0][:160]})") from None
         try:
-            version = np.lib.format.read_magic(fh)
-            read_header = np.lib.format.read_array_header_1_0 if version == (1, 0) else \
-                np.lib.format.read_array_header_2_0
-            shape, fortran, dtype = read_header(fh)
-            if dtype.hasobject:
-                raise MotionError(f"{where} holds Python objects, which are not loaded for safety")
-            nbytes = check_array_bytes(math.prod(shape), dtype.itemsize, self.label, f"key '{key}'")
-            stored = info.file_size - fh.tell()
-            if nbytes > stored:
-                raise MotionError(f"{where} is truncated: its header promises {nbytes:,} bytes of data but the file "
-                                  f"holds {max(stored, 0):,}")
+            shape, fortran, dtype, nbytes = read_npy_header(fh, info.file_size, where)
         except MotionError:
             fh.close()
             raise
@@ -161,6 +151,41 @@ class NpzFile:
 
     def close(self) -> None:
         self._zip.close()
+
+
+def read_npy_header(fh: Any, size: int, where: str, objects: bool = False) -> tuple[tuple[int, ...], bool, np.dtype,
+                                                                                    int]:
+    """Shape, Fortran order, dtype and data size from an ``.npy`` header at the start of ``fh`` (``size`` bytes in
+    all), refusing Python objects (unless ``objects``), sizes over the limit and a header that promises more data
+    than the file holds — before anything of the data is read or allocated."""
+    version = np.lib.format.read_magic(fh)
+    read_header = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
+    shape, fortran, dtype = read_header(fh)
+    if dtype.hasobject:
+        if objects:
+            return shape, fortran, dtype, 0
+        raise MotionError(f"{where} holds Python objects, which are not loaded for safety")
+    nbytes = check_array_bytes(math.prod(shape), dtype.itemsize, where)
+    stored = size - fh.tell()
+    if nbytes > stored:
+        raise MotionError(f"{where} is truncated: its header promises {nbytes:,} bytes of data but the file holds "
+                          f"{max(stored, 0):,}")
+    return shape, fortran, dtype, nbytes
+
+
+def read_npy(path: PathLike, label: str = "") -> np.ndarray:
+    """A plain numeric ``.npy`` file, its header checked by :func:`read_npy_header` first."""
+    label = label or str(path)
+    size = check_regular_file(path, label)
+    try:
+        with open(path, "rb") as fh:
+            read_npy_header(fh, size, label)
+            fh.seek(0)
+            return np.load(fh, allow_pickle=False)
+    except MotionError:
+        raise
+    except (ValueError, OSError, EOFError) as exc:
+        raise MotionError(f"{label}: not a readable numeric .npy file ({str(exc).splitlines()[0][:160]})") from None
 
 
 def _head(path: PathLike) -> bytes:
