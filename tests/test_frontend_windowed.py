@@ -42,7 +42,7 @@ def test_a_short_video_is_fitted_in_one_piece(clip) -> None:
 def test_windows_are_as_accurate_as_one_piece_and_join_smoothly(clip) -> None:
     kp, cam, truth = clip
     body = load_body_model()
-    cfg = FitConfig(steps_root=30, steps_full=120)
+    cfg = FitConfig(steps_root=20, steps_full=80)
     whole = fit_two_people(kp, cam.width, cam.height, 15.0, K=cam.K, config=cfg).reconstruction
     windowed = fit_long(kp, cam.width, cam.height, 15.0, K=cam.K, config=cfg, window=48, overlap=12)
     assert windowed.meta["fit_windows"] == len(window_starts(kp.shape[1], 48, 12)) >= 3

@@ -72,21 +72,19 @@ def _hostile_recovery(path: Path, work: Path) -> None:
             zf.writestr(name, content)
 
 
-@pytest.mark.parametrize("kind", ["segments [1]", "garbage", "deep JSON"])
-def test_starts_with_an_unreadable_recovery_file(tmp_path: Path, work: Path, kind: str) -> None:
-    recovery = _data_folder(tmp_path) / "recovery.smsession"
-    if kind == "segments [1]":
-        _hostile_recovery(recovery, work)
-    elif kind == "garbage":
-        recovery.write_bytes(b"PK\x03\x04" + b"\xff" * 300)
-    else:
-        with zipfile.ZipFile(recovery, "w") as zf:
-            zf.writestr("manifest.json", "[" * 50_000 + "]" * 50_000)
+def test_starts_with_unreadable_recovery_files(tmp_path: Path, work: Path) -> None:
+    """Three dead instances' recovery files, each unreadable in another way: ``segments: [1]``, garbage, JSON
+    nested 50,000 deep; all are moved aside with a message and the app starts."""
+    folder = _data_folder(tmp_path)
+    _hostile_recovery(folder / "recovery.smsession", work)
+    (folder / "recovery-1111.smsession").write_bytes(b"PK\x03\x04" + b"\xff" * 300)
+    with zipfile.ZipFile(folder / "recovery-2222.smsession", "w") as zf:
+        zf.writestr("manifest.json", "[" * 50_000 + "]" * 50_000)
     app = _run(tmp_path, work)
     assert app.proc.returncode == 0, "\n".join(app.lines[-30:])
-    aside = list(recovery.parent.glob("recovery.smsession.*.unreadable"))
-    assert len(aside) == 1 and not recovery.exists()
-    assert "could not be read" in _line(app, "STATUS") and str(aside[0]) in _line(app, "STATUS")
+    aside = sorted(folder.glob("recovery*.smsession.*.unreadable"))
+    assert len(aside) == 3 and not list(folder.glob("recovery*.smsession"))
+    assert all(str(a) in _line(app, "STATUS") for a in aside) and "could not be read" in _line(app, "STATUS")
     assert _line(app, "AUTOSAVE_OFF") == "" and _line(app, "MODIFIED") == "True"
 
 

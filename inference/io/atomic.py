@@ -4,14 +4,14 @@ Write to a temporary file in the same directory, fsync it, then ``os.replace`` i
 POSIX and Windows), and fsync the directory so the rename itself survives a power cut. The finished file gets the
 permissions of the file it replaces, or those the user's umask gives a new file (``mkstemp`` alone would leave
 0600, unreadable to the other programs an export is meant for). A save through a symbolic link writes the file the
-link points to. Temporary files carry the writer's process id, so the next write to the same file removes those
-a killed writer left behind.
+link points to. Temporary files carry the writer's process id, so the next write into the same folder removes
+those a killed writer left behind.
 """
 
 from __future__ import annotations
 
-import glob
 import os
+import re
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
@@ -33,7 +33,7 @@ def atomic_path(path: Path) -> Iterator[Path]:
     the block ends without an exception the file is synced and renamed onto ``path``, otherwise removed."""
     path = _target(Path(path))
     directory = path.parent if str(path.parent) else Path(".")
-    remove_stale_temporaries(path)
+    remove_stale_temporaries(directory)
     try:
         fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}-", suffix=".tmp" + path.suffix,
                                         dir=directory)
@@ -64,16 +64,26 @@ def _target(path: Path) -> Path:
     return Path(os.path.realpath(path)) if path.is_symlink() else path
 
 
-def remove_stale_temporaries(path: Path) -> list[Path]:
-    """Delete temporary files of earlier writes to ``path`` whose process is gone (killed mid-export): ours are
-    named ``.NAME.PID-XXXX.tmpSUFFIX``; one of a live process (a concurrent export) is left alone. Returns what was
-    removed."""
+_OURS = re.compile(r"^\.(?P<name>.+)\.(?P<pid>\d+)-[a-z0-9_]{8}\.tmp(?P<suffix>.*)$")
+
+
+def remove_stale_temporaries(directory: Path) -> list[Path]:
+    """Delete the temporary files in ``directory`` of our writes whose process is gone (killed mid-export); ours
+    are named ``.NAME.PID-XXXXXXXX.tmpSUFFIX``, and one of a live process (a concurrent export) is left alone.
+    Returns what was removed."""
     removed = []
-    for stray in path.parent.glob(f".{glob.escape(path.name)}.*.tmp{glob.escape(path.suffix)}"):
-        pid = stray.name[len(path.name) + 2:].split("-", 1)[0]
-        if pid.isdigit() and not _alive(int(pid)):
-            stray.unlink(missing_ok=True)
-            removed.append(stray)
+    try:
+        entries = list(os.scandir(directory))
+    except OSError:
+        return removed
+    for entry in entries:
+        match = _OURS.match(entry.name)
+        if match and match["suffix"] == Path(match["name"]).suffix and not _alive(int(match["pid"])):
+            try:
+                os.unlink(entry.path)
+            except OSError:
+                continue
+            removed.append(Path(entry.path))
     return removed
 
 
