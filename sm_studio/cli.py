@@ -23,7 +23,8 @@ GUI_DEFAULT = "open"
 
 
 def _add_global_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("-v", "--verbose", action="store_true", help="log what the engine does")
+    parser.add_argument("-v", "--verbose", action="store_true",
+                        help="log what the engine does, and print the full trace of an error")
     parser.add_argument("--body-model-dir", default=None,
                         help="directory with the licensed SMPL-X model files (else $SMPLX_MODEL_DIR, else the free body)")
 
