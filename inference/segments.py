@@ -96,13 +96,20 @@ class Segment:
         }
 
     @classmethod
-    def from_json(cls, d: dict[str, Any]) -> "Segment":
+    def from_json(cls, d: Any, where: str = "segment") -> "Segment":
+        """A segment from its JSON form; anything else (a number, a string, a list, a non-integer or infinite
+        frame) is one :class:`MotionError` naming ``where``."""
+        if not isinstance(d, dict) or not isinstance(d.get("history", []), list):
+            raise MotionError(f"{where}: should be an object with start, stop, who, kind, history and id")
+        for key in ("start", "stop"):
+            if not isinstance(d.get(key), int) or isinstance(d.get(key), bool):
+                raise MotionError(f"{where}: '{key}' should be a whole frame number, got {d.get(key)!r:.40}")
         try:
             history = tuple(TextVersion(str(v["text"]), str(v["author"]), float(v["created"]))
                             for v in d.get("history", []))
-            return cls(int(d["start"]), int(d["stop"]), str(d["who"]), SegmentKind(d["kind"]), history, str(d["id"]))
-        except (KeyError, TypeError, ValueError) as exc:
-            raise MotionError(f"segment: malformed entry ({type(exc).__name__}: {exc})") from None
+            return cls(d["start"], d["stop"], str(d["who"]), SegmentKind(d["kind"]), history, str(d["id"]))
+        except (KeyError, TypeError, ValueError, OverflowError) as exc:
+            raise MotionError(f"{where}: malformed ({type(exc).__name__}: {exc})") from None
 
 
 def segments_from_mask(mask: "list[bool] | Any", who: str, kind: SegmentKind, min_length: int = 3,

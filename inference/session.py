@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Optional, Union
 
 from .io.atomic import atomic_write
+from .io.limits import MAX_JSON_BYTES, MAX_MEMBER_BYTES, check_member, check_regular_file, parse_json
 from .io.npz import ZIP_DAMAGE, load_reconstruction_bytes, npz_bytes, reconstruction_arrays
 from .motion import MotionError, Reconstruction
 from .segments import Segment
@@ -120,10 +121,11 @@ def save_session(session: Session, path: Union[str, Path]) -> None:
 def load_session(path: Union[str, Path]) -> Session:
     label = str(path)
     try:
+        check_regular_file(path, label)
         zf = zipfile.ZipFile(path)
-    except FileNotFoundError:
-        raise SessionError(f"{label}: file not found") from None
-    except (zipfile.BadZipFile, OSError) as exc:
+    except MotionError as exc:
+        raise SessionError(str(exc)) from None
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
         raise SessionError(f"{label}: not a session file ({exc})") from None
     with zf:
         try:
@@ -148,7 +150,8 @@ def _session_from(zf: zipfile.ZipFile, label: str) -> Session:
     segments_raw = manifest.get("segments", [])
     if not isinstance(segments_raw, list):
         raise SessionError(f"{label}: manifest.json 'segments' should be a list")
-    segments = [Segment.from_json(s) for s in segments_raw]
+    segments = [Segment.from_json(s, f"{label}: manifest.json 'segments' entry {i + 1}")
+                for i, s in enumerate(segments_raw)]
     video = manifest.get("video_path")
     meta = manifest.get("meta", {})
     if (video is not None and not isinstance(video, str)) or not isinstance(meta, dict):
@@ -184,9 +187,9 @@ def migrate_manifest(manifest: dict[str, Any]) -> dict[str, Any]:
 
 def _read_manifest(zf: zipfile.ZipFile, label: str) -> dict[str, Any]:
     try:
-        manifest = json.loads(_read_member(zf, "manifest.json", label))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise SessionError(f"{label}: manifest.json is not valid JSON ({exc})") from None
+        manifest = parse_json(_read_member(zf, "manifest.json", label, MAX_JSON_BYTES), f"{label}: manifest.json")
+    except MotionError as exc:
+        raise SessionError(str(exc)) from None
     if not isinstance(manifest, dict) or manifest.get("format") != SESSION_FORMAT:
         raise SessionError(f"{label}: not an SM Studio session (manifest format is not '{SESSION_FORMAT}')")
     version = manifest.get("version")
@@ -198,10 +201,17 @@ def _read_manifest(zf: zipfile.ZipFile, label: str) -> dict[str, Any]:
     return migrate_manifest(manifest)
 
 
-def _read_member(zf: zipfile.ZipFile, name: str, label: str) -> bytes:
+def _read_member(zf: zipfile.ZipFile, name: str, label: str, limit: Optional[int] = None) -> bytes:
+    """A part of the session, refused before reading when its declared size or expansion is beyond the limits
+    (the declared size also caps what is decompressed)."""
     try:
-        return zf.read(name)
+        info = zf.getinfo(name)
     except KeyError:
         raise SessionError(f"{label}: part '{name}' is missing") from None
+    try:
+        check_member(info, label, limit or MAX_MEMBER_BYTES)
+        return zf.read(info)
+    except MotionError as exc:
+        raise SessionError(str(exc)) from None
     except (*ZIP_DAMAGE, ValueError) as exc:
         raise SessionError(f"{label}: part '{name}' is corrupt ({exc})") from None

@@ -51,6 +51,10 @@ def run_app(files: Sequence[Path], demo: bool = False, argv: Sequence[str] = ("s
     if script is not None:
         QTimer.singleShot(0, lambda: run_script(script, window, app))
     offer = window.autosave.find_recovery()
+    if window.autosave.notes or window.autosave.off_reason:  # start-up went on without them: say so
+        notes = window.autosave.notes + ([f"Autosave is off: {window.autosave.off_reason}"]
+                                         if window.autosave.off_reason else [])
+        window.statusBar().showMessage(" ".join(notes), 60000)
     restore = offer is not None and QMessageBox.question(
         window, "Restore unsaved work?", offer.question()) == QMessageBox.Yes
     if offer is not None and not restore:

@@ -13,17 +13,18 @@ import importlib
 import logging
 import pkgutil
 import sys
+import traceback
 from typing import Optional, Sequence
 
-from inference.motion import MotionError
-
 from . import commands
+from .error_text import error_sentence
 
 GUI_DEFAULT = "open"
 
 
 def _add_global_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("-v", "--verbose", action="store_true", help="log what the engine does")
+    parser.add_argument("-v", "--verbose", action="store_true",
+                        help="log what the engine does, and print the full trace of an error")
     parser.add_argument("--body-model-dir", default=None,
                         help="directory with the licensed SMPL-X model files (else $SMPLX_MODEL_DIR, else the free body)")
 
@@ -58,8 +59,13 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return 2
     try:
         return int(args.func(args) or 0)
-    except MotionError as exc:  # our documented input errors: one clear line, no traceback
-        print(f"sm-studio: error: {exc}", file=sys.stderr)
+    except KeyboardInterrupt:
+        print("sm-studio: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # noqa: BLE001 — no traceback reaches a user; -v shows it
+        if args.verbose:
+            traceback.print_exc()
+        print(f"sm-studio: error: {error_sentence(exc)}", file=sys.stderr)
         return 1
 
 

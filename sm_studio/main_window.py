@@ -140,6 +140,11 @@ class MainWindow(QMainWindow):
         self.frame_label = QLabel("")
         self.statusBar().addPermanentWidget(self.frame_label)
         self.statusBar().addPermanentWidget(self.job_bar)
+        self.autosave_label = QLabel("Autosave off" if self.autosave.off_reason else "")
+        self.autosave_label.setToolTip(f"Unsaved work is not protected: {self.autosave.off_reason}")
+        self.autosave_label.setStyleSheet("color: #e0a030; font-weight: bold")
+        self.autosave_label.setVisible(bool(self.autosave.off_reason))
+        self.statusBar().addPermanentWidget(self.autosave_label)
 
     def _action(self, text: str, slot: Callable[[], object], shortcut: "str | QKeySequence | None" = None,
                 tip: str = "") -> QAction:

@@ -49,3 +49,18 @@ def crash_once(spec, stages, clip_dir, attempt=1, report=None):  # type: ignore[
         os._exit(17)
 
     return process_clip(spec, stages, clip_dir, attempt, die_after_first_stage)
+
+
+def record_run(spec, stages, clip_dir, attempt=1, report=None):  # type: ignore[no-untyped-def]
+    """A quick stand-in for the pipeline in tests of *which* clips a batch runs: logs the video's name and formats
+    to ``runs.log`` beside the clips folder and commits a finished record through the real status files."""
+    import time
+
+    from inference.batch.status import DONE, ClipRecord, commit, new_staging_dir
+
+    with open(Path(clip_dir).parent.parent / "runs.log", "a") as log:
+        log.write(f"{spec.video.name} {','.join(spec.options.formats)}\n")
+    record = ClipRecord(clip=spec.id, status=DONE, video=str(spec.video), attempt=attempt, identity=spec.identity,
+                        finished_at=time.time(), stages={s: 0.0 for s in stages})
+    commit(new_staging_dir(Path(clip_dir)), Path(clip_dir), record)
+    return record

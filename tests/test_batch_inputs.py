@@ -17,7 +17,7 @@ def test_folder_takes_videos_in_name_order(tmp_path):
         (tmp_path / name).write_bytes(b"x")
     specs = read_inputs(tmp_path)
     assert [s.video.name for s in specs] == ["a.MOV", "a.mkv", "b.mp4"]
-    assert [s.id for s in specs] == ["a", "a-1", "b"]  # unique output folder names
+    assert [s.id for s in specs] == ["a.MOV", "a.mkv", "b.mp4"]  # full names: a.MOV and a.mkv are two clips
     (tmp_path / "empty").mkdir()
     with pytest.raises(BatchError, match="no video files"):
         read_inputs(tmp_path / "empty")
@@ -53,7 +53,7 @@ def test_jsonl_manifest_and_its_errors(tmp_path):
                     + json.dumps({"reconstruction": "b.smsession"}) + "\n")
     first, second = read_inputs(path)
     assert first.id == "first_take" and first.options.min_found == 0.5
-    assert second.id == "b" and second.video is None
+    assert second.id == "b.smsession" and second.video is None
     path.write_text('{"video": "a.mp4"}\n[1, 2]\n')
     with pytest.raises(BatchError, match=r"m.jsonl:2: expected a JSON object"):
         read_inputs(path)

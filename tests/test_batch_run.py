@@ -53,13 +53,13 @@ def test_batch_from_videos_records_the_corrupt_clip_and_resumes(videos, local_ra
     args = ["batch", str(videos), "-o", str(out), "--fit-steps", "30", "--infill-steps", "3", "--max-frames", "24"]
     assert main(args) == 1  # at least the corrupt clip failed
     captured = capsys.readouterr()
-    assert "failed broken at reconstruct: VideoError" in captured.out
+    assert "failed broken.mp4 at reconstruct: VideoError" in captured.out
     assert "clips" in captured.err and "ETA" in captured.err  # the progress line
     rows = {r["clip"]: r for r in csv.DictReader((out / "summary.csv").open())}
-    good = [kind for kind, _ in batch_support.CLIP_KINDS]
-    assert set(rows) == {"broken", *good}
-    assert rows["broken"]["status"] == FAILED and "broken.mp4" in rows["broken"]["error"]
-    assert sorted(p.name for p in (out / "clips" / "broken").iterdir()) == ["error.txt", "status.json"]
+    good = [f"{kind}.mp4" for kind, _ in batch_support.CLIP_KINDS]
+    assert set(rows) == {"broken.mp4", *good}
+    assert rows["broken.mp4"]["status"] == FAILED and "broken.mp4" in rows["broken.mp4"]["error"]
+    assert sorted(p.name for p in (out / "clips" / "broken.mp4").iterdir()) == ["error.txt", "status.json"]
     done = [clip for clip in good if rows[clip]["status"] == DONE]
     for clip in set(good) - set(done):  # a rendered clip may lose a person in detection: a named, recorded failure
         assert rows[clip]["failed_stage"] == "reconstruct" and "fewer than two people" in rows[clip]["error"]
@@ -70,7 +70,7 @@ def test_batch_from_videos_records_the_corrupt_clip_and_resumes(videos, local_ra
         assert all(float(row[f"{s}_s"]) >= 0 for s in ("reconstruct", "flag", "describe", "infill", "refine"))
         session = load_session(out / row["session"])
         assert session.current.num_frames == 24 and len(session.segments) == int(row["segments"])
-        assert Path(session.video_path).name == f"{clip}.mp4"
+        assert Path(session.video_path).name == clip
         assert all(s.latest is not None and s.latest.text for s in session.segments)  # described
         assert not session.current.equals(session.original)  # infilled and refined
         motion = load_reconstruction(out / "clips" / clip / "motion.npz")
@@ -83,7 +83,7 @@ def test_batch_from_videos_records_the_corrupt_clip_and_resumes(videos, local_ra
     workers = {read_record(out / "clips" / c).worker for c in rows}
     assert len(workers) <= 2  # 4 clips on 2 CPUs: workers are reused, and with them their loaded models
     markdown = (out / "summary.md").read_text()
-    assert "| broken | failed |" in markdown and f"{len(done)} done, {4 - len(done)} failed" in markdown
+    assert "| broken.mp4 | failed |" in markdown and f"{len(done)} done, {4 - len(done)} failed" in markdown
     _no_leftovers(out)
 
     before = {c: read_record(out / "clips" / c) for c in rows}
@@ -93,7 +93,7 @@ def test_batch_from_videos_records_the_corrupt_clip_and_resumes(videos, local_ra
     after = {c: read_record(out / "clips" / c) for c in rows}
     for clip in done:
         assert after[clip] == before[clip]  # untouched
-    assert after["broken"].attempt == 2 and after["broken"].status == FAILED  # retried, and failed again
+    assert after["broken.mp4"].attempt == 2 and after["broken.mp4"].status == FAILED  # retried, and failed again
     assert sorted(json.loads((out / "batch.json").read_text())["ran"]) == sorted(set(rows) - set(done))
 
 
@@ -141,3 +141,36 @@ def test_a_worker_that_dies_on_every_try_is_recorded(videos, local_ray, tmp_path
     assert record.failed_stage == "worker" and "worker died on all 1 tries" in record.error
     assert read_record(out / "clips" / record.clip) == record
     _no_leftovers(out)
+
+
+def test_resume_matches_clips_by_full_name_content_and_options(local_ray, tmp_path):
+    """``walk.avi`` added beside a finished ``walk.mp4`` is processed, the ``.mp4`` is not redone; a changed
+    option or a replaced video reprocesses exactly the clips it affects, and says why."""
+    videos, out = tmp_path / "videos", tmp_path / "batch"
+    videos.mkdir()
+    (videos / "walk.mp4").write_bytes(b"mp4 content")
+
+    def run(formats=("npz", "session")):
+        specs = read_inputs(videos, ClipOptions(formats=formats))
+        log = out / "runs.log"
+        before = log.read_text().splitlines() if log.exists() else []
+        result = run_batch(specs, out, BatchOptions(stages=STAGES), clip_fn=batch_support.record_run)
+        return result, sorted(log.read_text().splitlines()[len(before):])
+
+    result, runs = run()
+    assert runs == ["walk.mp4 npz,session"] and result.ran == ["walk.mp4"]
+    (videos / "walk.avi").write_bytes(b"avi content")
+    result, runs = run()
+    assert runs == ["walk.avi npz,session"]  # exactly once each, across the two runs
+    assert result.skipped == ["walk.mp4"] and set(result.records) == {"walk.avi", "walk.mp4"}
+    assert all(r.status == DONE and r.video.endswith(c) for c, r in result.records.items())
+    result, runs = run(formats=("npz", "glb"))
+    assert runs == ["walk.avi npz,glb", "walk.mp4 npz,glb"]
+    assert result.reprocessed == {c: "options changed: formats" for c in ("walk.avi", "walk.mp4")}
+    (videos / "walk.mp4").write_bytes(b"another take")
+    result, runs = run(formats=("npz", "glb"))
+    assert runs == ["walk.mp4 npz,glb"] and result.reprocessed == {"walk.mp4": "video content changed"}
+    result, runs = run(formats=("npz", "glb"))
+    assert runs == [] and sorted(result.skipped) == ["walk.avi", "walk.mp4"] and result.reprocessed == {}
+    summary = json.loads((out / "batch.json").read_text())
+    assert summary["ran"] == [] and summary["failed"] == []

@@ -95,5 +95,5 @@ def test_json_outside_the_layout_or_broken_is_refused(tmp_path):
     (tmp_path / "smplx").mkdir()
     broken = tmp_path / "smplx" / "Hug 1.json"
     broken.write_text('{"transl": [')
-    with pytest.raises(MotionError, match="Hug 1.json: not a readable JSON file"):
+    with pytest.raises(MotionError, match="Hug 1.json: not valid JSON"):
         import_motion([broken])

@@ -77,8 +77,10 @@ def test_segments_edit_and_serialise():
     assert Segment.from_json(s.to_json()) == s
     with pytest.raises(MotionError, match="start < stop"):
         Segment(5, 5)
-    with pytest.raises(MotionError, match="malformed"):
+    with pytest.raises(MotionError, match="should be a whole frame number"):
         Segment.from_json({"start": 1})
+    with pytest.raises(MotionError, match="malformed"):
+        Segment.from_json({"start": 1, "stop": 3})
 
 
 def test_segments_from_mask_bridges_gaps_and_drops_flicker():

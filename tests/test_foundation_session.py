@@ -46,7 +46,7 @@ def test_broken_parts_are_named(recon, tmp_path):
     path = tmp_path / "broken.smsession"
     save_session(make_session(recon), path)
     rewrite_manifest(path, lambda m: m["segments"].append({"start": 4}))
-    with pytest.raises(SessionError, match="segment: malformed"):
+    with pytest.raises(SessionError, match="segments. entry 3: .stop. should be a whole frame number"):
         load_session(path)
     save_session(make_session(recon), path)
     rewrite_manifest(path, lambda m: m["arrays"].update(current="gone.npz"))

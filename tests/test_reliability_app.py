@@ -22,6 +22,7 @@ from sm_studio.main_window import MainWindow
 from sm_studio.motion_backends import MotionBackend
 
 from app_support import make_reconstruction, make_segments, open_test_window, wait_idle, write_video
+from disk_support import fill_up, small_tmpfs
 
 pytestmark = pytest.mark.gui
 ROOT = Path(__file__).resolve().parents[1]
@@ -194,22 +195,12 @@ def test_disk_full_during_save_keeps_the_previous_file(window: MainWindow, qtbot
 
 def test_disk_full_on_a_real_small_filesystem(window: MainWindow, qtbot, tmp_path: Path) -> None:
     """The same on a real full disk: a small tmpfs, filled up after the first save (needs permission to mount)."""
-    mount = tmp_path / "small"
-    mount.mkdir()
-    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=8m", "tmpfs", str(mount)],
-                      capture_output=True).returncode != 0:
-        pytest.skip("cannot mount a tmpfs here (needs root)")
-    try:
+    with small_tmpfs(tmp_path / "small", "8m") as mount:
         target = mount / "work.smsession"
         window.files.save_to(target)
         wait_idle(qtbot, window, timeout=30000)
         previous = target.read_bytes()
-        with open(mount / "filler", "wb", buffering=0) as filler:  # take every free block
-            try:
-                while True:
-                    filler.write(b"\0" * 4096)
-            except OSError:
-                pass
+        fill_up(mount)
         window.doc.swap_identities(40)
         window.files.save_to(target)
         wait_idle(qtbot, window, timeout=30000)
@@ -217,8 +208,6 @@ def test_disk_full_on_a_real_small_filesystem(window: MainWindow, qtbot, tmp_pat
         assert target.read_bytes() == previous
         assert sorted(p.name for p in mount.iterdir()) == ["filler", "work.smsession"]  # no temporary file left
         assert window.doc.is_modified
-    finally:
-        subprocess.run(["umount", str(mount)], check=False)
 
 
 def test_body_model_dir_without_model_files(tmp_path: Path) -> None:

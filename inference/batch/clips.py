@@ -8,7 +8,7 @@ Manifests name each clip's inputs and options so one command covers a heterogene
 
 Relative paths are resolved against the manifest's folder, so a manifest travels with its videos. A folder input
 takes every file with a video suffix, in name order. Clip ids (the output folder names) default to the video's
-stem and are made unique with a numeric suffix.
+full file name (``walk.mp4`` and ``walk.avi`` are two clips) and are made unique with a numeric suffix.
 """
 
 from __future__ import annotations
@@ -91,6 +91,7 @@ class ClipSpec:
     reconstruction: Optional[Path] = None  # an existing estimate (.npz or .smsession): skips detection and fit
     description: Optional[str] = None  # the user's text for every flagged segment (replaces the describer's)
     options: ClipOptions = field(default_factory=ClipOptions)
+    identity: dict[str, Any] = field(default_factory=dict)  # set by the runner (see .identity), kept in the record
 
     def to_json(self) -> dict[str, Any]:
         return {"id": self.id, "video": str(self.video) if self.video else None,
@@ -120,7 +121,7 @@ def read_inputs(path: Union[str, Path], defaults: Optional[ClipOptions] = None) 
         videos = sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in VIDEO_SUFFIXES)
         if not videos:
             raise BatchError(f"{path}: no video files ({', '.join(VIDEO_SUFFIXES)}) in this folder")
-        return _unique([ClipSpec(_safe_id(v.stem), v, options=defaults) for v in videos])
+        return _unique([ClipSpec(_safe_id(v.name), v, options=defaults) for v in videos])
     if not path.is_file():
         raise BatchError(f"{path}: no such folder or manifest")
     if path.suffix.lower() == ".csv":
@@ -191,5 +192,5 @@ def _spec_from_row(row: dict[str, Any], where: str, base: Path, defaults: ClipOp
     description = row.get("description")
     if description is not None and not isinstance(description, str):
         raise BatchError(f"{where}: field 'description' should be text")
-    clip_id = row.get("id") or (video or recon).stem  # type: ignore[union-attr]
+    clip_id = row.get("id") or (video or recon).name  # type: ignore[union-attr]
     return ClipSpec(_safe_id(str(clip_id)), video, recon, description, defaults.merged(options, where))

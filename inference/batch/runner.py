@@ -8,7 +8,8 @@ caches (see ``stages``) load each model once per worker, not once per clip.
 
 Exceptions inside a clip are not retried: they are the clip's own failure (a corrupt video does not get better)
 and are recorded in its ``status.json`` by :func:`~inference.batch.stages.process_clip`. A rerun of the batch
-skips finished clips, retries failed ones, and redoes everything with ``force``.
+skips finished clips whose inputs and options are unchanged (:mod:`.identity`), reprocesses those whose inputs or
+options changed (saying why), retries failed ones, and redoes everything with ``force``.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from pathlib import Path
 from typing import Any, Callable, Optional
 
 from .clips import BatchError, ClipSpec
+from .identity import changes, clip_identity
 from .stages import STAGES, StageReport, process_clip
 from .status import DONE, FAILED, ClipRecord, clean_leftovers, commit, new_staging_dir, read_record
 
@@ -73,6 +75,7 @@ class BatchResult:
     skipped: list[str]  # finished before, not redone
     out_dir: Path
     seconds: float
+    reprocessed: dict[str, str] = field(default_factory=dict)  # finished before, redone: clip id → what changed
 
     @property
     def failed(self) -> list[str]:
@@ -118,7 +121,7 @@ def _worker_died(spec: ClipSpec, clip_dir: Path, attempt: int, exc: BaseExceptio
     """The record (committed from the driver) of a clip whose worker died on every try."""
     reason = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
     record = ClipRecord(clip=spec.id, status=FAILED, video=str(spec.video) if spec.video else None,
-                        attempt=attempt, failed_stage="worker", finished_at=time.time(),
+                        attempt=attempt, failed_stage="worker", finished_at=time.time(), identity=spec.identity,
                         error=f"worker died on all {retries + 1} tries: {reason}")
     commit(new_staging_dir(clip_dir), clip_dir, record)
     return record
@@ -142,11 +145,16 @@ def run_batch(specs: list[ClipSpec], out_dir: "str | Path", options: Optional[Ba
     start = time.perf_counter()
     records: dict[str, ClipRecord] = {}
     pending: list[tuple[ClipSpec, int]] = []
+    reprocessed: dict[str, str] = {}
     for spec in specs:
+        spec.identity = clip_identity(spec, options.stages)
         previous = read_record(clips_root / spec.id)
-        if previous is not None and previous.status == DONE and not options.force:
+        changed = changes(previous.identity, spec.identity) if previous is not None else ""
+        if previous is not None and previous.status == DONE and not options.force and not changed:
             records[spec.id] = previous
         else:
+            if previous is not None and previous.status == DONE and changed:
+                reprocessed[spec.id] = changed
             pending.append((spec, previous.attempt + 1 if previous is not None else 1))
     skipped = list(records)
     state = Progress(total=len(pending), skipped=len(skipped), stages=options.stages)
@@ -159,7 +167,7 @@ def run_batch(specs: list[ClipSpec], out_dir: "str | Path", options: Optional[Ba
             if started_here:
                 ray.shutdown()
     result = BatchResult({s.id: records[s.id] for s in specs}, [s.id for s, _ in pending], skipped, out,
-                         time.perf_counter() - start)
+                         time.perf_counter() - start, reprocessed)
     from .summary import write_summary
 
     write_summary(result, options.stages)
@@ -210,7 +218,7 @@ def _write_batch_file(result: BatchResult, options: BatchOptions) -> None:
     from ..io.atomic import atomic_write
 
     info = {"stages": list(options.stages), "clips": list(result.records), "ran": result.ran,
-            "skipped": result.skipped, "failed": result.failed, "seconds": round(result.seconds, 2),
+            "skipped": result.skipped, "reprocessed": result.reprocessed, "failed": result.failed, "seconds": round(result.seconds, 2),
             "ray": ray.__version__, "address": options.address, "finished_at": time.time(),
             "summary": {"csv": "summary.csv", "markdown": "summary.md"}, "clips_dir": CLIPS_DIR}
     atomic_write(result.out_dir / BATCH_FILE, json.dumps(info, indent=1).encode())

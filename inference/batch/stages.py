@@ -268,7 +268,7 @@ def process_clip(spec: ClipSpec, stages: tuple[str, ...], clip_dir: Path, attemp
     work = new_staging_dir(clip_dir)
     clip = _Clip(spec, work)
     record = ClipRecord(clip=spec.id, status=DONE, video=str(spec.video) if spec.video else None, attempt=attempt,
-                        worker=f"{socket.gethostname()}:{os.getpid()}")
+                        worker=f"{socket.gethostname()}:{os.getpid()}", identity=spec.identity)
     cpu_start = time.process_time()
     running = ""  # what was running when an exception came: a stage, or the quality figures after them
     try:

@@ -45,6 +45,7 @@ class ClipRecord:
     outputs: list[str] = field(default_factory=list)  # file names inside the clip folder
     cpu_seconds: float = 0.0  # CPU time of the worker process over the clip (all threads): contention-free work
     attempt: int = 1  # how many runs have tried this clip (a rerun of a failure counts up)
+    identity: dict[str, Any] = field(default_factory=dict)  # inputs and options it was made from (see .identity)
     worker: str = ""  # host:pid that wrote it
     finished_at: float = 0.0
     version: int = STATUS_VERSION

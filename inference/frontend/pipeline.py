@@ -17,14 +17,16 @@ from typing import Callable, Optional, Union
 
 import numpy as np
 
+from ..io.limits import MAX_MEMBER_BYTES, check_frame_rate, read_json_file
 from ..motion import MotionError
 from ..session import Session
 from ..skeleton import BODY_PARENTS, NUM_BODY_JOINTS
 from ..video import VideoReader
-from .fit import FitConfig, fit_two_people
+from .fit import FitConfig
 from .flags import FlagConfig, detect_flags
-from .keypoints import PoseDetector, blazepose_to_body22
+from .keypoints import DetectionStore, PoseDetector, blazepose_to_body22
 from .tracking import track_two_people
+from .windowed import fit_long
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
@@ -49,7 +51,7 @@ def keypoints_from_video(path: Union[str, Path], max_frames: Optional[int] = Non
     total = min(reader.num_frames, max_frames) if max_frames else reader.num_frames
     own = detector is None
     det = detector or PoseDetector(fps)
-    per_frame = []
+    per_frame = DetectionStore(getattr(det, "num_poses", 2))
     start = time.perf_counter()
     try:
         for rgb in reader.frames(0, total):
@@ -83,12 +85,7 @@ def load_keypoints(path: Union[str, Path]) -> VideoKeypoints:
     path = Path(path)
     label = str(path)
     if path.suffix.lower() == ".json":
-        try:
-            raw = json.loads(path.read_text())
-        except FileNotFoundError:
-            raise MotionError(f"{label}: file not found") from None
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise MotionError(f"{label}: not valid JSON ({exc})") from None
+        raw = read_json_file(path, label, limit=MAX_MEMBER_BYTES)
         if not isinstance(raw, dict):
             raise MotionError(f"{label}: expected a JSON object with 'keypoints', 'width', 'height', 'fps'")
 
@@ -124,6 +121,7 @@ def load_keypoints(path: Union[str, Path]) -> VideoKeypoints:
         if value.size != 1 or not float(value.reshape(())) > 0:
             raise MotionError(f"{label}: key '{key}' should be one positive number, got {value.tolist()}")
         scalars[key] = float(value.reshape(()))
+    scalars["fps"] = check_frame_rate(scalars["fps"], label)
     found = get("found", required=False)
     if found is None:
         found = kp[..., 2].max(-1) > 0
@@ -141,10 +139,9 @@ def reconstruct(vk: VideoKeypoints, video_path: Optional[Union[str, Path]] = Non
     kp = vk.keypoints.astype(np.float64).copy()
     kp[..., 2] = np.where(flags.occluded[..., None], kp[..., 2] * 0.3, kp[..., 2])  # trust overlaps less
     start = time.perf_counter()
-    result = fit_two_people(kp, vk.width, vk.height, vk.fps, K=K, config=fit_config,
-                            progress=None if progress is None else (lambda d, t: progress("fit", d, t)))
+    recon = fit_long(kp, vk.width, vk.height, vk.fps, K=K, config=fit_config,  # windows: bounded memory
+                     progress=None if progress is None else (lambda d, t: progress("fit", d, t)))
     fit_s = time.perf_counter() - start
-    recon = result.reconstruction
     reliability = flags.reliability(vk.keypoints)
     people = []
     for k, person in enumerate(recon.people):

@@ -18,7 +18,7 @@ import numpy as np
 import torch
 
 from ..body.base import BodyModel
-from ..motion import PERSON_IDS, PersonMotion, Reconstruction
+from ..motion import PERSON_IDS, MotionError, PersonMotion, Reconstruction
 from ..rotations import axis_angle_to_matrix, matrix_to_axis_angle
 from ..segments import Segment, SegmentKind, segments_from_mask
 from ..skeleton import BODY_PARENTS, JOINT_INDEX, NUM_BODY_JOINTS
@@ -191,6 +191,10 @@ def make_footage(clip: GeneratedClip, directory: "str | Path", body: Optional[Bo
 
 
 def load_segments(path: "str | Path") -> list[Segment]:
-    """Segments from a footage directory's ``segments.json``."""
-    data = json.loads(Path(path).read_text())
-    return [Segment.from_json(d) for d in data["segments"]]
+    """Segments from a footage directory's ``segments.json`` (read through the JSON bounds: ``info`` opens it)."""
+    from ..io.limits import read_json_file
+
+    data = read_json_file(path)
+    if not isinstance(data, dict) or not isinstance(data.get("segments"), list):
+        raise MotionError(f"{path}: expected {{\"segments\": [...]}}")
+    return [Segment.from_json(d, f"{path}: segment {i + 1}") for i, d in enumerate(data["segments"])]

@@ -42,7 +42,10 @@ def import_motion(paths: Sequence[PathLike], tracks: Optional[Sequence[int]] = N
     ``tracks``: the two track/subject ids to keep from a multi-person tracker file (A, B); ``fps`` overrides or
     supplies the frame rate (PHALP, WHAM and GVHMR store none: 30 is assumed); ``image_size`` (width, height)
     gives WHAM's camera intrinsics; ``frames`` ``(A, B)`` keeps frames A..B-1 (for BVH counted in the file, before
-    a synthetic T-pose frame 0 is dropped)."""
+    a synthetic T-pose frame 0 is dropped). Every rate is checked (:func:`~inference.io.limits.check_frame_rate`):
+    the user's ``fps`` as an override, a rate read from the files as plausible (1–1000 fps)."""
+    from ..io.limits import check_frame_rate
+
     paths = [Path(p) for p in paths]
     if frames is not None and not (len(paths) == 2 and all(p.suffix.lower() == ".bvh" for p in paths)):
         recon = import_motion(paths, tracks, fps, image_size)
@@ -52,6 +55,17 @@ def import_motion(paths: Sequence[PathLike], tracks: Optional[Sequence[int]] = N
         return recon.slice(start, stop)
     if not paths:
         raise MotionError("no input files")
+    if fps is not None:
+        fps = check_frame_rate(fps, "--fps", user=True)
+    recon = _import(paths, tracks, fps, image_size, frames)
+    if fps is None:
+        check_frame_rate(recon.fps, str(paths[0]))
+    return recon
+
+
+def _import(paths: list[Path], tracks: Optional[Sequence[int]], fps: Optional[float],
+            image_size: Optional[tuple[int, int]],
+            frames: Optional[tuple[Optional[int], Optional[int]]]) -> Reconstruction:
     if len(paths) == 1:
         dataset = _dataset_sequence(paths[0], fps)
         if dataset is not None:

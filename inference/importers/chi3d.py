@@ -27,7 +27,6 @@ is the only description.
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 from typing import Any, Iterator, Optional
@@ -35,6 +34,7 @@ from typing import Any, Iterator, Optional
 import numpy as np
 
 from ..body import BodyModel
+from ..io.limits import MAX_MEMBER_BYTES, read_json_file
 from ..motion import Camera, MotionError, Reconstruction
 from .tracks import SOURCE_PELVIS
 from ..rotations import axis_angle_to_matrices
@@ -58,13 +58,7 @@ def looks_like_chi3d(path: Path) -> bool:
 
 
 def _read_json(path: Path) -> Any:
-    try:
-        with open(path, encoding="utf-8") as f:
-            return json.load(f)
-    except FileNotFoundError:
-        raise MotionError(f"{path}: file not found") from None
-    except (OSError, ValueError) as exc:  # JSONDecodeError and bad UTF-8 are ValueErrors
-        raise MotionError(f"{path}: not a readable JSON file ({exc})") from None
+    return read_json_file(path, limit=MAX_MEMBER_BYTES, nonfinite=True)  # a NaN is reported by key and index
 
 
 def _person_arrays(params: dict, index: int, label: str) -> dict[str, np.ndarray]:

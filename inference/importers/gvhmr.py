@@ -10,12 +10,14 @@ from their camera-frame estimates, the world fixing the camera (see ``tracks``).
 
 from __future__ import annotations
 
+import zipfile
 from pathlib import Path
 from typing import Any, Optional, Sequence, Union
 
 import numpy as np
 import torch
 
+from ..io.limits import check_member, check_regular_file
 from ..motion import MotionError, Reconstruction
 from ..rotations import axis_angle_to_matrices
 from .tracks import PelvisFn, Track, assemble, default_pelvis_fn, per_frame_rows
@@ -26,8 +28,15 @@ PARAMS = {"global_orient": 3, "body_pose": 63, "transl": 3, "betas": 10}
 
 def load_pt(path: Union[str, Path]) -> Any:
     label = str(path)
+    check_regular_file(path, label)
     try:
+        if zipfile.is_zipfile(path):  # torch.save's format: every record's declared size within the limits
+            with zipfile.ZipFile(path) as zf:
+                for info in zf.infolist():
+                    check_member(info, label)
         return torch.load(path, map_location="cpu", weights_only=True)
+    except MotionError:
+        raise
     except FileNotFoundError:
         raise MotionError(f"{label}: file not found") from None
     except Exception as exc:  # a corrupted file makes torch's loader raise anything (IndexError, struct.error…)

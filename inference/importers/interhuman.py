@@ -36,6 +36,7 @@ import numpy as np
 import torch
 
 from ..body import BodyModel
+from ..io.npz import read_npy
 from ..motion import MotionError, Reconstruction
 from ..rotations import matrix_to_axis_angle, rot6d_to_matrix
 from .up_axis import check_finite, person_from_world, posed_joints, rest_skeleton, to_y_up
@@ -82,12 +83,7 @@ def raw_pickle_refusal(path: Path) -> MotionError:
 def read_person(path: Path) -> tuple[np.ndarray, np.ndarray]:
     """Stored joint positions ``(T, 22, 3)`` (source Z-up) and 6D local rotations ``(T, 21, 6)`` of one file."""
     label = str(path)
-    try:
-        data = np.load(path, allow_pickle=False)
-    except FileNotFoundError:
-        raise MotionError(f"{label}: file not found") from None
-    except (ValueError, OSError, EOFError) as exc:
-        raise MotionError(f"{label}: not a readable numeric .npy file ({exc})") from None
+    data = read_npy(path, label)
     if not isinstance(data, np.ndarray) or data.dtype.kind not in "fiu":
         raise MotionError(f"{label}: expected a float array, got {getattr(data, 'dtype', type(data).__name__)}")
     if data.ndim != 2 or data.shape[1] < ROTATIONS.stop or data.shape[0] < 1:

@@ -20,23 +20,26 @@ from __future__ import annotations
 
 import io
 import json
+import math
 import os
 import zipfile
 import zlib
 from pathlib import Path
-from typing import Callable, Mapping, Optional, Sequence, Union
+from typing import Any, Callable, Mapping, Optional, Sequence, Union
 
 import numpy as np
 
 from ..motion import Camera, MotionError, PersonMotion, PERSON_IDS, Reconstruction
 from ..skeleton import NUM_BODY_JOINTS, NUM_HAND_JOINTS, UNITS, UP_AXIS
 from .atomic import atomic_write
+from .limits import check_array_bytes, check_frame_rate, check_frames, check_member, check_regular_file, parse_json
 
 FORMAT = "sm-studio-npz"
 FORMAT_VERSION = 1
 SMPLX_KEYS = ("global_orient", "body_pose", "transl", "betas", "left_hand_pose", "right_hand_pose", "jaw_pose")
 FPS_KEYS = ("mocap_framerate", "mocap_frame_rate", "fps")
 DEFAULT_FPS = 30.0
+MAX_BETAS = 400  # shape coefficients (SMPL-X uses up to 300)
 
 PathLike = Union[str, os.PathLike]
 # Returns the rest pelvis position for a shape vector; needed to re-express root motion in another up-axis.
@@ -48,36 +51,80 @@ ZIP_DAMAGE = (zipfile.BadZipFile, zlib.error, RuntimeError, NotImplementedError,
 
 
 class NpzFile:
-    """Read access to an NPZ that names the file and key in every error."""
+    """Bounded read access to an NPZ that names the file and key in every error.
+
+    Each array's ``.npy`` header is read first and checked (no Python objects, size within
+    :mod:`~inference.io.limits`, no more data promised than the member holds, the shape a caller expects) before
+    any of its data is read, so a few bytes claiming gigabytes are refused before anything is allocated."""
 
     def __init__(self, source: Union[PathLike, bytes], label: Optional[str] = None) -> None:
         self.label = label or (str(source) if not isinstance(source, bytes) else "<bytes>")
+        if not isinstance(source, bytes):
+            check_regular_file(source, self.label)
+        handle = io.BytesIO(source) if isinstance(source, bytes) else source
         try:
-            handle = io.BytesIO(source) if isinstance(source, bytes) else source
-            self._npz = np.load(handle, allow_pickle=False)
-        except FileNotFoundError:
-            raise MotionError(f"{self.label}: file not found") from None
+            self._zip = zipfile.ZipFile(handle)
         except (*ZIP_DAMAGE, ValueError) as exc:
+            head = source[:6] if isinstance(source, bytes) else _head(source)
+            if head == b"\x93NUMPY":
+                raise MotionError(f"{self.label}: holds a single array, not an NPZ archive of named arrays") from None
             raise MotionError(f"{self.label}: not a readable NPZ file ({exc})") from None
-        if not hasattr(self._npz, "files"):
-            raise MotionError(f"{self.label}: holds a single array, not an NPZ archive of named arrays")
-        self.keys = set(self._npz.files)
+        self._members = {i.filename[:-4]: i for i in self._zip.infolist() if i.filename.endswith(".npy")}
+        self.keys = set(self._members)
 
     def __contains__(self, key: str) -> bool:
         return key in self.keys
 
-    def get(self, key: str, required: bool = True) -> Optional[np.ndarray]:
+    def _missing(self, key: str) -> MotionError:
+        return MotionError(f"{self.label}: missing key '{key}' (has: {', '.join(sorted(self.keys)) or 'none'})")
+
+    def _open(self, key: str) -> tuple[Any, tuple[int, ...], bool, np.dtype, int]:
+        """The member opened just past its header, with the header's shape, order, dtype and data size."""
+        info = self._members[key]
+        where = f"{self.label}: key '{key}'"
+        check_member(info, self.label)
+        try:
+            fh = self._zip.open(info)
+        except (*ZIP_DAMAGE, ValueError) as exc:
+            raise MotionError(f"{where} is corrupt ({str(exc).splitlines()[0][:160]})") from None
+        try:
+            shape, fortran, dtype, nbytes = read_npy_header(fh, info.file_size, where)
+        except MotionError:
+            fh.close()
+            raise
+        except (*ZIP_DAMAGE, ValueError) as exc:
+            fh.close()
+            raise MotionError(f"{where} is corrupt ({str(exc).splitlines()[0][:160]})") from None
+        return fh, shape, fortran, dtype, nbytes
+
+    def shape(self, key: str) -> tuple[int, ...]:
+        """The array's shape from its header alone (nothing of its data is read)."""
+        if key not in self.keys:
+            raise self._missing(key)
+        fh, shape, *_ = self._open(key)
+        fh.close()
+        return shape
+
+    def get(self, key: str, required: bool = True, size: Optional[int] = None,
+            expected: str = "") -> Optional[np.ndarray]:
+        """The array under ``key``; with ``size``, one holding another number of values is refused (as
+        ``expected``) from its header, before its data is read."""
         if key not in self.keys:
             if required:
-                raise MotionError(f"{self.label}: missing key '{key}' (has: {', '.join(sorted(self.keys)) or 'none'})")
+                raise self._missing(key)
             return None
-        try:
-            return self._npz[key]
-        except ValueError as exc:  # object arrays need pickle: refused
-            raise MotionError(f"{self.label}: key '{key}' holds Python objects, which are not loaded for safety "
-                              f"({exc})") from None
-        except ZIP_DAMAGE as exc:
-            raise MotionError(f"{self.label}: key '{key}' is corrupt ({exc})") from None
+        fh, shape, fortran, dtype, nbytes = self._open(key)
+        with fh:
+            if size is not None and math.prod(shape) != size:
+                raise MotionError(f"{self.label}: key '{key}' has shape {shape}, expected {expected or size} values")
+            buffer = bytearray(nbytes)
+            try:
+                got = fh.readinto(buffer)
+            except ZIP_DAMAGE as exc:
+                raise MotionError(f"{self.label}: key '{key}' is corrupt ({exc})") from None
+        if got != nbytes:
+            raise MotionError(f"{self.label}: key '{key}' is truncated ({got:,} of {nbytes:,} bytes)")
+        return np.frombuffer(buffer, dtype).reshape(shape, order="F" if fortran else "C")
 
     def get_str(self, key: str, default: str) -> str:
         value = self.get(key, required=False)
@@ -96,8 +143,57 @@ class NpzFile:
                 return float(value.reshape(()))
         return default
 
+    def frame_rate(self, user_fps: Optional[float] = None) -> float:
+        """The user's rate when given (checked as an override), else the file's (checked as read from a file)."""
+        if user_fps is not None:
+            return check_frame_rate(user_fps, self.label, user=True)
+        return check_frame_rate(self.get_float(FPS_KEYS, DEFAULT_FPS), self.label)
+
     def close(self) -> None:
-        self._npz.close()
+        self._zip.close()
+
+
+def read_npy_header(fh: Any, size: int, where: str, objects: bool = False) -> tuple[tuple[int, ...], bool, np.dtype,
+                                                                                    int]:
+    """Shape, Fortran order, dtype and data size from an ``.npy`` header at the start of ``fh`` (``size`` bytes in
+    all), refusing Python objects (unless ``objects``), sizes over the limit and a header that promises more data
+    than the file holds — before anything of the data is read or allocated."""
+    version = np.lib.format.read_magic(fh)
+    read_header = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
+    shape, fortran, dtype = read_header(fh)
+    if dtype.hasobject:
+        if objects:
+            return shape, fortran, dtype, 0
+        raise MotionError(f"{where} holds Python objects, which are not loaded for safety")
+    nbytes = check_array_bytes(math.prod(shape), dtype.itemsize, where)
+    stored = size - fh.tell()
+    if nbytes > stored:
+        raise MotionError(f"{where} is truncated: its header promises {nbytes:,} bytes of data but the file holds "
+                          f"{max(stored, 0):,}")
+    return shape, fortran, dtype, nbytes
+
+
+def read_npy(path: PathLike, label: str = "") -> np.ndarray:
+    """A plain numeric ``.npy`` file, its header checked by :func:`read_npy_header` first."""
+    label = label or str(path)
+    size = check_regular_file(path, label)
+    try:
+        with open(path, "rb") as fh:
+            read_npy_header(fh, size, label)
+            fh.seek(0)
+            return np.load(fh, allow_pickle=False)
+    except MotionError:
+        raise
+    except (ValueError, OSError, EOFError) as exc:
+        raise MotionError(f"{label}: not a readable numeric .npy file ({str(exc).splitlines()[0][:160]})") from None
+
+
+def _head(path: PathLike) -> bytes:
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(6)
+    except OSError:
+        return b""
 
 
 def load_reconstruction(path: Union[PathLike, Sequence[PathLike]], pelvis_fn: Optional[PelvisFn] = None,
@@ -111,11 +207,11 @@ def load_reconstruction(path: Union[PathLike, Sequence[PathLike]], pelvis_fn: Op
             raise MotionError(f"expected two single-person files (A and B), got {len(path)}")
         files = [NpzFile(p) for p in path]
         try:
-            rates = {f.get_float(FPS_KEYS, DEFAULT_FPS) for f in files}
+            rates = {f.frame_rate(fps) for f in files}
             if len(rates) > 1 and fps is None:
                 raise MotionError(f"{path[0]} and {path[1]}: frame rates differ {sorted(rates)}; pass fps to resample")
             people = [_person_from(f, "", pelvis_fn) for f in files]
-            return Reconstruction(tuple(people), fps or rates.pop())  # type: ignore[arg-type]
+            return Reconstruction(tuple(people), rates.pop())  # type: ignore[arg-type]
         finally:
             for f in files:
                 f.close()
@@ -135,15 +231,13 @@ def load_reconstruction_bytes(data: bytes, label: str) -> Reconstruction:
 
 
 def _reconstruction_from(f: NpzFile, pelvis_fn: Optional[PelvisFn], fps: Optional[float]) -> Reconstruction:
-    rate = fps or f.get_float(FPS_KEYS, DEFAULT_FPS)
+    rate = f.frame_rate(fps)
     if "A_global_orient" in f:
         people = tuple(_person_from(f, f"{pid}_", pelvis_fn) for pid in PERSON_IDS)
-        meta_raw = f.get_str("meta_json", "{}")
-        try:
-            meta = json.loads(meta_raw)
-        except json.JSONDecodeError as exc:
-            raise MotionError(f"{f.label}: key 'meta_json' is not valid JSON ({exc})") from None
-        return Reconstruction(people, rate, _camera_from(f), meta=meta)  # type: ignore[arg-type]
+        meta = parse_json(f.get_str("meta_json", "{}"), f"{f.label}: key 'meta_json'")
+        if not isinstance(meta, dict):
+            raise MotionError(f"{f.label}: key 'meta_json' should hold a JSON object, got {type(meta).__name__}")
+        return Reconstruction(people, rate, _camera_from(f, people[0].num_frames), meta=meta)  # type: ignore[arg-type]
     raise MotionError(f"{f.label}: holds one person (no 'A_'/'B_' keys); pass two single-person files [A, B]")
 
 
@@ -151,7 +245,7 @@ def load_person(path: PathLike, pelvis_fn: Optional[PelvisFn] = None) -> tuple[P
     """One person's motion and frame rate, from a smplx-keyword or AMASS-style file."""
     f = NpzFile(path)
     try:
-        return _person_from(f, "", pelvis_fn), f.get_float(FPS_KEYS, DEFAULT_FPS)
+        return _person_from(f, "", pelvis_fn), f.frame_rate()
     finally:
         f.close()
 
@@ -160,40 +254,41 @@ def _person_from(f: NpzFile, prefix: str, pelvis_fn: Optional[PelvisFn]) -> Pers
     def key(name: str) -> str:
         return prefix + name
 
-    def field(name: str, arr: Optional[np.ndarray], shape: tuple[int, ...]) -> Optional[np.ndarray]:
+    def field(name: str, shape: tuple[int, ...], required: bool = False) -> Optional[np.ndarray]:
+        """``key(name)`` as ``shape``, refused from its header when it holds another number of values."""
+        arr = f.get(key(name), required, size=math.prod(shape),
+                    expected=f"{'×'.join(str(s) for s in shape)} values per file")
         if arr is None:
             return None
         if arr.dtype.kind not in "fiu":
             raise MotionError(f"{f.label}: key '{key(name)}' should hold numbers, got dtype {arr.dtype}")
-        try:
-            return arr.reshape(shape)
-        except ValueError:
-            raise MotionError(f"{f.label}: key '{key(name)}' has shape {arr.shape}, expected "
-                              f"{'×'.join(str(s) for s in shape)} values per file") from None
+        return arr.reshape(shape)
 
     up = f.get_str("up_axis", UP_AXIS if key("global_orient") in f else "z")
     units = f.get_str("units", UNITS)
     if key("global_orient") in f:
-        orient = f.get(key("global_orient"))
-        frames = orient.shape[0] if orient.ndim >= 1 else 0
-        body = f.get(key("body_pose"))
+        orient_shape = f.shape(key("global_orient"))
+        frames = check_frames(orient_shape[0], f.label) if orient_shape else 0
         fields = dict(
-            global_orient=field("global_orient", orient, (frames, 3)),
-            body_pose=field("body_pose", body, (frames, NUM_BODY_JOINTS - 1, 3)),
-            transl=field("transl", f.get(key("transl"), False), (frames, 3)),
-            left_hand_pose=field("left_hand_pose", f.get(key("left_hand_pose"), False), (frames, NUM_HAND_JOINTS, 3)),
-            right_hand_pose=field("right_hand_pose", f.get(key("right_hand_pose"), False), (frames, NUM_HAND_JOINTS, 3)),
-            jaw_pose=field("jaw_pose", f.get(key("jaw_pose"), False), (frames, 3)),
+            global_orient=field("global_orient", (frames, 3), required=True),
+            body_pose=field("body_pose", (frames, NUM_BODY_JOINTS - 1, 3), required=True),
+            transl=field("transl", (frames, 3)),
+            left_hand_pose=field("left_hand_pose", (frames, NUM_HAND_JOINTS, 3)),
+            right_hand_pose=field("right_hand_pose", (frames, NUM_HAND_JOINTS, 3)),
+            jaw_pose=field("jaw_pose", (frames, 3)),
         )
     elif key("poses") in f:  # AMASS: flat SMPL-H (156) or SMPL-X (165) poses
+        shape = f.shape(key("poses"))
+        if len(shape) != 2 or shape[1] not in (156, 165):
+            raise MotionError(f"{f.label}: key '{key('poses')}' should be (T, 156) or (T, 165), got {shape}")
+        frames = check_frames(shape[0], f.label)
         poses = f.get(key("poses"))
-        if poses.ndim != 2 or poses.shape[1] not in (156, 165):
-            raise MotionError(f"{f.label}: key '{key('poses')}' should be (T, 156) or (T, 165), got {poses.shape}")
-        frames = poses.shape[0]
+        if poses.dtype.kind not in "fiu":
+            raise MotionError(f"{f.label}: key '{key('poses')}' should hold numbers, got dtype {poses.dtype}")
         hands_at = 66 if poses.shape[1] == 156 else 75
         fields = dict(
             global_orient=poses[:, :3], body_pose=poses[:, 3:66].reshape(frames, 21, 3),
-            transl=field("trans", f.get(key("trans")), (frames, 3)),
+            transl=field("trans", (frames, 3), required=True),
             left_hand_pose=poses[:, hands_at:hands_at + 45].reshape(frames, 15, 3),
             right_hand_pose=poses[:, hands_at + 45:hands_at + 90].reshape(frames, 15, 3),
             jaw_pose=poses[:, 66:69] if poses.shape[1] == 165 else None,
@@ -203,17 +298,19 @@ def _person_from(f: NpzFile, prefix: str, pelvis_fn: Optional[PelvisFn]) -> Pers
                           f"'{key('poses')}' + '{key('trans')}' (AMASS)")
     if fields["transl"] is None:  # fitted per-frame parameters often come without translation
         fields["transl"] = np.zeros((frames, 3), np.float32)
-    betas = f.get(key("betas"), required=False)
+    betas = None
+    if key("betas") in f:
+        nb = math.prod(f.shape(key("betas")))
+        betas = f.get(key("betas"), size=nb if nb <= MAX_BETAS else MAX_BETAS, expected=f"at most {MAX_BETAS}")
     betas = np.zeros(10, np.float32) if betas is None else betas
     if betas.dtype.kind not in "fiu" or betas.ndim > 2 or (betas.ndim == 2 and betas.shape[0] != 1):
         raise MotionError(f"{f.label}: key '{key('betas')}' should be (nb,) or (1, nb), got {betas.dtype} {betas.shape}")
     gender = f.get_str(key("gender"), "neutral").lower()
-    kp = f.get(key("keypoints_2d"), required=False)
     try:
         person = PersonMotion(
             **fields, betas=betas.reshape(-1),
-            keypoints_2d=None if kp is None else field("keypoints_2d", kp, (frames, NUM_BODY_JOINTS, 3)),
-            reliability=f.get(key("reliability"), required=False), gender=gender,
+            keypoints_2d=field("keypoints_2d", (frames, NUM_BODY_JOINTS, 3)),
+            reliability=field("reliability", (frames,)), gender=gender,
         )
     except MotionError as exc:
         raise MotionError(f"{f.label}: {prefix}{exc}") from None
@@ -228,14 +325,16 @@ def _person_from(f: NpzFile, prefix: str, pelvis_fn: Optional[PelvisFn]) -> Pers
     return person
 
 
-def _camera_from(f: NpzFile) -> Optional[Camera]:
+def _camera_from(f: NpzFile, frames: int) -> Optional[Camera]:
     if "camera_K" not in f:
         return None
-    size = f.get("camera_size")
-    if size.shape != (2,):
-        raise MotionError(f"{f.label}: key 'camera_size' should be (width, height), got shape {size.shape}")
+    size = f.get("camera_size", size=2, expected="2 (width, height)")
+    if size.dtype.kind not in "fiu" or not np.all(np.isfinite(size)) or not np.all((size >= 1) & (size <= 1e6)):
+        raise MotionError(f"{f.label}: key 'camera_size' should be a positive (width, height), got {size.tolist()}")
     try:
-        return Camera(f.get("camera_K"), f.get("camera_R"), f.get("camera_t"), int(size[0]), int(size[1]))
+        return Camera(f.get("camera_K", size=9, expected="3×3"),
+                      f.get("camera_R", size=frames * 9, expected=f"{frames}×3×3"),
+                      f.get("camera_t", size=frames * 3, expected=f"{frames}×3"), int(size[0]), int(size[1]))
     except MotionError as exc:
         raise MotionError(f"{f.label}: {exc}") from None
 

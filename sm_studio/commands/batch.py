@@ -2,8 +2,9 @@
 
 INPUT is a folder of videos or a manifest (CSV / JSON lines: ``video``, ``reconstruction``, ``description``,
 ``id``, ``options``; see ``inference.batch.clips``). Each clip gets ``OUTDIR/clips/ID/`` with ``status.json`` and
-its outputs; ``OUTDIR/summary.csv`` and ``summary.md`` list every clip. Rerunning skips finished clips and
-retries failed ones; ``--force`` redoes all. Exit status 0 when every clip is done, 1 when any failed.
+its outputs; ``OUTDIR/summary.csv`` and ``summary.md`` list every clip. Rerunning skips finished clips whose
+video (full name and content) and options are unchanged, reprocesses the others (saying why) and retries failed
+ones; ``--force`` redoes all. Exit status 0 when every clip is done, 1 when any failed.
 """
 
 from __future__ import annotations
@@ -62,8 +63,11 @@ def run(args: argparse.Namespace) -> int:
     if result.ran:
         print(file=sys.stderr)
     done = len(result.records) - len(result.failed)
-    print(f"{done}/{len(result.records)} clips done ({len(result.skipped)} skipped as already done) in "
-          f"{result.seconds:.1f} s; summary: {args.output / 'summary.md'}")
+    print(f"{done}/{len(result.records)} clips done ({len(result.ran)} processed in this run, {len(result.skipped)} "
+          f"skipped as already done with the same inputs and options) in {result.seconds:.1f} s; "
+          f"summary: {args.output / 'summary.md'}")
+    for clip, why in result.reprocessed.items():
+        print(f"  reprocessed {clip}: {why}")
     for clip in result.failed:
         rec = result.records[clip]
         print(f"  failed {clip} at {rec.failed_stage}: {rec.error}")
