@@ -39,8 +39,7 @@ from .flips import repair_flips
 from .guidance import ContactConstraint, GuidanceWeights, apply_guidance
 from .rate import contacts_at, off_model_rate, read_back
 from .models import get_model, model_device, resolve_device
-from .pair_frame import PairFrame, decode, from_pair_frame
-from .window_io import foot_floor, guidance_problem, read_window, world_tensors, write_world
+from .window_io import foot_floor, guidance_problem, read_window, window_world, world_tensors, write_world
 
 METHODS = ("savgol", "learned", "learned+savgol")
 
@@ -162,12 +161,11 @@ def _learned_refinement(recon: Reconstruction, trusted_mask: np.ndarray, rest: n
         result = ddim_sample(predict, schedule, tuple(base.shape), options.steps, refine_x0=refine,
                              start=torch.zeros_like(base), strength=options.strength, generator=generator,
                              progress=window_progress, cancel=cancel, label="refining", device=device)
-        frame = PairFrame(window.frame.rotation[None], window.frame.origin[None])
-        rotmats, pelvis = from_pair_frame(*decode(model.from_residual(result, base).cpu()), frame)
+        rotmats, pelvis = window_world(window, model.from_residual(result, base)[0].cpu())
         w = torch.as_tensor(_blend_weights(e - s, options.overlap, s == 0, e == recon.num_frames),
                             dtype=torch.float32)[:, None, None]
-        acc_rot[s:e] += matrix_to_rot6d(rotmats[0]) * w[..., None]
-        acc_pel[s:e] += pelvis[0] * w
+        acc_rot[s:e] += matrix_to_rot6d(rotmats) * w[..., None]
+        acc_pel[s:e] += pelvis * w
         acc_w[s:e] += w
     rotmats = rot6d_to_matrix(acc_rot / acc_w[..., None])
     return write_world(recon, 0, rotmats, acc_pel / acc_w, rest, everything)
