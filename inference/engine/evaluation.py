@@ -121,6 +121,11 @@ def contact_constraints(case: EvalCase, margin: float = 0.03) -> list[ContactCon
 
 
 Method = Callable[[EvalCase], Reconstruction]
+FULL = "infiller (text + guidance)"
+INTERP = "interpolation (SLERP + linear)"
+KEPT = "infiller + learned refiner (trusted frames kept) + Savitzky-Golay"
+KEEP_TRUSTED_S = 0.2
+DEFAULT = "infiller + learned refiner + Savitzky-Golay"  # what the app and batch run
 
 
 def without_network(model: MotionDenoiser) -> MotionDenoiser:
@@ -133,27 +138,39 @@ def without_network(model: MotionDenoiser) -> MotionDenoiser:
 
 
 def methods(infiller: MotionDenoiser, refiner: Optional[MotionDenoiser], steps: int = 20) -> dict[str, Method]:
+    """The ablation table. The full infiller's result is computed once per case and shared by the rows that
+    refine it (their runtime is the refinement's alone). Without a text input the "no text" row is left out."""
     base = InfillOptions(steps=steps)
     blank = without_network(infiller)
+    filled: dict[str, Reconstruction] = {}
 
     def fill(case: EvalCase, network: MotionDenoiser = infiller, **changes) -> Reconstruction:
         opts = replace(base, contacts=contact_constraints(case), **changes)
         return infill_segment(case.observed, case.segment, case.text, opts, model=network)
 
+    def full(case: EvalCase) -> Reconstruction:
+        if case.name not in filled:
+            filled[case.name] = fill(case)
+        return filled[case.name]
+
     out: dict[str, Method] = {
         "initial estimate": lambda c: c.observed,
-        "interpolation (SLERP + linear)": lambda c: interpolate_segment(c.observed, c.segment),
+        INTERP: lambda c: interpolate_segment(c.observed, c.segment),
         "interpolation + guidance (no network)": lambda c: fill(c, network=blank),
         "infiller, no text": lambda c: fill(c, use_text=False),
         "infiller, no guidance": lambda c: fill(c, guidance=GuidanceWeights.none()),
-        "infiller (text + guidance)": lambda c: fill(c),
-        "infiller + Savitzky-Golay": lambda c: refine_sequence(fill(c), None, RefineOptions(method="savgol")),
+        FULL: full,
+        "infiller + Savitzky-Golay": lambda c: refine_sequence(full(c), None, RefineOptions(method="savgol")),
     }
+    if infiller.config.text_dim == 0:
+        del out["infiller, no text"]
     if refiner is not None:
-        for name, method in (("infiller + learned refiner", "learned"),
-                             ("infiller + learned refiner + Savitzky-Golay", "learned+savgol")):
-            out[name] = lambda c, method=method: refine_sequence(
-                fill(c), None, RefineOptions(method=method, contacts=contact_constraints(c)), model=refiner)
+        for name, method, keep in (("infiller + learned refiner", "learned", 0.0),
+                                   ("infiller + learned refiner + Savitzky-Golay", "learned+savgol", 0.0),
+                                   (KEPT, "learned+savgol", KEEP_TRUSTED_S)):
+            out[name] = lambda c, method=method, keep=keep: refine_sequence(
+                full(c), None, RefineOptions(method=method, contacts=contact_constraints(c), keep_trusted=keep),
+                model=refiner)
     return out
 
 
@@ -293,9 +310,6 @@ def compare(summary: dict[str, dict[str, float]], method: str, baseline: str) ->
     return out
 
 
-FULL = "infiller (text + guidance)"
-INTERP = "interpolation (SLERP + linear)"
-DEFAULT = "infiller + learned refiner + Savitzky-Golay"  # what the app and batch run
 
 
 def run_evaluation(num_cases: int, seed: int, out_dir: Path, infiller_path: Optional[str] = None,

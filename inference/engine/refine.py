@@ -26,6 +26,7 @@ from typing import Optional
 
 import numpy as np
 import torch
+from scipy.ndimage import distance_transform_edt
 from scipy.signal import savgol_filter
 
 from ..body import BodyModel
@@ -60,6 +61,7 @@ class RefineOptions:
     guidance_iterations: int = 1
     final_iterations: int = 4
     trust_threshold: float = 0.5
+    keep_trusted: float = 0.0  # > 0: trusted frames this many seconds from any untrusted one keep their input
     floor: Optional[float] = None
     contacts: list[ContactConstraint] = field(default_factory=list)
     savgol_window: int = 9
@@ -113,6 +115,9 @@ def refine_sequence(recon: Reconstruction, trusted_mask: Optional[np.ndarray] = 
         return out
     with torch_threads(options.threads):
         out = _learned_refinement(recon, trusted_mask, rest, options, progress, cancel, model)
+    if options.keep_trusted > 0:
+        margin = max(1, int(round(options.keep_trusted * recon.fps)))
+        out = blend(out, recon, rest, trust_weights(trusted_mask, margin))
     if options.method == "learned+savgol":
         check_cancel(cancel)
         out = smooth_sequence(out, rest, options.savgol_window, options.savgol_order)
@@ -183,6 +188,37 @@ def _refine_at_model_rate(recon: Reconstruction, trusted_mask: np.ndarray, rest:
     refined = _learned_refinement(low, trusted_mask[lo] & trusted_mask[hi], rest, low_options, progress, cancel,
                                   model)
     return read_back(recon, refined, 0, np.arange(recon.num_frames))
+
+
+def trust_weights(trusted: np.ndarray, margin: int) -> np.ndarray:
+    """``(T, 2)`` weights of the input against the learned refinement: 1 on trusted frames ``margin`` or more
+    frames from any untrusted one, falling linearly to 0 on untrusted frames (a person with no untrusted frame
+    keeps all of them)."""
+    out = np.ones(trusted.shape)
+    for person in range(trusted.shape[1]):
+        if trusted[:, person].all():
+            continue
+        distance = distance_transform_edt(trusted[:, person])
+        out[:, person] = np.clip(distance / (margin + 1), 0.0, 1.0)
+    return out
+
+
+def blend(refined: Reconstruction, original: Reconstruction, rest: np.ndarray, weights: np.ndarray) -> Reconstruction:
+    """Per frame and person ``weights`` ``(T, 2)`` of ``original`` against ``refined`` (6D rotations and pelvis)."""
+    rot_r, pel_r = world_tensors(refined, rest)
+    rot_o, pel_o = world_tensors(original, rest)
+    w = torch.as_tensor(weights, dtype=torch.float32)
+    rot6d = matrix_to_rot6d(rot_r) * (1 - w[..., None, None]) + matrix_to_rot6d(rot_o) * w[..., None, None]
+    pelvis = pel_r * (1 - w[..., None]) + pel_o * w[..., None]
+    out = write_world(refined, 0, rot6d_to_matrix(rot6d), pelvis, rest, (weights > 0) & (weights < 1))
+    people = []
+    for i, (person, source) in enumerate(zip(out.people, original.people)):
+        kept = weights[:, i] >= 1  # exactly the input there, not a round trip through 6D
+        person = person.copy()
+        for name in ("global_orient", "body_pose", "transl"):
+            getattr(person, name)[kept] = getattr(source, name)[kept]
+        people.append(person)
+    return out.replace_people(*people)
 
 
 def smooth_sequence(recon: Reconstruction, rest: np.ndarray, window: int = 9, order: int = 2) -> Reconstruction:
