@@ -33,8 +33,8 @@ log = logging.getLogger(__name__)
 InfillFn = Callable[..., Reconstruction]  # (recon, segment, text, progress, cancel, *, device) -> Reconstruction
 RefineFn = Callable[..., Reconstruction]  # (recon, segments, progress, cancel, *, device) -> Reconstruction
 LEARNED_INFILL = "diffusion infiller"
-LEARNED_REFINE = "temporal refiner + smoothing"  # the engine's default, learned+savgol (inference/engine/refine.py)
-SMOOTHING_REFINE = "smoothing (refiner model not installed)"
+LEARNED_REFINE = "temporal refiner + smoothing"  # learned+savgol (inference/engine/refine.py)
+SMOOTHING_REFINE = "smoothing"  # the engine's default since the real-motion evaluation (refine.py)
 T = TypeVar("T")
 
 
@@ -126,7 +126,9 @@ def find_backend() -> MotionBackend:
     refiner_installed = installed("refiner")
     if not refiner_installed:
         notes.append(f"no refiner model ({shipped_model_path('refiner')} is missing)")
-    method = "learned+savgol" if refiner_installed else "savgol"
+    method = engine.RefineOptions().method  # the engine's default (inference/engine/refine.py)
+    if method != "savgol" and not refiner_installed:
+        method = "savgol"
 
     def refine(r: Reconstruction, segs: list[Segment], p: ProgressFn, c: CancelFn,
                device: str = "cpu") -> Reconstruction:
@@ -137,7 +139,7 @@ def find_backend() -> MotionBackend:
         options = engine.RefineOptions(method=method, device=device,
                                        contacts=segments_contacts(r, segs, body))  # keeps the texts' contacts
         return engine.refine_sequence(r, trusted_mask(r, segs), options, progress=p, cancel=c, body=body)
-    refine_label = LEARNED_REFINE if refiner_installed else SMOOTHING_REFINE
+    refine_label = LEARNED_REFINE if method != "savgol" else SMOOTHING_REFINE
     return MotionBackend(infill, refine, infill_label, refine_label, "; ".join(notes))
 
 

@@ -78,8 +78,9 @@ def _reframed(recon, pelvis_tilt, yaw, rest):
     return recon.replace_people(*people)
 
 
-@pytest.mark.parametrize("pitch_roll,yaw", [((25, 0), 0.7), ((-25, 25), 2.5)])
-def test_infill_ignores_the_pelvis_convention_and_the_scene_heading(pitch_roll, yaw):
+@pytest.mark.parametrize("pitch_roll,yaw,prior", [((25, 0), 0.7, "network"), ((-25, 25), 2.5, "network"),
+                                                  ((-25, 25), 2.5, "library")])
+def test_infill_ignores_the_pelvis_convention_and_the_scene_heading(pitch_roll, yaw, prior):
     from inference.engine import InfillOptions, infill_segment
     from inference.segments import Segment
 
@@ -87,8 +88,9 @@ def test_infill_ignores_the_pelvis_convention_and_the_scene_heading(pitch_roll, 
     rest = pair_rest_joints(recon)
     tilt = Rotation.from_euler("xz", pitch_roll, degrees=True)
     segment = Segment(30, 60, "B")
-    plain = infill_segment(recon, segment, "", InfillOptions(seed=0))
-    moved = infill_segment(_reframed(recon, tilt, yaw, rest), segment, "", InfillOptions(seed=0))
+    options = InfillOptions(seed=0, prior=prior)
+    plain = infill_segment(recon, segment, "", options)
+    moved = infill_segment(_reframed(recon, tilt, yaw, rest), segment, "", options)
     expected = recon_joints(_reframed(plain, tilt, yaw, rest), rest)[30:60, 1]
     inputs_differ = np.linalg.norm(recon_joints(_reframed(recon, tilt, 0.0, rest), rest) - recon_joints(recon, rest),
                                    axis=-1).max()

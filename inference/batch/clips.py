@@ -40,7 +40,7 @@ class ClipOptions:
     min_found: float = 0.2  # share of frames each person must be detected on, else "no two people"
     describe_backend: str = "offline"
     infill_steps: int = 20
-    refine_method: str = "learned+savgol"  # the engine's default (see inference/engine/refine.py)
+    refine_method: str = "savgol"  # the engine's default (see inference/engine/refine.py)
     formats: tuple[str, ...] = ("npz", "session")  # of npz, fbx, glb, bvh, session
     seed: int = 0
 

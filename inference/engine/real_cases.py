@@ -31,7 +31,7 @@ from .window_io import recon_joints
 GAP_SECONDS = (0.5, 1.0, 2.0)
 WHO = ("A", "B", "both")
 CONTEXT_SECONDS = 2.0
-TOUCH = 0.10  # m between wrists that counts as holding hands
+TOUCH = 0.15  # m between wrist joint centres that counts as holding hands (the hands lie between them)
 WRISTS = (JOINT_INDEX["left_wrist"], JOINT_INDEX["right_wrist"])
 
 

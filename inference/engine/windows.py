@@ -121,13 +121,15 @@ class WindowSampler:
             raise ValueError(f"no training clip has {window} frames or more")
         self.role = role
         self.window = window
+        starts = np.array([c.num_frames - window + 1 for c in self.clips], float)
+        self.weights = starts / starts.sum()  # every window start equally likely, whichever clip it is in
         self.text_embeddings = text_embeddings
         self.rng = np.random.default_rng(seed)
         self.generator = torch.Generator().manual_seed(seed)
 
     def sample(self, batch_size: int) -> Batch:
         w, rng, gen = self.window, self.rng, self.generator
-        picks = [self.clips[int(i)] for i in rng.integers(len(self.clips), size=batch_size)]
+        picks = [self.clips[int(i)] for i in rng.choice(len(self.clips), size=batch_size, p=self.weights)]
         starts = [int(rng.integers(0, c.num_frames - w + 1)) for c in picks]
         rot6d = torch.as_tensor(np.stack([c.rot6d[s:s + w] for c, s in zip(picks, starts)]))
         pelvis = torch.as_tensor(np.stack([c.pelvis[s:s + w] for c, s in zip(picks, starts)]))
