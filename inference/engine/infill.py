@@ -166,8 +166,8 @@ def _infill_window(recon: Reconstruction, w0: int, w1: int, regen: np.ndarray, r
     problem = guidance_problem(window, regen, options.contacts, floor).to(device)
     if options.prior == "library":
         matched = get_library(options.library_path).fill(window.features, keep, window.rest_joints, options.library_k)
-        iterations = options.steps * options.guidance_iterations + options.final_iterations
-        guided = apply_guidance(matched.to(device), problem, options.guidance, iterations)
+        # one round on the matched motion: the sampler's rounds between steps are there to steer a network's sample
+        guided = apply_guidance(matched.to(device), problem, options.guidance, options.final_iterations)
         progress(1.0, "matched real motion")
         return write_window(recon, window, guided.cpu(), rest, regen)
     keep_t = torch.as_tensor(keep, device=device)[None]

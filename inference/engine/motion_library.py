@@ -37,7 +37,8 @@ from .pair_frame import PairFrame, anchor, body_heading, encode, rot_y, to_pair_
 from .root_convention import canonical
 
 MATCH_JOINTS = [JOINT_INDEX[n] for n in ("pelvis", "left_ankle", "right_ankle", "left_wrist", "right_wrist", "head")]
-FRAME_STRIDE = 2  # every other frame of the window is compared (motion is smooth at 30 fps)
+FRAME_STRIDE = 3  # every third frame of the window is compared (motion is smooth at 30 fps)
+START_STRIDE = 2  # candidate windows start every other frame (the bend to the borders absorbs a frame's offset)
 
 
 @dataclass
@@ -69,7 +70,7 @@ class MotionLibrary:
 
     def _starts(self, length: int) -> np.ndarray:
         """Window starts whose ``length`` frames all lie in one take."""
-        starts = np.arange(max(0, self.num_frames - length + 1))
+        starts = np.arange(0, max(0, self.num_frames - length + 1), START_STRIDE)
         return starts[self.take[starts] == self.take[starts + length - 1]]
 
     def fill(self, features: Tensor, keep: np.ndarray, rest_joints: Tensor, k: int = 4) -> Tensor:
