@@ -6,7 +6,8 @@
   initialisation (depth from torso length, facing from left/right order, rest pose).
 * ``bvh`` — motions written as CMU, Mixamo and MakeHuman BVH files on a skeleton of *other* proportions than
   our body (the partner's shape, A-pose rest for MakeHuman, CMU's two-joint spine), imported, and the distance
-  between source and imported joints reported (re-chained with our bone lengths, and merely scaled).
+  between source and imported joints reported (re-chained with our bone lengths, and merely scaled), and the
+  angle between limb bones.
 * ``keypoints`` — MediaPipe BlazePose on a rendered two-person clip: frames per second on the CPU.
 
 Usage: ``nice .venv/bin/python bench/bench_frontend.py fit|bvh|keypoints [--out results.json]``
@@ -94,10 +95,10 @@ def bench_bvh(args: argparse.Namespace) -> list[dict]:
                     rows.append({"kind": kind, "family": family, **report[str(path)], "seconds": elapsed})
     for family in cases:
         sel = [r for r in rows if r["family"] == family]
-        print(f"{family:10s} re-chained {np.mean([r['rechained_mm'] for r in sel]):6.2f} mm   scaled "
-              f"{np.mean([r['scaled_mm'] for r in sel]):6.2f} mm   (max re-chained "
-              f"{np.max([r['rechained_mm'] for r in sel]):.2f})   import {np.mean([r['seconds'] for r in sel]):.2f}s "
-              f"per pair of {int(args.seconds * 30)} frames")
+        mean = {k: np.mean([r[k] for r in sel]) for k in ("rechained_mm", "joints_mm", "limbs_deg", "seconds")}
+        print(f"{family:10s} re-chained {mean['rechained_mm']:6.2f} mm   scaled {mean['joints_mm']:6.2f} mm   "
+              f"limbs {mean['limbs_deg']:.3f}°   (max re-chained {np.max([r['rechained_mm'] for r in sel]):.2f})   "
+              f"import {mean['seconds']:.2f}s per pair of {int(args.seconds * 30)} frames")
     return rows
 
 

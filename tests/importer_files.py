@@ -202,15 +202,34 @@ def _family_joints(family: str) -> list[tuple[str, Optional[str], Optional[str]]
     return rows
 
 
+def generated_motion(kind: str, seed: int):
+    """A 2 s generator clip at 20 fps, person A's betas, our rest joints for them and our body (rest + sole) for
+    the BVH importer: ``(reconstruction, betas, rest (22, 3), OurBody)``."""
+    import torch
+
+    from inference.body import load_body_model
+    from inference.generator import generate_clip
+    from inference.importers.bvh_body import OurBody
+
+    clip = generate_clip(kind, seed, seconds=2.0, fps=20.0)
+    betas = clip.reconstruction.people[0].betas
+    vertices, joints = load_body_model().rest(torch.as_tensor(betas))
+    rest = joints.numpy().astype(np.float64)
+    return clip.reconstruction, betas, rest, OurBody(rest, float(vertices[:, 1].min()))
+
+
 def write_family_bvh(path: Path, family: str, person, rest: np.ndarray, fps: float = 30.0, units: float = 1.0,
-                     z_up: bool = False, a_pose_deg: float = 0.0, all_positions: bool = False) -> None:
+                     z_up: bool = False, a_pose_deg: float = 0.0, all_positions: bool = False,
+                     rest_yaw_deg: float = 0.0) -> None:
     """``person`` (on our ``rest`` skeleton) written as a BVH of ``family``'s names and hierarchy, with extra
     joints the family has and we lack, arms resting ``a_pose_deg`` below horizontal, positions × ``units``,
-    optionally Z-up, and optionally position channels on every joint (as Mixamo writes them)."""
+    optionally Z-up, optionally position channels on every joint (as Mixamo writes them), and optionally the whole
+    rig (rest and motion) turned ``rest_yaw_deg`` about the vertical (a rest pose that faces another way)."""
     rows = _family_joints(family)
     pos, rot = world_pose(person, rest)
     frames = pos.shape[0]
     conv = np.array([[1.0, 0, 0], [0, 0, -1], [0, 1, 0]]) if z_up else np.eye(3)  # Y-up -> Z-up
+    conv = conv @ Rotation.from_euler("y", rest_yaw_deg, degrees=True).as_matrix()
     arm_q = {}
     for s, sign in (("left", -1.0), ("right", 1.0)):  # lower the arm about the forward (z) axis
         q = Rotation.from_euler("z", sign * a_pose_deg, degrees=True).as_matrix()
@@ -267,5 +286,5 @@ def write_family_bvh(path: Path, family: str, person, rest: np.ndarray, fps: flo
     Path(path).write_text("\n".join(lines) + "\n")
 
 
-__all__ = ["write_phalp", "write_wham", "write_gvhmr", "write_tram", "write_family_bvh", "world_pose",
-           "BODY_JOINT_NAMES"]
+__all__ = ["write_phalp", "write_wham", "write_gvhmr", "write_tram", "write_family_bvh", "generated_motion",
+           "world_pose", "BODY_JOINT_NAMES"]

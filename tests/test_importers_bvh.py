@@ -7,14 +7,13 @@ from __future__ import annotations
 import bvhio
 import numpy as np
 import pytest
-import torch
 
-from importer_files import world_pose, write_family_bvh
+from importer_files import generated_motion, world_pose, write_family_bvh
 from inference.body import load_body_model
 from inference.export import export
-from inference.generator import generate_clip
 from inference.importers import import_motion
-from inference.importers.bvh import FOOT, OurBody, load_bvh, sole_heights
+from inference.importers.bvh import load_bvh
+from inference.importers.bvh_body import FOOT, OurBody, sole_heights
 from inference.importers.bvh_file import parse_bvh, read_bvh
 from inference.motion import MotionError
 from inference.skeleton import JOINT_INDEX
@@ -28,12 +27,7 @@ FAMILY_CASES = {
 
 @pytest.fixture(scope="module")
 def motion():
-    clip = generate_clip("dance_hold", 2, seconds=2.0, fps=20.0)
-    body = load_body_model()
-    betas = clip.reconstruction.people[0].betas
-    vertices, joints = body.rest(torch.as_tensor(betas))
-    rest = joints.numpy().astype(np.float64)
-    return clip.reconstruction, betas, rest, OurBody(rest, float(vertices[:, 1].min()))
+    return generated_motion("dance_hold", 2)
 
 
 def _on_floor(joints: np.ndarray, ours: OurBody) -> np.ndarray:

@@ -12,12 +12,13 @@ import numpy as np
 import pytest
 import torch
 
-from importer_files import world_pose, write_family_bvh
+from importer_files import generated_motion, world_pose, write_family_bvh
 from inference.body import load_body_model
 from inference.engine.dataset import load_clips
-from inference.generator import generate_clip
 from inference.importers import dataset_sequences, dataset_single_people, import_motion
-from inference.importers.bvh import (FOOT, OurBody, body_rest_fn, load_bvh_people, sole_heights, source_motion)
+from inference.importers.bvh import load_bvh_people
+from inference.importers.bvh_body import FOOT, body_rest_fn, sole_heights
+from inference.importers.bvh_source import source_rig
 from inference.importers.bvh_file import read_bvh
 from inference.motion import MotionError
 from inference.rotations import axis_angle_to_matrix
@@ -29,12 +30,7 @@ needs_data = pytest.mark.skipif(not (CMU / "manifest.json").is_file(), reason=".
 
 @pytest.fixture(scope="module")
 def motion():
-    clip = generate_clip("walk_together", 3, seconds=2.0, fps=20.0)
-    body = load_body_model()
-    betas = clip.reconstruction.people[0].betas
-    vertices, joints = body.rest(torch.as_tensor(betas))
-    rest = joints.numpy().astype(np.float64)
-    return clip.reconstruction, betas, rest, OurBody(rest, float(vertices[:, 1].min()))
+    return generated_motion("walk_together", 3)
 
 
 def _with_tpose(path: Path, out: Path) -> None:
@@ -85,6 +81,19 @@ def test_feet_on_the_source_floor_wherever_the_file_puts_it(tmp_path, motion):
     assert np.percentile(sole, 5) == pytest.approx(0.0, abs=1e-6) and sole.min() > -0.005
 
 
+def test_a_rest_facing_another_way_turns_the_whole_motion(tmp_path, motion):
+    """A rig whose rest pose (and motion) faces +X instead of +Z: the same motion, turned 90° about the vertical
+    (the pelvis takes the source's rotation after one turn about the vertical between the two rests)."""
+    recon, betas, rest, ours = motion
+    got = []
+    for yaw in (0.0, 90.0):
+        path = tmp_path / f"yaw{yaw:g}.bvh"
+        write_family_bvh(path, "mixamo", recon.people[0], rest, units=100.0, rest_yaw_deg=yaw)
+        got.append(world_pose(load_bvh_people([path], rest_fn=lambda b: ours, betas=betas).people[0], rest)[0])
+    turn = np.array([[0.0, 0.0, 1.0], [0.0, 1.0, 0.0], [-1.0, 0.0, 0.0]])  # +90° about +Y
+    np.testing.assert_allclose(got[1], got[0] @ turn.T, atol=1e-4)
+
+
 def _pitch_deg(orient: np.ndarray) -> np.ndarray:
     forward = axis_angle_to_matrix(torch.as_tensor(orient, dtype=torch.float64)).numpy()[:, :, 2]
     return np.degrees(np.arcsin(np.clip(forward[:, 1], -1, 1)))
@@ -97,7 +106,8 @@ def test_cmu_motionbuilder_pelvis_turns_as_the_source_does():
     path = DATA / "locomotion" / "cmu_02" / "02_01.bvh"
     got = import_motion([path, path])
     assert abs(np.median(_pitch_deg(got.people[0].global_orient))) < 5.0
-    src, _, _ = source_motion(read_bvh(path))
+    skel = read_bvh(path)
+    src = source_rig(skel).motion(skel, 1.0)
     ours = axis_angle_to_matrix(torch.as_tensor(got.people[0].global_orient, dtype=torch.float64)).numpy()
     assert np.abs(ours - src.rotations[:, 0]).max() < 1e-4
 
@@ -110,12 +120,13 @@ def test_daz_salsa_pair_on_the_floor():
     files = [CMU / "60" / "60_15.bvh", CMU / "61" / "61_15.bvh"]
     got = load_bvh_people(files, fps=60.0, frames=(0, 301), rest_fn=body_rest_fn(body))
     assert got.families == ["daz", "daz"] and got.dropped_tpose and got.fps == 60.0
-    assert got.people[0].num_frames == 300
+    assert 4 <= got.first_frame <= 8 and got.people[0].num_frames == 301 - got.first_frame  # T-pose and blend
+    assert [len(g) for g in got.glitches] == [0, 0]
     ours = body_rest_fn(body)(np.zeros(10, np.float32))
     for person, path in zip(got.people, files):
         assert got.report[str(path)]["limbs_deg"] < 0.5
-        src, _, _ = source_motion(read_bvh(path).frames(1, 301))
-        src = src.scaled(got.scale)
+        skel = read_bvh(path).frames(got.first_frame, 301)
+        src = source_rig(skel).motion(skel, got.scale)
         sole = sole_heights(src.positions, ours.flat_feet, np.array([0, 1, 2, 3])).min(1)
         planted = sole - np.percentile(sole, 5) < 0.01
         with torch.no_grad():
@@ -123,7 +134,17 @@ def test_daz_salsa_pair_on_the_floor():
                                torch.as_tensor(person.transl), torch.as_tensor(person.betas))
         lowest = out.vertices[..., 1].min(-1).values.numpy()
         assert planted.mean() > 0.1
-        assert np.abs(lowest[planted]).mean() < 0.02
+        assert np.abs(lowest[planted]).mean() < 0.02 and lowest.min() > -0.05
+
+
+@needs_data
+def test_capture_glitch_in_the_test_pair_is_reported():
+    """Salsa 60_15 (person A of the test pair) jumps 70 cm in one frame at file frame 733 (12.2 s): named,
+    person B clean."""
+    files = [CMU / "60" / "60_15.bvh", CMU / "61" / "61_15.bvh"]
+    got = load_bvh_people(files, fps=60.0, frames=(700, 780))
+    a, b = got.glitches
+    assert 1 <= len(a) <= 6 and len(b) == 0 and all(728 <= 700 + f <= 740 for f in a)
 
 
 def _folder(tmp_path: Path, recon, rest, manifest: bool) -> Path:
@@ -166,3 +187,12 @@ def test_bvh_folder_specs(tmp_path, motion):
     clips = load_clips(f"cmu:{bare}:train", fps=15.0)
     assert [c.name for c in clips] == ["60_01+61_01", "135_03+94_04"]
     assert clips[0].text == "A and B dance salsa together" and clips[1].text == ""
+    # motion written at 20 fps played at 30 (the file's rate) is human; at CMU's salsa rate 60, too fast
+    assert next(iter(dataset_sequences(f"bvh:{bare}:60_15")))[1].meta["bvh_glitch_frames"] == []
+    assert next(iter(dataset_sequences(f"cmu:{bare}:60_15")))[1].meta["bvh_glitch_frames"] != []
+    for manifest, words in (({"pairs": [["60/60_01.bvh"]]}, "each pair should be two file paths"),
+                            ({"pairs": [["60/60_01.bvh", "61/61_99.bvh"]]}, "pair file .*61_99.bvh not found"),
+                            ("[" * 100_000, "not readable JSON")):
+        (bare / "manifest.json").write_text(manifest if isinstance(manifest, str) else json.dumps(manifest))
+        with pytest.raises(MotionError, match=words):
+            list(dataset_sequences(f"cmu:{bare}"))

@@ -9,17 +9,26 @@ are its absolute position); the rest pose is all rotations zero. End Sites are k
 
 from __future__ import annotations
 
+import io
 import math
+import os
 import re
+import stat
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Optional, Union
+from typing import Optional, TextIO, Union
 
 import numpy as np
 
 from ..motion import MotionError
 
 MIN_FPS, MAX_FPS = 1.0, 1000.0  # frame rates a file may state without an override
+# Bounds checked before anything is allocated for them: a real capture is far inside every one.
+MAX_BYTES = 1 << 30  # file size
+MAX_LINE = 1 << 20  # characters per line (a frame of a 1000-joint rig is ~100 KB)
+MAX_JOINTS = 1000  # joints (and, separately, End Sites); body rigs have 20–300
+MAX_FRAMES = 250_000  # frames: 35 min at 120 fps
+MAX_POINT_FRAMES = 50_000_000  # frames × (joints + End Sites): the work of forward kinematics
 _AXES = {"X": 0, "Y": 1, "Z": 2}
 _CHANNELS = {f"{a}{kind}" for a in "XYZ" for kind in ("position", "rotation")}
 
@@ -116,16 +125,52 @@ def _axis_rotation(axis: int, angle: np.ndarray) -> np.ndarray:
     return out
 
 
+class _Tokens:
+    """Tokens of a BVH text, line by line, never holding more than one line (of at most :data:`MAX_LINE`
+    characters) beyond what the caller keeps."""
+
+    def __init__(self, stream: TextIO, label: str) -> None:
+        self.stream, self.label, self.line_no = stream, label, 0
+        self.pending: list[str] = []
+
+    def line(self) -> Optional[str]:
+        """The next raw line, or None at the end of the file."""
+        line = self.stream.readline(MAX_LINE + 1)
+        if not line:
+            return None
+        self.line_no += 1
+        if len(line) > MAX_LINE and not line.endswith("\n"):
+            raise MotionError(f"{self.label}: line {self.line_no} is longer than {MAX_LINE} characters")
+        return line
+
+    def take(self, what: str) -> str:
+        while not self.pending:
+            line = self.line()
+            if line is None:
+                raise MotionError(f"{self.label}: file ends early (expected {what})")
+            self.pending = _TOKEN.findall(line)[::-1]
+        return self.pending.pop()
+
+
+_TOKEN = re.compile(r"[^\s{}]+|[{}]")
+
+
 def read_bvh(path: Union[str, Path], fps: Optional[float] = None) -> BvhSkeleton:
-    """A BVH file; ``fps`` replaces its ``Frame Time`` (which must otherwise say 1–1000 fps)."""
+    """A BVH file (a regular file of at most :data:`MAX_BYTES`); ``fps`` replaces its ``Frame Time``, which must
+    otherwise say :data:`MIN_FPS`–:data:`MAX_FPS` fps."""
     label = str(path)
     try:
-        text = Path(path).read_text(encoding="utf-8", errors="replace")
+        info = os.stat(path)
+        if not stat.S_ISREG(info.st_mode):
+            raise MotionError(f"{label}: not a regular file")
+        if info.st_size > MAX_BYTES:
+            raise MotionError(f"{label}: {info.st_size} bytes, more than the {MAX_BYTES} a BVH file may have here")
+        with open(path, encoding="utf-8", errors="replace") as stream:
+            skel = _parse(_Tokens(stream, label), label, info.st_size)
     except FileNotFoundError:
         raise MotionError(f"{label}: file not found") from None
     except OSError as exc:
-        raise MotionError(f"{label}: cannot be read ({exc})") from None
-    skel = parse_bvh(text, label)
+        raise MotionError(f"{label}: cannot be read ({exc.strerror or exc})") from None
     if fps is not None:
         if not MIN_FPS <= fps <= MAX_FPS:
             raise MotionError(f"{label}: frame rate {fps:g} fps is outside {MIN_FPS:g}–{MAX_FPS:g} fps")
@@ -137,27 +182,24 @@ def read_bvh(path: Union[str, Path], fps: Optional[float] = None) -> BvhSkeleton
 
 
 def parse_bvh(text: str, label: str = "<bvh>") -> BvhSkeleton:
-    tokens = re.findall(r"[^\s{}]+|[{}]", text)
-    pos = 0
+    """A BVH file's text (the same limits as :func:`read_bvh`, except the frame rate's)."""
+    return _parse(_Tokens(io.StringIO(text), label), label, len(text))
 
-    def take(what: str) -> str:
-        nonlocal pos
-        if pos >= len(tokens):
-            raise MotionError(f"{label}: file ends early (expected {what})")
-        pos += 1
-        return tokens[pos - 1]
+
+def _parse(tokens: _Tokens, label: str, size: int) -> BvhSkeleton:
+    take = tokens.take
 
     def expect(word: str) -> None:
         tok = take(word)
         if tok.upper() != word.upper():
-            raise MotionError(f"{label}: expected '{word}', found '{tok}' (token {pos})")
+            raise MotionError(f"{label}: expected '{word}', found '{tok}' (line {tokens.line_no})")
 
     def number(what: str) -> float:
         tok = take(what)
         try:
             value = float(tok)
         except ValueError:
-            raise MotionError(f"{label}: expected a number for {what}, found '{tok}'") from None
+            raise MotionError(f"{label}: expected a number for {what}, found '{tok}' (line {tokens.line_no})") from None
         if not math.isfinite(value):
             raise MotionError(f"{label}: {what} is '{tok}', not a finite number")
         return value
@@ -179,6 +221,8 @@ def parse_bvh(text: str, label: str = "<bvh>") -> BvhSkeleton:
     pending = "joint"
     while True:
         if pending == "joint":
+            if len(names) >= MAX_JOINTS:
+                raise MotionError(f"{label}: more than {MAX_JOINTS} joints, more than any body rig has")
             name = take("joint name")
             names.append(name)
             parents.append(stack[-1] if stack else -1)
@@ -201,6 +245,8 @@ def parse_bvh(text: str, label: str = "<bvh>") -> BvhSkeleton:
             expect("{")
             expect("OFFSET")
             end = (number("End Site OFFSET"), number("End Site OFFSET"), number("End Site OFFSET"))
+            if len(end_sites) >= MAX_JOINTS:
+                raise MotionError(f"{label}: more than {MAX_JOINTS} End Sites, more than any body rig has")
             end_sites.append((stack[-1], end))
             expect("}")
             pending = "none"
@@ -210,27 +256,50 @@ def parse_bvh(text: str, label: str = "<bvh>") -> BvhSkeleton:
             if not stack:
                 break
         else:
-            raise MotionError(f"{label}: unexpected '{tok}' in HIERARCHY")
+            raise MotionError(f"{label}: unexpected '{tok}' in HIERARCHY (line {tokens.line_no})")
     expect("MOTION")
     expect("Frames:")
-    num_frames = count("Frames")
+    num_frames = count("Frames", MAX_FRAMES)
     expect("Frame")
     expect("Time:")
     frame_time = number("Frame Time")
     if not frame_time > 0:
         raise MotionError(f"{label}: 'Frame Time' must be positive, got {frame_time}")
-    num_channels = sum(len(c) for c in channels)
-    values = tokens[pos:]
-    if len(values) < num_frames * num_channels:
-        raise MotionError(f"{label}: MOTION has {len(values)} values, {num_frames} frames × {num_channels} "
-                          f"channels need {num_frames * num_channels}")
-    try:
-        motion = np.array(values[:num_frames * num_channels], dtype=np.float64).reshape(num_frames, num_channels)
-    except ValueError as exc:
-        raise MotionError(f"{label}: MOTION holds a non-number ({exc})") from None
     if num_frames == 0:
         raise MotionError(f"{label}: no frames")
-    if not np.all(np.isfinite(motion)):
-        raise MotionError(f"{label}: MOTION holds non-finite values")
+    points = len(names) + len(end_sites)
+    if num_frames * points > MAX_POINT_FRAMES:
+        raise MotionError(f"{label}: {num_frames} frames of {points} joints and End Sites is more than the "
+                          f"{MAX_POINT_FRAMES} joint-frames this reader handles")
+    num_channels = sum(len(c) for c in channels)
+    needed = num_frames * num_channels
+    if 2 * needed > size + 1:  # every value takes a digit and a separator: refuse a lying count before allocating
+        raise MotionError(f"{label}: says {num_frames} frames × {num_channels} channels, more values than its "
+                          f"{size} bytes can hold")
+    motion = _motion_values(tokens, num_frames, num_channels, label).reshape(num_frames, num_channels)
     return BvhSkeleton(names, np.array(parents), np.array(offsets, np.float64), channels, frame_time, motion, label,
                        tuple(end_sites))
+
+
+def _motion_values(tokens: _Tokens, frames: int, channels: int, label: str) -> np.ndarray:
+    """The first ``frames × channels`` numbers of the MOTION section (anything after them is ignored)."""
+    needed = frames * channels
+    out = np.empty(needed, np.float64)
+    filled = 0
+    chunk: Optional[list[str]] = tokens.pending[::-1]
+    tokens.pending = []
+    while filled < needed and chunk is not None:
+        try:
+            values = np.array(chunk[:needed - filled], dtype=np.float64)
+        except ValueError:
+            raise MotionError(f"{label}: MOTION holds a non-number (line {tokens.line_no})") from None
+        out[filled:filled + len(values)] = values
+        filled += len(values)
+        line = tokens.line() if filled < needed else None
+        chunk = None if line is None else line.split()
+    if filled < needed:
+        raise MotionError(f"{label}: MOTION has {filled} values, {frames} frames × {needed // frames} channels "
+                          f"need {needed}")
+    if not np.all(np.isfinite(out)):
+        raise MotionError(f"{label}: MOTION holds non-finite values")
+    return out

@@ -34,6 +34,7 @@ CMU_PAIRED_SUBJECTS = ((18, 19), (20, 21), (22, 23), (60, 61))  # CMU subjects c
 # what CMU's index says of subjects whose cgspeed files state a wrong rate (120): (capture rate, description)
 CMU_SUBJECTS = {60: (60.0, "salsa dance"), 61: (60.0, "salsa dance")}
 CMU_SPLITS = {"test": ("60_15",), "val": ("60_12",)}  # salsa takes never trained on
+MANIFEST_BYTES = 16 << 20
 _LABELS = (  # (word in the description or path, two-person text, one-person text)
     ("salsa", "A and B dance salsa together", "a person dances salsa"),
     ("martial", "A and B practise martial arts together", "a person practices martial arts"),
@@ -70,10 +71,13 @@ def _manifest(root: Path) -> dict:
     path = root / "manifest.json"
     if not path.is_file():
         return {}
+    if path.stat().st_size > MANIFEST_BYTES:
+        raise MotionError(f"{path}: {path.stat().st_size} bytes, more than a manifest of BVH takes needs "
+                          f"({MANIFEST_BYTES})")
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise MotionError(f"{path}: not readable JSON ({exc})") from None
+    except (OSError, ValueError, RecursionError) as exc:
+        raise MotionError(f"{path}: not readable JSON ({type(exc).__name__})") from None
     if not isinstance(data, dict) or not isinstance(data.get("files", {}), dict) or not isinstance(
             data.get("pairs", []), list):
         raise MotionError(f"{path}: expected an object with 'files' (an object) and 'pairs' (a list)")
@@ -159,7 +163,8 @@ def select(all_takes: list[Take], selector: Optional[str], cmu: bool) -> list[Ta
 
 def load_take(take: Take, fps: Optional[float] = None, body: Optional["BodyModel"] = None):
     """A take on our body (:class:`~inference.importers.bvh.BvhPeople`), at ``fps`` if given, else its true rate."""
-    from .bvh import body_rest_fn, load_bvh_people
+    from .bvh import load_bvh_people
+    from .bvh_body import body_rest_fn
 
     return load_bvh_people(take.files, fps=fps or take.fps, rest_fn=body_rest_fn(body))
 
@@ -175,7 +180,8 @@ def sequences(root: Path, selector: Optional[str] = None, fps: Optional[float] =
         if len(take.files) == 2:
             got = load_take(take, fps, body)
             meta = {"source": "bvh", "source_file": [str(f) for f in take.files], "bvh_family": got.families,
-                    "text": take.text, "bvh_dropped_tpose": got.dropped_tpose}
+                    "text": take.text, "bvh_first_frame": got.first_frame,
+                    "bvh_glitch_frames": sorted({int(f) for g in got.glitches for f in g})}
             yield take.name, Reconstruction(tuple(got.people), got.fps, meta=meta), take.text  # type: ignore[arg-type]
 
 
