@@ -1,6 +1,7 @@
-"""Held-out evaluation of the engine against interpolation and smoothing, on generated sequences.
+"""Held-out evaluation of the engine against interpolation and smoothing, on generated sequences or on real
+motion capture (``run_real_evaluation``: gaps of fixed lengths cut from real takes, ``real_cases.py``).
 
-Each case is a generated clip (seeds disjoint from training) observed the way a monocular estimator sees it:
+Each generated case is a clip (seeds disjoint from training) observed the way a monocular estimator sees it:
 jittery estimates on visible frames, one person hidden for 0.3–2 s (reliability 0, a frozen wrong guess in the
 estimate), 2D keypoints with pixel noise where visible and only a few on the hidden person. Every method fills
 the same segment; metrics (``metrics.py``) compare the result with the ground truth.
