@@ -23,7 +23,7 @@ pytestmark = [pytest.mark.usefixtures("single_thread"),
 
 @pytest.fixture(scope="module")
 def salsa():
-    return import_motion([CMU / "60" / "60_12.bvh", CMU / "61" / "61_12.bvh"], fps=60.0)
+    return import_motion([CMU / "60" / "60_12.bvh", CMU / "61" / "61_12.bvh"], fps=60.0, frames=(0, 1200))
 
 
 def test_gap_cases_hide_the_chosen_people_for_the_chosen_time(salsa):
