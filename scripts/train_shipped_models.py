@@ -1,4 +1,7 @@
-"""Reproduce the checkpoints shipped in resources/models/ and their evaluation (see MODEL_CARD.md).
+"""Reproduce the generator-trained checkpoints of 2026-11-26 and their evaluation (docs/gpu.md).
+
+Of those only the refiner still ships; the infiller and the motion library shipped since 2026-12-07 come from
+real motion: scripts/train_real_models.sh (resources/models/MODEL_CARD.md).
 
     .venv/bin/python scripts/train_shipped_models.py [--work /tmp/sm-models] [--workers 5] [--skip-eval]
 

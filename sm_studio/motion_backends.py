@@ -36,8 +36,8 @@ log = logging.getLogger(__name__)
 InfillFn = Callable[..., Reconstruction]
 RefineFn = Callable[..., Reconstruction]  # (recon, segments, progress, cancel, *, device, contacts, pins)
 LEARNED_INFILL = "diffusion infiller"
-LEARNED_REFINE = "temporal refiner + smoothing"  # the engine's default, learned+savgol (inference/engine/refine.py)
-SMOOTHING_REFINE = "smoothing (refiner model not installed)"
+LEARNED_REFINE = "temporal refiner + smoothing"  # learned+savgol (inference/engine/refine.py)
+SMOOTHING_REFINE = "smoothing"  # the engine's default since the real-motion evaluation (refine.py)
 T = TypeVar("T")
 
 
@@ -137,7 +137,9 @@ def find_backend() -> MotionBackend:
     refiner_installed = installed("refiner")
     if not refiner_installed:
         notes.append(f"no refiner model ({shipped_model_path('refiner')} is missing)")
-    method = "learned+savgol" if refiner_installed else "savgol"
+    method = engine.RefineOptions().method  # the engine's default (inference/engine/refine.py)
+    if method != "savgol" and not refiner_installed:
+        method = "savgol"
 
     def refine(r: Reconstruction, segs: list[Segment], p: ProgressFn, c: CancelFn, device: str = "cpu",
                contacts: Optional[Sequence[Contact]] = None, pins: Sequence[Pin] = ()) -> Reconstruction:
@@ -150,7 +152,7 @@ def find_backend() -> MotionBackend:
         options = engine.RefineOptions(method=method, device=device, contacts=guide, pins=engine_pins(pins))
         out = engine.refine_sequence(r, trusted_mask(r, segs), options, progress=p, cancel=c, body=body)
         return hold(out, body, pins=pins)
-    refine_label = LEARNED_REFINE if refiner_installed else SMOOTHING_REFINE
+    refine_label = LEARNED_REFINE if method != "savgol" else SMOOTHING_REFINE
     return MotionBackend(infill, refine, infill_label, refine_label, "; ".join(notes))
 
 

@@ -83,7 +83,7 @@ def tiny_engine_backend(steps: int = 8):
     torch.manual_seed(0)
     config = DenoiserConfig(width=32, layers=1, heads=2, text_dim=0, diffusion_steps=max(20, steps))
     model = MotionDenoiser(config).eval()
-    options = InfillOptions(steps=steps, use_text=False, guidance_iterations=0, final_iterations=0)
+    options = InfillOptions(steps=steps, use_text=False, guidance_iterations=0, final_iterations=0, prior="network")
 
     def infill(recon, seg, text, progress, cancel, device="cpu", contacts=None, pins=()):  # constraints unused
         return infill_segment(recon, seg, text, options, progress=progress, cancel=cancel, model=model)

@@ -8,7 +8,7 @@ import torch
 
 from engine_support import generated, single_thread  # noqa: F401 (fixture)
 from inference.engine.dataset import load_clips
-from inference.engine.pair_frame import heading
+from inference.engine.pair_frame import posed_heading
 from inference.io.npz import save_reconstruction
 from inference.motion import MotionError
 from inference.rotations import rot6d_to_matrix
@@ -31,8 +31,8 @@ def test_amass_single_people_are_paired_facing_each_other(tmp_path):
     (clip,) = load_clips(str(tmp_path))
     assert clip.num_frames == 45 and clip.fps == 30.0  # 60 fps resampled, trimmed to the shorter one
     assert clip.text == ""
-    root = rot6d_to_matrix(torch.as_tensor(clip.rot6d[0, :, 0]))
-    yaw = heading(root).numpy()
+    rotmats = rot6d_to_matrix(torch.as_tensor(clip.rot6d[0]))
+    yaw = posed_heading(rotmats, torch.as_tensor(clip.pelvis[0]), torch.as_tensor(clip.rest_joints)).numpy()
     assert abs(abs(yaw[0] - yaw[1]) - np.pi) < 1e-3  # B faces A
     gap = np.linalg.norm(clip.pelvis[0, 0, [0, 2]] - clip.pelvis[0, 1, [0, 2]])
     assert 0.7 <= gap <= 1.4

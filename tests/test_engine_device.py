@@ -44,7 +44,7 @@ def _joints_mm(a, b) -> float:
 @cuda
 def test_infill_on_cuda_matches_the_cpu() -> None:
     recon, seg = generated("hug", 3, 3.0), Segment(30, 60, "B")
-    opts = dict(steps=6, guidance_iterations=1, final_iterations=3)
+    opts = dict(steps=6, guidance_iterations=1, final_iterations=3, prior="network")
     on_cpu = infill_segment(recon, seg, "", InfillOptions(**opts), model=tiny_model())
     on_gpu = infill_segment(recon, seg, "", InfillOptions(**opts), model=tiny_model().cuda())
     assert _joints_mm(on_cpu, on_gpu) < 5.0

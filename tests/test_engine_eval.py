@@ -24,10 +24,12 @@ def test_eval_verb_writes_markdown_and_csv(tmp_path):
                  "--infiller", str(inf), "--refiner", str(ref)]) == 0
     md = (out / "infill_eval.md").read_text()
     for method in ("interpolation (SLERP + linear)", "interpolation + guidance (no network)",
-                   "infiller, no text", "infiller, no guidance",
-                   "infiller (text + guidance)", "infiller + learned refiner", "infiller + Savitzky-Golay",
-                   "infiller + learned refiner + Savitzky-Golay"):
+                   "network infiller (text + guidance)", "network infiller, no guidance", "infiller, no guidance",
+                   "infiller (matched real motion + guidance)", "infiller + Savitzky-Golay",
+                   "infiller + learned refiner", "infiller + learned refiner + Savitzky-Golay",
+                   "infiller + learned refiner (trusted frames kept) + Savitzky-Golay"):
         assert f"| {method} |" in md
+    assert "| network infiller, no text |" not in md  # no text input: the row would repeat the guided one
     rows = list(csv.DictReader((out / "infill_eval.csv").open()))
     means = {r["method"]: r for r in rows if r["case"] == "MEAN"}
     assert float(means["ground truth (reference)"]["MPJPE occluded (mm)"]) == 0.0

@@ -28,7 +28,9 @@ def model():
     return tiny_model()
 
 
-FAST = dict(steps=4, guidance_iterations=1, final_iterations=2, text_encoder=None)
+# the diffusion infiller (the default prior is the motion library since the real-motion evaluation; its own
+# tests are in test_engine_library.py)
+FAST = dict(steps=4, guidance_iterations=1, final_iterations=2, text_encoder=None, prior="network")
 
 
 def test_infill_changes_only_the_segment_of_the_chosen_person(recon, model):
@@ -169,7 +171,8 @@ def test_a_60_fps_sequence_is_refined_at_the_models_rate() -> None:
     net = tiny_model("refiner", 0)
     lengths: list[int] = []
     net.register_forward_hook(lambda module, args, out: lengths.append(args[0].shape[1]))
-    options = RefineOptions(method="learned", steps=2, window=32, overlap=8, guidance=GuidanceWeights.none())
+    options = RefineOptions(method="learned", steps=2, window=32, overlap=8, guidance=GuidanceWeights.none(),
+                            keep_trusted=0.0)  # every frame is trusted here: let the refiner move them all
     out = refine_sequence(recon, None, options, model=net)
     assert lengths and max(lengths) <= 32 and out.num_frames == recon.num_frames
     # a network that adds nothing leaves the 60 → 30 → 60 fps round trip alone, read back on the sequence's own

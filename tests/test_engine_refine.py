@@ -51,7 +51,8 @@ def test_savgol_removes_jitter(truth, jittery):
 def test_learned_refiner_runs_windowed_and_reports_progress(jittery):
     model = tiny_model("refiner", text_dim=0)
     seen = []
-    opts = RefineOptions(method="learned", window=48, overlap=12, steps=2, final_iterations=1)
+    opts = RefineOptions(method="learned", window=48, overlap=12, steps=2, final_iterations=1,
+                         keep_trusted=0.0)  # every frame is trusted: the default would keep them all
     out = refine_sequence(jittery, None, opts, progress=lambda f, m: seen.append(f), model=model)
     assert out.num_frames == jittery.num_frames
     assert all(np.all(np.isfinite(p.body_pose)) for p in out.people)
@@ -64,7 +65,7 @@ def test_learned_then_smoothed_is_smoother_than_learned_alone(truth, jittery):
     model = tiny_model("refiner", text_dim=0)
     rest = pair_rest_joints(truth)
     gt = recon_joints(truth, rest)
-    opts = RefineOptions(method="learned", window=48, overlap=12, steps=2, final_iterations=1)
+    opts = RefineOptions(method="learned", window=48, overlap=12, steps=2, final_iterations=1, keep_trusted=0.0)
     learned = refine_sequence(jittery, None, opts, model=model)
     both = refine_sequence(jittery, None, RefineOptions(**{**opts.__dict__, "method": "learned+savgol"}), model=model)
     assert acceleration_error(recon_joints(both, rest), gt) < acceleration_error(recon_joints(learned, rest), gt)
@@ -114,3 +115,18 @@ def test_refining_repairs_a_fitted_body_turning_round(truth) -> None:
     err = np.linalg.norm(recon_joints(out, rest) - gt, axis=-1)[30:53, 1].mean()
     assert err < 0.01  # the flip is gone, not smeared over the filter's window (42 mm without the repair)
     assert acceleration_error(recon_joints(out, rest), gt) < 1.0  # 5.1 without
+
+
+def test_the_learned_refiner_can_leave_trusted_frames_as_they_were(jittery):
+    model = tiny_model("refiner", text_dim=0)
+    trusted = np.ones((jittery.num_frames, 2), bool)
+    trusted[40:60, 1] = False
+    opts = RefineOptions(method="learned", window=48, overlap=12, steps=2, final_iterations=1,
+                         keep_trusted=6 / jittery.fps)
+    out = refine_sequence(jittery, trusted, opts, model=model)
+    far = np.ones(jittery.num_frames, bool)
+    far[34:66] = False  # within 6 frames of B's untrusted span
+    assert np.array_equal(out.people[0].body_pose, jittery.people[0].body_pose)  # A has no untrusted frame
+    assert np.array_equal(out.people[1].body_pose[far], jittery.people[1].body_pose[far])
+    changed = np.abs(out.people[1].body_pose - jittery.people[1].body_pose).max((1, 2))
+    assert changed[40:60].min() > 0 and 0 < changed[36] < changed[45]  # refined inside, blended on the way in

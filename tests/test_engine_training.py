@@ -14,7 +14,7 @@ from inference.engine.checkpoint import CheckpointError, load_model, load_traini
 from inference.engine.denoiser import DenoiserConfig, MotionDenoiser
 from inference.engine.diffusion import NoiseSchedule
 from inference.engine.training import TrainConfig, feature_statistics, train, training_loss
-from inference.engine.windows import WindowSampler, occlusion_mask
+from inference.engine.windows import LIMBS, WindowSampler, occlusion_mask, simulate_occlusion
 
 pytestmark = pytest.mark.usefixtures("single_thread")
 
@@ -54,7 +54,30 @@ def test_occlusion_masks_hide_someone_for_a_realistic_time():
         assert mask.shape == (64, 2) and (~mask).any()
         longest = max(max((len(r) for r in np.split(col, np.flatnonzero(np.diff(col.astype(int))) + 1)
                            if not r[0]), default=0) for col in mask.T)
-        assert 2 <= longest <= 60
+        assert 2 <= longest <= 66
+
+
+def test_occlusions_include_both_people_and_single_wrong_limbs():
+    rng = np.random.default_rng(1)
+    events = [simulate_occlusion(rng, 96, 30.0) for _ in range(200)]
+    both = sum(bool((~e.trusted).all(1).any()) for e in events)
+    assert 40 <= both <= 120  # about a third hide both people on the same frames
+    limbs = [limb for e in events for limb in e.limbs]
+    assert len(limbs) > 100 and {joints for *_, joints in limbs} == set(LIMBS)
+    assert all(2 <= stop - start <= 21 for _, start, stop, _ in limbs)
+
+
+def test_a_wrong_limb_is_wrong_only_there_and_flagged_for_the_refiner(data):
+    from inference.engine.pair_frame import decode
+
+    batch = WindowSampler(data, "refiner", 32, None, seed=3).sample(32)
+    rot_err = (decode(batch.observed)[0] - decode(batch.target)[0]).flatten(-2).norm(dim=-1)  # (B, T, 2, 22)
+    bad = rot_err > 0.3  # far beyond the white jitter
+    limb_joints = sorted({j for limb in LIMBS for j in limb})
+    trusted = batch.trusted > 0
+    assert not bad[trusted].any()  # wrong limbs are flagged: trusted entries are only jittered
+    limb_only = bad[..., limb_joints].any(-1) & ~bad[..., [j for j in range(22) if j not in limb_joints]].any(-1)
+    assert limb_only[~trusted].any()  # some flagged entries are wrong in one limb and nowhere else
 
 
 def test_sampler_corrupts_observations_but_not_targets(data):

@@ -41,7 +41,7 @@ class ClipOptions:
     describe_backend: str = "offline"
     describe_model_dir: Optional[str] = None  # the vision-language model folder, for describe_backend "vlm"
     infill_steps: int = 20
-    refine_method: str = "learned+savgol"  # the engine's default (see inference/engine/refine.py)
+    refine_method: str = "savgol"  # the engine's default (see inference/engine/refine.py)
     formats: tuple[str, ...] = ("npz", "session")  # of npz, fbx, glb, bvh, session
     seed: int = 0
 

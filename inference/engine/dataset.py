@@ -25,7 +25,7 @@ from ..io.npz import NpzFile, load_person, load_reconstruction
 from ..motion import MotionError, PersonMotion, Reconstruction
 from ..rotations import axis_angle_to_matrix, matrix_to_axis_angle, matrix_to_rot6d
 from .bodies import pair_rest_joints, rest_joints
-from .pair_frame import heading, rot_y
+from .pair_frame import posed_heading, rot_y
 
 ProgressFn = Callable[[float, str], None]
 
@@ -108,12 +108,14 @@ def generated_clips(count: int, seed: int = 0, fps: float = 30.0, seconds: float
     return clips
 
 
-def _place_facing(person: PersonMotion, rest_pelvis: np.ndarray, offset: np.ndarray, yaw: float) -> PersonMotion:
-    """Move a motion so that its first frame stands at ``offset`` (ground plane) facing ``yaw``."""
-    aa = torch.as_tensor(person.global_orient, dtype=torch.float32)
-    root = axis_angle_to_matrix(aa)
-    turn = rot_y(torch.tensor(yaw) - heading(root[0]))
+def _place_facing(person: PersonMotion, rest: np.ndarray, offset: np.ndarray, yaw: float) -> PersonMotion:
+    """Move a motion (rest joints ``rest`` ``(22, 3)``) so that its first frame stands at ``offset`` (ground
+    plane) facing ``yaw``."""
+    rest_pelvis = rest[0]
+    root = axis_angle_to_matrix(torch.as_tensor(person.global_orient, dtype=torch.float32))
     pelvis = torch.as_tensor(person.transl + rest_pelvis, dtype=torch.float32)
+    first = axis_angle_to_matrix(torch.as_tensor(person.pose_axis_angle()[:1], dtype=torch.float32))
+    turn = rot_y(torch.tensor(yaw) - posed_heading(first, pelvis[:1], torch.as_tensor(rest)[None])[0])
     start = pelvis[0] * torch.tensor([1.0, 0.0, 1.0])
     new_pelvis = (pelvis - start) @ turn.T + torch.as_tensor(offset, dtype=torch.float32)
     out = person.copy()
@@ -129,8 +131,8 @@ def paired_single_people(people: Sequence[tuple[PersonMotion, float, str]], fps:
     for (a, fa, na), (b, fb, nb) in zip(people[0::2], people[1::2]):
         rest = np.stack([rest_joints(a.betas, body), rest_joints(b.betas, body)])
         distance = float(rng.uniform(0.7, 1.4))
-        a = _place_facing(a, rest[0, 0], np.zeros(3), 0.0)
-        b = _place_facing(b, rest[1, 0], np.array([0.0, 0.0, distance]), math.pi)
+        a = _place_facing(a, rest[0], np.zeros(3), 0.0)
+        b = _place_facing(b, rest[1], np.array([0.0, 0.0, distance]), math.pi)
         rot_a, pel_a = _person_arrays(a, rest[0, 0], _resample_index(a.num_frames, fa, fps))
         rot_b, pel_b = _person_arrays(b, rest[1, 0], _resample_index(b.num_frames, fb, fps))
         n = min(len(rot_a), len(rot_b))

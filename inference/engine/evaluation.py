@@ -1,6 +1,7 @@
-"""Held-out evaluation of the engine against interpolation and smoothing, on generated sequences.
+"""Held-out evaluation of the engine against interpolation and smoothing, on generated sequences or on real
+motion capture (``run_real_evaluation``: gaps of fixed lengths cut from real takes, ``real_cases.py``).
 
-Each case is a generated clip (seeds disjoint from training) observed the way a monocular estimator sees it:
+Each generated case is a clip (seeds disjoint from training) observed the way a monocular estimator sees it:
 jittery estimates on visible frames, one person hidden for 0.3–2 s (reliability 0, a frozen wrong guess in the
 estimate), 2D keypoints with pixel noise where visible and only a few on the hidden person. Every method fills
 the same segment; metrics (``metrics.py``) compare the result with the ground truth.
@@ -13,11 +14,11 @@ import math
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Callable, Optional
+from typing import Callable, Optional, Sequence
 
 import numpy as np
 
-from ..motion import Reconstruction
+from ..motion import MotionError, Reconstruction
 from ..skeleton import JOINT_INDEX
 from ..segments import Segment
 from . import metrics as M
@@ -40,6 +41,9 @@ class EvalCase:
     segment: Segment
     text: str
     contacts: list[M.LabelledContact]
+    constraints: Optional[list[ContactConstraint]] = None  # what a user/describer would state; None: the labels
+    group: str = ""  # e.g. "B 1.0 s", for tables by kind of gap
+    seed: int = 0
 
 
 def _noisy_rotations(aa: np.ndarray, sigma: float, rng: np.random.Generator) -> np.ndarray:
@@ -50,19 +54,13 @@ def _noisy_rotations(aa: np.ndarray, sigma: float, rng: np.random.Generator) -> 
     return (Rotation.from_rotvec(flat) * noise).as_rotvec().reshape(aa.shape).astype(np.float32)
 
 
-def make_case(kind: str, seed: int, seconds: float = 5.0, fps: float = 30.0) -> EvalCase:
-    from ..generator import generate_clip
-
-    clip = generate_clip(kind, seed=seed, fps=fps, seconds=seconds)
-    truth = clip.reconstruction
-    rng = np.random.default_rng(seed + 7919)
+def observe(truth: Reconstruction, segment: Segment, rng: np.random.Generator) -> Reconstruction:
+    """``truth`` as a monocular estimator delivers it: 0.02 rad / 1 cm jitter on every frame; on the segment the
+    hidden person(s) hold a frozen, perturbed guess with reliability 0; 2D keypoints of the truth (2 px noise)
+    when there is a camera, of which only a quarter (6 px noise, confidence 0.5) on hidden frames."""
     n = truth.num_frames
-    hidden = int(rng.integers(2))
-    length = min(int(round(rng.uniform(0.3, 2.0) * fps)), n - 32)  # context of 15+ frames on both sides
-    start = int(rng.integers(15, n - length - 15))
-    segment = Segment(start, start + length, "AB"[hidden])
-    rest = pair_rest_joints(truth)
-    joints = recon_joints(truth, rest)
+    hidden = (0, 1) if segment.who == "both" else ("AB".index(segment.who),)
+    joints = recon_joints(truth, pair_rest_joints(truth)) if truth.camera is not None else None
     people = []
     for i, p in enumerate(truth.people):
         q = p.copy()
@@ -70,24 +68,37 @@ def make_case(kind: str, seed: int, seconds: float = 5.0, fps: float = 30.0) -> 
         q.body_pose = _noisy_rotations(p.body_pose, 0.02, rng)
         q.transl = p.transl + rng.normal(0, 0.01, p.transl.shape).astype(np.float32)
         kp = np.zeros((n, 22, 3), np.float32)
-        if truth.camera is not None:
+        if joints is not None:
             uv = truth.camera.project(joints[:, i].astype(np.float64))[..., :2]
             kp[..., :2] = uv + rng.normal(0, 2.0, uv.shape)
             kp[..., 2] = 0.9
-        if i == hidden:
+        if i in hidden:
             frames = slice(segment.start, segment.stop)
-            frozen = q.copy()
             for name in ("global_orient", "body_pose", "transl"):
-                getattr(frozen, name)[frames] = getattr(q, name)[segment.start - 1]
-            q = frozen
+                getattr(q, name)[frames] = getattr(q, name)[max(0, segment.start - 1)]
             q.body_pose[frames] = _noisy_rotations(q.body_pose[frames], 0.1, rng)
             q.reliability[frames] = 0.0
-            visible = rng.random((length, 22)) < 0.25
+            visible = rng.random((segment.length, 22)) < 0.25
             kp[frames, :, 2] = np.where(visible, 0.5, 0.0)
-            kp[frames, :, :2] += rng.normal(0, 6.0, (length, 22, 2))
-        q.keypoints_2d = kp if truth.camera is not None else None
+            kp[frames, :, :2] += rng.normal(0, 6.0, (segment.length, 22, 2))
+        q.keypoints_2d = kp if joints is not None else None
         people.append(q)
-    observed = truth.replace_people(*people)
+    return truth.replace_people(*people)
+
+
+def make_case(kind: str, seed: int, seconds: float = 5.0, fps: float = 30.0) -> EvalCase:
+    """A generated clip with one person hidden for 0.3–2 s (context of 15+ frames on both sides), observed."""
+    from ..generator import generate_clip
+
+    clip = generate_clip(kind, seed=seed, fps=fps, seconds=seconds)
+    truth = clip.reconstruction
+    rng = np.random.default_rng(seed + 7919)
+    n = truth.num_frames
+    hidden = int(rng.integers(2))
+    length = min(int(round(rng.uniform(0.3, 2.0) * fps)), n - 32)
+    start = int(rng.integers(15, n - length - 15))
+    segment = Segment(start, start + length, "AB"[hidden])
+    observed = observe(truth, segment, rng)
     contacts = []
     for c in clip.contacts:
         person = "AB".index(c.person)
@@ -96,7 +107,10 @@ def make_case(kind: str, seed: int, seconds: float = 5.0, fps: float = 30.0) -> 
 
 
 def contact_constraints(case: EvalCase, margin: float = 0.03) -> list[ContactConstraint]:
-    """Labelled contacts as user constraints (A's joint, B's joint), at the labelled distance plus ``margin``."""
+    """The case's stated constraints, else its labelled contacts as user constraints (A's joint, B's joint) at
+    the labelled distance plus ``margin``."""
+    if case.constraints is not None:
+        return case.constraints
     rest = pair_rest_joints(case.truth)
     joints = recon_joints(case.truth, rest)
     out = []
@@ -108,6 +122,12 @@ def contact_constraints(case: EvalCase, margin: float = 0.03) -> list[ContactCon
 
 
 Method = Callable[[EvalCase], Reconstruction]
+FULL = "infiller (matched real motion + guidance)"  # the default infill (InfillOptions(prior="library"))
+NETWORK = "network infiller (text + guidance)"
+INTERP = "interpolation (SLERP + linear)"
+REFINED = "infiller + learned refiner"
+KEPT = "infiller + learned refiner (trusted frames kept) + Savitzky-Golay"
+DEFAULT = "infiller + Savitzky-Golay"  # what the app and batch run (the engine's default options)
 
 
 def without_network(model: MotionDenoiser) -> MotionDenoiser:
@@ -120,27 +140,42 @@ def without_network(model: MotionDenoiser) -> MotionDenoiser:
 
 
 def methods(infiller: MotionDenoiser, refiner: Optional[MotionDenoiser], steps: int = 20) -> dict[str, Method]:
+    """The ablation table. The default infill (matched real motion + guidance) is computed once per case and
+    shared by the rows that refine it (their runtime is the refinement's alone). Network rows use ``infiller``;
+    without a text input its "no text" row is left out (it would repeat the guided one)."""
     base = InfillOptions(steps=steps)
     blank = without_network(infiller)
+    filled: dict[str, Reconstruction] = {}
 
     def fill(case: EvalCase, network: MotionDenoiser = infiller, **changes) -> Reconstruction:
         opts = replace(base, contacts=contact_constraints(case), **changes)
         return infill_segment(case.observed, case.segment, case.text, opts, model=network)
 
+    def full(case: EvalCase) -> Reconstruction:
+        if case.name not in filled:
+            filled[case.name] = fill(case)
+        return filled[case.name]
+
     out: dict[str, Method] = {
         "initial estimate": lambda c: c.observed,
-        "interpolation (SLERP + linear)": lambda c: interpolate_segment(c.observed, c.segment),
-        "interpolation + guidance (no network)": lambda c: fill(c, network=blank),
-        "infiller, no text": lambda c: fill(c, use_text=False),
+        INTERP: lambda c: interpolate_segment(c.observed, c.segment),
+        "interpolation + guidance (no network)": lambda c: fill(c, network=blank, prior="network"),
+        NETWORK: lambda c: fill(c, prior="network"),
+        "network infiller, no text": lambda c: fill(c, prior="network", use_text=False),
+        "network infiller, no guidance": lambda c: fill(c, prior="network", guidance=GuidanceWeights.none()),
         "infiller, no guidance": lambda c: fill(c, guidance=GuidanceWeights.none()),
-        "infiller (text + guidance)": lambda c: fill(c),
-        "infiller + Savitzky-Golay": lambda c: refine_sequence(fill(c), None, RefineOptions(method="savgol")),
+        FULL: full,
+        DEFAULT: lambda c: refine_sequence(full(c), None, RefineOptions(method="savgol")),
     }
+    if infiller.config.text_dim == 0:
+        del out["network infiller, no text"]
     if refiner is not None:
-        for name, method in (("infiller + learned refiner", "learned"),
-                             ("infiller + learned refiner + Savitzky-Golay", "learned+savgol")):
-            out[name] = lambda c, method=method: refine_sequence(
-                fill(c), None, RefineOptions(method=method, contacts=contact_constraints(c)), model=refiner)
+        for name, method, keep in ((REFINED, "learned", 0.0),
+                                   (REFINED + " + Savitzky-Golay", "learned+savgol", 0.0),
+                                   (KEPT, "learned+savgol", RefineOptions().keep_trusted)):
+            out[name] = lambda c, method=method, keep=keep: refine_sequence(
+                full(c), None, RefineOptions(method=method, contacts=contact_constraints(c), keep_trusted=keep),
+                model=refiner)
     return out
 
 
@@ -166,6 +201,9 @@ def score(case: EvalCase, result: Reconstruction) -> dict[str, float]:
         "penetration frames (%)": share,
         "contact dist. error (mm)": M.contact_distance_error(pred, gt, case.contacts, seg_frames),
         "foot skating (mm/f)": M.foot_skating(pred, floor),
+        "MPJPE visible (mm)": M.mpjpe(pred, gt, ~occluded),
+        "root error visible (mm)": M.root_error(pred, gt, ~occluded),
+        "stepping corr.": M.stepping_correlation(pred, gt, occluded),
     }
 
 
@@ -179,28 +217,51 @@ def evaluate(cases: list[EvalCase], method_table: dict[str, Method], log: LogFn 
             t0 = time.perf_counter()
             result = fn(case)
             row = {"method": name, "case": case.name, "segment": f"{case.segment.who} "
-                   f"{case.segment.start}-{case.segment.stop}", **score(case, result),
+                   f"{case.segment.start}-{case.segment.stop}", "group": case.group, "seed": case.seed,
+                   **score(case, result),
                    "runtime (s)": time.perf_counter() - t0}
             rows.append(row)
         log(f"evaluated {name}")
     for case, row in zip(cases, truth_rows):
-        rows.append({"method": "ground truth (reference)", "case": case.name, "segment": "", **row,
-                     "runtime (s)": 0.0})
-    summary: dict[str, dict[str, float]] = {}
+        rows.append({"method": "ground truth (reference)", "case": case.name, "segment": "", "group": case.group,
+                     "seed": case.seed, **row, "runtime (s)": 0.0})
+    return rows, summarise(rows)
+
+
+LABELS = ("method", "case", "segment", "group", "seed")
+
+
+def _means(rows: list[dict]) -> dict[str, float]:
+    out = {}
+    for key in rows[0]:
+        if key not in LABELS:
+            vals = np.array([r[key] for r in rows], float)
+            out[key] = float(np.nanmean(vals)) if np.isfinite(vals).any() else math.nan
+    return out
+
+
+def summarise(rows: list[dict], by: str = "method") -> dict:
+    """NaN-aware means of every metric per value of ``by`` (a label or a tuple of labels)."""
+    keys = (by,) if isinstance(by, str) else tuple(by)
+    groups: dict = {}
     for row in rows:
-        summary.setdefault(row["method"], {})
-    for method in summary:
-        mine = [r for r in rows if r["method"] == method]
-        for key in mine[0]:
-            if key in ("method", "case", "segment"):
-                continue
-            vals = np.array([r[key] for r in mine], float)
-            summary[method][key] = float(np.nanmean(vals)) if np.isfinite(vals).any() else math.nan
-    return rows, summary
+        groups.setdefault(row[keys[0]] if len(keys) == 1 else tuple(row[k] for k in keys), []).append(row)
+    return {name: _means(mine) for name, mine in groups.items()}
+
+
+def seed_spread(rows: list[dict]) -> dict[str, dict[str, float]]:
+    """Per method and metric, the standard deviation of the per-seed means (0 with one seed)."""
+    by_seed = summarise(rows, ("method", "seed"))
+    out: dict[str, dict[str, float]] = {}
+    for (method, _), vals in by_seed.items():
+        for key, v in vals.items():
+            out.setdefault(method, {}).setdefault(key, []).append(v)
+    return {m: {k: float(np.nanstd(v)) if np.isfinite(v).any() else math.nan for k, v in d.items()}
+            for m, d in out.items()}
 
 
 def write_report(rows: list[dict], summary: dict[str, dict[str, float]], out_dir: Path, description: str,
-                 verdicts: list[str]) -> tuple[Path, Path]:
+                 verdicts: list[str], tables: Sequence[str] = ()) -> tuple[Path, Path]:
     out_dir.mkdir(parents=True, exist_ok=True)
     csv_path = out_dir / "infill_eval.csv"
     keys = list(rows[0].keys())
@@ -211,12 +272,12 @@ def write_report(rows: list[dict], summary: dict[str, dict[str, float]], out_dir
             w.writerow({"method": method, "case": "MEAN", "segment": "", **{k: f"{v:.3f}" for k, v in vals.items()}})
         for r in rows:
             w.writerow({k: (f"{v:.3f}" if isinstance(v, float) else v) for k, v in r.items()})
-    metric_keys = [k for k in keys if k not in ("method", "case", "segment")]
+    metric_keys = [k for k in keys if k not in LABELS]
     lines = [description, "", "| method | " + " | ".join(metric_keys) + " |",
              "|---|" + "---|" * len(metric_keys)]
     for method, vals in summary.items():
         lines.append(f"| {method} | " + " | ".join(_fmt(vals[k]) for k in metric_keys) + " |")
-    lines += ["", "## What the numbers say", ""] + [f"- {v}" for v in verdicts]
+    lines += list(tables) + ["", "## What the numbers say", ""] + [f"- {v}" for v in verdicts]
     md_path = out_dir / "infill_eval.md"
     md_path.write_text("\n".join(lines) + "\n")
     return md_path, csv_path
@@ -254,8 +315,18 @@ def compare(summary: dict[str, dict[str, float]], method: str, baseline: str) ->
     return out
 
 
-FULL = "infiller (text + guidance)"
-INTERP = "interpolation (SLERP + linear)"
+
+
+def table_verdicts(summary: dict[str, dict[str, float]]) -> list[str]:
+    """Sentences for the comparisons that decide the defaults, and the refiners' effect on visible frames."""
+    out = (compare(summary, DEFAULT, INTERP) + compare(summary, FULL, INTERP) + compare(summary, NETWORK, INTERP)
+           + compare(summary, FULL, "infiller, no guidance") + compare(summary, DEFAULT, FULL)
+           + compare(summary, REFINED + " + Savitzky-Golay", DEFAULT) + compare(summary, KEPT, DEFAULT))
+    for name in (DEFAULT, REFINED + " + Savitzky-Golay", KEPT):
+        if name in summary and FULL in summary:
+            change = summary[name]["MPJPE visible (mm)"] - summary[FULL]["MPJPE visible (mm)"]
+            out.append(f"**{name}** changes visible-frame MPJPE by {change:+.1f} mm against the infill alone.")
+    return out
 
 
 def run_evaluation(num_cases: int, seed: int, out_dir: Path, infiller_path: Optional[str] = None,
@@ -273,12 +344,7 @@ def run_evaluation(num_cases: int, seed: int, out_dir: Path, infiller_path: Opti
     log(f"{len(cases)} held-out cases (seeds {seed}–{seed + num_cases - 1})")
     t0 = time.perf_counter()
     rows, summary = evaluate(cases, methods(infiller, refiner, steps), log)
-    verdicts = (compare(summary, FULL, INTERP) + compare(summary, FULL, "interpolation + guidance (no network)")
-                + compare(summary, "infiller + Savitzky-Golay", INTERP)
-                + compare(summary, "infiller + learned refiner", FULL)
-                + compare(summary, "infiller + learned refiner", "infiller + Savitzky-Golay")
-                + compare(summary, "infiller + learned refiner + Savitzky-Golay", "infiller + Savitzky-Golay")
-                + compare(summary, FULL, "infiller, no text") + compare(summary, FULL, "infiller, no guidance"))
+    verdicts = table_verdicts(summary)
     description = "\n".join([
         "# Infiller evaluation (held-out generated sequences)",
         "",
@@ -301,3 +367,74 @@ def run_evaluation(num_cases: int, seed: int, out_dir: Path, infiller_path: Opti
         f"`{refiner_path or 'resources/models/refiner'}`.",
     ])
     return write_report(rows, summary, out_dir, description, verdicts)
+
+
+GAP_METRICS = ("MPJPE occluded (mm)", "root error occluded (mm)", "stepping corr.")
+SPREAD_METRICS = ("MPJPE occluded (mm)", "PA-MPJPE occluded (mm)", "root error occluded (mm)", "MPJPE visible (mm)",
+                  "stepping corr.")
+
+
+def markdown_table(header: Sequence[str], body: Sequence[Sequence[str]]) -> list[str]:
+    return ["| " + " | ".join(header) + " |", "|---" * len(header) + "|"] + ["| " + " | ".join(r) + " |" for r in body]
+
+
+def gap_tables(rows: list[dict], summary: dict[str, dict[str, float]], methods_shown: Sequence[str]) -> list[str]:
+    """Markdown: the seeds' spread of the main metrics, and the main metrics per kind of gap."""
+    spread = seed_spread(rows)
+    out = ["", "## Spread across seeds (standard deviation of the per-seed means)", ""]
+    out += markdown_table(["method"] + list(SPREAD_METRICS),
+                          [[m] + [f"{_fmt(summary[m][k])} ± {_fmt(spread[m][k])}" for k in SPREAD_METRICS]
+                           for m in summary])
+    by_group = summarise([r for r in rows if r["group"]], ("method", "group"))
+    groups = sorted({g for _, g in by_group}, key=lambda g: (float(g.split()[1]), g))
+    for key in GAP_METRICS:
+        out += ["", f"## {key} by hidden person(s) and gap length", ""]
+        out += markdown_table(["method"] + groups,
+                              [[m] + [_fmt(by_group.get((m, g), {}).get(key, math.nan)) for g in groups]
+                               for m in methods_shown])
+    return out
+
+
+def run_real_evaluation(data: str, seeds: int, out_dir: Path, infiller_path: Optional[str] = None,
+                        refiner_path: Optional[str] = None, steps: int = 20, log: LogFn = print,
+                        device: Optional[str] = None, first_seed: int = 0) -> tuple[Path, Path]:
+    """``sm-studio eval --data SPEC``: gaps of 0.5/1/2 s for A, B and both cut from every sequence of a real
+    motion data spec (``real_cases.gap_cases``), ``seeds`` placements each; writes the tables."""
+    from ..importers import dataset_sequences
+    from .models import get_model, resolve_device
+    from .real_cases import gap_cases
+
+    dev = resolve_device(device)
+    infiller = get_model("infiller", infiller_path, dev)
+    refiner = get_model("refiner", refiner_path, dev)
+    seed_list = list(range(first_seed, first_seed + seeds))
+    cases = [c for name, recon, _ in dataset_sequences(data) for c in gap_cases(name, recon, seed_list)]
+    if not cases:
+        raise MotionError(f"data spec {data!r}: no sequence is long enough for a 2 s gap with context")
+    log(f"{len(cases)} cases from {data} (seeds {seed_list[0]}–{seed_list[-1]})")
+    t0 = time.perf_counter()
+    table = methods(infiller, refiner, steps)
+    rows, summary = evaluate(cases, table, log)
+    verdicts = table_verdicts(summary)
+    fps = sorted({c.truth.fps for c in cases})
+    description = "\n".join([
+        f"# Engine evaluation on real motion ({data})",
+        "",
+        f"Generated by `sm-studio eval --data {data} --seeds {seeds} --steps {steps}` in "
+        f"{time.perf_counter() - t0:.0f} s on {dev.type.upper()}. {len(cases)} cases: every sequence of the spec, "
+        f"gaps of 0.5, 1 and 2 s for A, for B and for both, each in an excerpt with 2 s of visible motion on "
+        f"either side (sequences at {', '.join(f'{f:g}' for f in fps)} fps), {seeds} placements/noise draws "
+        "(seeds). Observed like a monocular estimate: 0.02 rad / 1 cm jitter on every frame, the hidden "
+        "person(s) frozen at the last visible frame with 0.1 rad pose noise and reliability 0 on the gap; no 2D "
+        "keypoints (motion capture has no camera). Contacts: wrists within 15 cm in the truth; a hold seen at "
+        "both borders of the gap is given to the engine as a constraint, holds inside the gap are scored.",
+        "",
+        "Occluded = the hidden person's frames in the gap; visible = all other entries. Stepping = correlation "
+        "of the hidden person's left−right ankle offset with the truth (higher is better; NaN where the feet "
+        "do not move). Lower is better elsewhere.",
+        "",
+        f"Models: infiller `{infiller_path or 'resources/models/infiller'}`, refiner "
+        f"`{refiner_path or 'resources/models/refiner'}`.",
+    ])
+    shown = [m for m in summary if m != "initial estimate"]
+    return write_report(rows, summary, out_dir, description, verdicts, gap_tables(rows, summary, shown))

@@ -5,6 +5,12 @@ origin (its height is kept, so the floor stays where it is) and A faces +Z. B is
 so the networks see the *relative* placement of the pair, which is what close interaction is about, and never
 the arbitrary world placement or heading of the video.
 
+Which way a body faces is read from its posed joints (the horizontal normal of its hip and shoulder lines), not
+from the root rotation: importers and estimators disagree on how the pelvis's own axes sit in the body (a CMU
+rig imported with the pelvis pitched 20–25° and a little rolled moved the root's forward axis by several degrees
+of yaw, and a rig with another rest convention moves it arbitrarily), while the hips and shoulders are where
+they are whatever the rig.
+
 Features per person and frame (``FEATURE_DIM`` = 135): the 22 joint rotations (root first) in the continuous 6D
 representation, then the pelvis position in metres. The pelvis is stored rather than SMPL-X ``transl`` because it
 does not depend on body shape (``transl = pelvis - rest_pelvis``).
@@ -18,9 +24,10 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from ..body.kinematics import forward_kinematics
 from ..motion import PersonMotion
 from ..rotations import axis_angle_to_matrix, matrix_to_axis_angle, matrix_to_rot6d, rot6d_to_matrix
-from ..skeleton import NUM_BODY_JOINTS
+from ..skeleton import JOINT_INDEX, NUM_BODY_JOINTS
 
 ROT_DIM = NUM_BODY_JOINTS * 6
 FEATURE_DIM = ROT_DIM + 3
@@ -34,10 +41,26 @@ def rot_y(angle: Tensor) -> Tensor:
     return torch.stack([c, zero, s, zero, one, zero, -s, zero, c], -1).reshape(angle.shape + (3, 3))
 
 
-def heading(root_rotmat: Tensor) -> Tensor:
-    """Yaw (radians) of the body's forward axis (rest forward is +Z) projected on the ground plane."""
-    forward = root_rotmat[..., :, 2]
-    return torch.atan2(forward[..., 0], forward[..., 2])
+ACROSS_JOINTS = tuple((JOINT_INDEX["left_" + n], JOINT_INDEX["right_" + n]) for n in ("hip", "shoulder"))
+
+
+def body_heading(joints: Tensor) -> Tensor:
+    """Yaw (radians; 0 = facing +Z) of posed bodies ``(..., 22, 3)``, from their own geometry.
+
+    The across vector (right → left hip plus right → left shoulder) is projected on the ground; the body faces
+    along ``across × up``. A body lying or bent double still has hips and shoulders, unlike a root forward axis,
+    which an arbitrary rest frame can point anywhere.
+    """
+    across = sum(joints[..., left, :] - joints[..., right, :] for left, right in ACROSS_JOINTS)
+    # across × (0, 1, 0) = (-across_z, 0, across_x): the forward direction on the ground plane
+    return torch.atan2(-across[..., 2], across[..., 0])
+
+
+def posed_heading(rotmats: Tensor, pelvis: Tensor, rest_joints: Tensor) -> Tensor:
+    """:func:`body_heading` of poses given as rotations ``(N, 22, 3, 3)``, pelvis ``(N, 3)`` and rest joints
+    ``(N, 22, 3)`` (forward kinematics first)."""
+    joints, _ = forward_kinematics(rotmats, rest_joints, pelvis - rest_joints[:, 0])
+    return body_heading(joints)
 
 
 @dataclass
@@ -48,10 +71,10 @@ class PairFrame:
     origin: Tensor  # (..., 3)
 
     @classmethod
-    def from_reference(cls, root_rotmat: Tensor, pelvis: Tensor) -> "PairFrame":
-        """Frame that puts a person (root rotation ``(..., 3, 3)``, pelvis ``(..., 3)``) at the origin facing +Z."""
+    def from_reference(cls, yaw: Tensor, pelvis: Tensor) -> "PairFrame":
+        """Frame that puts a person facing ``yaw`` (``(...)``) with pelvis ``(..., 3)`` at the origin facing +Z."""
         origin = pelvis * pelvis.new_tensor([1.0, 0.0, 1.0])
-        return cls(rot_y(-heading(root_rotmat)), origin)
+        return cls(rot_y(-yaw), origin)
 
     def points_to_world(self, points: Tensor) -> Tensor:
         """Pair-frame points ``(..., 3)`` → world, for an unbatched frame (rotation ``(3, 3)``)."""
@@ -107,13 +130,16 @@ def anchor(trusted: np.ndarray) -> tuple[int, int]:
     return 0, 0
 
 
-def pair_frame_for(rotmats: Tensor, pelvis: Tensor, trusted: np.ndarray) -> PairFrame:
+def pair_frame_for(rotmats: Tensor, pelvis: Tensor, trusted: np.ndarray, rest_joints: Tensor) -> PairFrame:
     """Batched pair frames for windows ``rotmats (B, T, 2, 22, 3, 3)``, ``pelvis (B, T, 2, 3)``, ``trusted
-    (B, T, 2)``."""
+    (B, T, 2)`` of people with rest joints ``(B, 2, 22, 3)``; the heading is the anchor body's own
+    (:func:`body_heading`)."""
     frames, people = zip(*(anchor(m) for m in trusted))
     idx = torch.arange(rotmats.shape[0])
     f, p = list(frames), list(people)
-    return PairFrame.from_reference(rotmats[idx, f, p, 0], pelvis[idx, f, p])
+    ref_pelvis = pelvis[idx, f, p]
+    yaw = posed_heading(rotmats[idx, f, p], ref_pelvis, rest_joints[idx, p].to(rotmats.dtype))
+    return PairFrame.from_reference(yaw, ref_pelvis)
 
 
 def person_tensors(person: PersonMotion, rest_pelvis: np.ndarray, start: int = 0,

@@ -13,11 +13,12 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from ..body.kinematics import pose_joints
+from ..body.kinematics import forward_kinematics, pose_joints
 from ..motion import Reconstruction
 from .guidance import FOOT_JOINTS, ContactConstraint, GuidanceProblem, PinConstraint
 from .pair_frame import (PairFrame, decode, encode, from_pair_frame, pair_frame_for, person_arrays, person_tensors,
                          to_pair_frame)
+from .root_convention import canonical, reparametrise
 
 
 @dataclass
@@ -29,6 +30,7 @@ class MotionWindow:
     rest_joints: Tensor  # (2, 22, 3)
     keypoints: Optional[Tensor]  # (W, 2, 22, 3) or None
     camera: Optional[tuple[Tensor, Tensor, Tensor]]  # K, R (W, 3, 3), t (W, 3)
+    tilt: Tensor  # (2, 3, 3): the input's pelvis convention relative to the canonical one (root_convention.py)
 
     @property
     def length(self) -> int:
@@ -36,11 +38,12 @@ class MotionWindow:
 
 
 def read_window(recon: Reconstruction, start: int, stop: int, trusted: np.ndarray, rest: np.ndarray) -> MotionWindow:
-    """Frames ``[start, stop)``; the pair frame is anchored on the window's ``trusted`` ``(W, 2)`` entries."""
+    """Frames ``[start, stop)`` in the canonical pelvis convention; the pair frame is anchored on the window's
+    ``trusted`` ``(W, 2)`` entries, which also define the convention."""
     tensors = [person_tensors(p, rest[i, 0], start, stop) for i, p in enumerate(recon.people)]
-    rotmats = torch.stack([t[0] for t in tensors], 1)[None]
+    rotmats, tilt = canonical(torch.stack([t[0] for t in tensors], 1)[None], torch.as_tensor(trusted)[None])
     pelvis = torch.stack([t[1] for t in tensors], 1)[None]
-    frame = pair_frame_for(rotmats, pelvis, trusted[None])
+    frame = pair_frame_for(rotmats, pelvis, trusted[None], torch.as_tensor(rest)[None])
     features = encode(*to_pair_frame(rotmats, pelvis, frame))[0]
     keypoints = None
     if any(p.keypoints_2d is not None for p in recon.people):
@@ -52,16 +55,22 @@ def read_window(recon: Reconstruction, start: int, stop: int, trusted: np.ndarra
         cam = recon.camera
         camera = (torch.as_tensor(cam.K, dtype=torch.float32), torch.as_tensor(cam.R[start:stop], dtype=torch.float32),
                   torch.as_tensor(cam.t[start:stop], dtype=torch.float32))
-    return MotionWindow(start, stop, frame.single(0), features, torch.as_tensor(rest), keypoints, camera)
+    return MotionWindow(start, stop, frame.single(0), features, torch.as_tensor(rest), keypoints, camera, tilt[0])
+
+
+def window_world(window: MotionWindow, features: Tensor) -> tuple[Tensor, Tensor]:
+    """Pair-frame ``features`` ``(W, 2, F)`` of ``window`` → world rotations ``(W, 2, 22, 3, 3)`` in the input's
+    own pelvis convention and pelvis ``(W, 2, 3)``."""
+    frame = PairFrame(window.frame.rotation[None], window.frame.origin[None])
+    rotmats, pelvis = from_pair_frame(*decode(features[None]), frame)
+    return reparametrise(rotmats[0], window.tilt[None]), pelvis[0]
 
 
 def write_window(recon: Reconstruction, window: MotionWindow, features: Tensor, rest: np.ndarray,
                  replace: np.ndarray) -> Reconstruction:
     """A copy of ``recon`` whose entries ``replace`` ``(W, 2)`` come from pair-frame ``features``; all other
     frames stay exactly as they were."""
-    frame = PairFrame(window.frame.rotation[None], window.frame.origin[None])
-    rotmats, pelvis = from_pair_frame(*decode(features[None]), frame)
-    return write_world(recon, window.start, rotmats[0], pelvis[0], rest, replace)
+    return write_world(recon, window.start, *window_world(window, features), rest, replace)
 
 
 def world_tensors(recon: Reconstruction, rest: np.ndarray) -> tuple[Tensor, Tensor]:
@@ -102,10 +111,16 @@ def recon_joints(recon: Reconstruction, rest: np.ndarray) -> np.ndarray:
 
 def foot_floor(recon: Reconstruction, rest: np.ndarray, trusted: np.ndarray) -> Optional[float]:
     """Height the foot joints' centres reach when planted, from trusted frames (a low percentile of the lowest
-    foot joint per frame); ``None`` without trusted frames. Used as the ground for guidance."""
+    foot joint per frame, posed in the canonical pelvis convention like the guidance's bodies); ``None`` without
+    trusted frames. Used as the ground for guidance."""
     if not trusted.any():
         return None
-    lowest = recon_joints(recon, rest)[:, :, list(FOOT_JOINTS), 1].min(-1)  # (T, 2)
+    rotmats, pelvis = world_tensors(recon, rest)
+    rotmats = canonical(rotmats[None], torch.as_tensor(trusted)[None])[0][0]  # the body the guidance poses
+    with torch.no_grad():
+        joints = forward_kinematics(rotmats.flatten(0, 1), torch.as_tensor(rest).repeat(len(rotmats), 1, 1),
+                                    (pelvis - torch.as_tensor(rest[:, 0])).flatten(0, 1))[0]
+    lowest = joints.unflatten(0, rotmats.shape[:2])[:, :, list(FOOT_JOINTS), 1].amin(-1).numpy()  # (T, 2)
     return float(np.percentile(lowest[trusted], 5))
 
 

@@ -33,8 +33,9 @@ def register(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None
     p.add_argument("--max-frames", type=int, default=None, help="only the first N frames of each video")
     p.add_argument("--fit-steps", type=int, default=None, help="full-fit optimisation steps (default: frontend's)")
     p.add_argument("--infill-steps", type=int, default=20, help="infiller sampling steps")
-    p.add_argument("--refine-method", choices=("learned+savgol", "savgol", "learned"), default="learned+savgol",
-                   help="refiner: learned+savgol (default, see docs/eval/), savgol, or learned")
+    p.add_argument("--refine-method", choices=("savgol", "learned+savgol", "learned"), default="savgol",
+                   help="refinement: savgol (default: it won on real motion, see docs/eval/), learned+savgol, or "
+                        "learned")
     p.add_argument("--describe-backend", choices=("offline", "vlm"), default="offline",
                    help="description backend: offline (from the 3D motion) or vlm (needs --describe-model-dir)")
     p.add_argument("--describe-model-dir", default=None,

@@ -17,14 +17,23 @@ def register(subparsers: "argparse._SubParsersAction") -> None:
     p.add_argument("--infiller", default=None, help="infiller model (default: shipped)")
     p.add_argument("--refiner", default=None, help="refiner model (default: shipped)")
     p.add_argument("--device", default=None, help="cpu or cuda (default: cuda when available)")
+    p.add_argument("--data", default=None,
+                   help="real two-person motion instead of generated sequences, e.g. cmu:DIR:val (gaps of "
+                        "0.5/1/2 s for A, B and both; see inference/engine/real_cases.py)")
+    p.add_argument("--seeds", type=int, default=3, help="with --data: placements/noise draws per gap")
     p.add_argument("--fps", type=float, default=30.0,
                    help="frame rate of the sequences (the models run at their own rate and resample)")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from inference.engine.evaluation import run_evaluation
+    from inference.engine.evaluation import run_evaluation, run_real_evaluation
 
+    if args.data:
+        md, csv = run_real_evaluation(args.data, args.seeds, Path(args.out), args.infiller, args.refiner,
+                                      args.steps, log=lambda m: print(m, flush=True), device=args.device)
+        print(f"wrote {md} and {csv}")
+        return 0
     md, csv = run_evaluation(args.cases, args.seed, Path(args.out), args.infiller, args.refiner, args.steps,
                              args.seconds, log=lambda m: print(m, flush=True), device=args.device,
                              fps=args.fps)

@@ -18,7 +18,10 @@ def register(subparsers: "argparse._SubParsersAction") -> None:
     p.add_argument("--who", choices=("A", "B", "both"), default="both")
     p.add_argument("--text", default="", help="what happens in the segment (conditions the infiller)")
     p.add_argument("--out", required=True, help="output .npz")
-    p.add_argument("--steps", type=int, default=20, help="sampling steps")
+    p.add_argument("--prior", choices=("library", "network"), default="library",
+                   help="fill with matched real motion (default) or the diffusion infiller "
+                        "(inference/engine/infill.py)")
+    p.add_argument("--steps", type=int, default=20, help="sampling steps (guidance rounds with the library)")
     p.add_argument("--no-guidance", action="store_true", help="switch off all geometric guidance")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--model", default=None, help="infiller model path (default: the shipped one)")
@@ -28,9 +31,9 @@ def register(subparsers: "argparse._SubParsersAction") -> None:
     r = subparsers.add_parser("refine", help="clean the whole sequence with the temporal refiner")
     r.add_argument("input", help="two-person .npz")
     r.add_argument("--out", required=True, help="output .npz")
-    r.add_argument("--method", choices=("learned+savgol", "savgol", "learned"), default="learned+savgol",
-                   help="the learned refiner then the filter (default, see docs/eval/), the filter alone (best on "
-                        "contacts), or the learned refiner alone")
+    r.add_argument("--method", choices=("savgol", "learned+savgol", "learned"), default="savgol",
+                   help="the filter alone (default: it won on real motion, see docs/eval/), the learned refiner "
+                        "then the filter, or the learned refiner alone")
     r.add_argument("--seed", type=int, default=0)
     r.add_argument("--model", default=None, help="refiner model path (default: the shipped one)")
     r.add_argument("--device", default=None, help="cpu or cuda (default: cuda when available)")
@@ -48,7 +51,7 @@ def run_infill(args: argparse.Namespace) -> int:
     segment = Segment(args.start, args.stop, args.who)
     body = load_body_model()
     options = InfillOptions(steps=args.steps, seed=args.seed, model_path=args.model, device=args.device,
-                            contacts=text_contacts(recon, segment, args.text, body))
+                            contacts=text_contacts(recon, segment, args.text, body), prior=args.prior)
     if args.no_guidance:
         options.guidance = GuidanceWeights.none()
     result = infill_segment(recon, segment, args.text, options, body=body, progress=_progress)

@@ -1,0 +1,165 @@
+"""A prior learned from real motion by keeping it: fill a gap with the captured motion whose surroundings match.
+
+Interpolation glides across a gap: a dancer's feet stop stepping and the body slides from one border pose to the
+next. A network trained for a few CPU minutes on top of interpolation learns too little to undo that. Real motion
+steps, so the library fills a gap with real motion instead (motion matching): among every window of the
+training takes (both role assignments), it finds those whose *visible* part best matches the window being filled
+— the hidden person's frames before and after the gap and everything the other person does, including during the
+gap — as positions of a few joints in the pair frame, and takes their motion on the hidden entries. The match is
+bent to meet the borders exactly (the offsets to the observed motion at the last visible frame before and the
+first after are interpolated across the gap, like the infiller's base), and ``k`` matches are averaged in feature
+space. Geometric guidance then runs on the result as it does on the infiller's sample.
+
+The library is motion capture itself (6D rotations and pelvis per frame, float16) and ships in
+``resources/models/motion_library.npz`` with the data's acknowledgment (NOTICE).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Optional
+
+import numpy as np
+import torch
+from torch import Tensor
+
+from ..body.kinematics import forward_kinematics
+from ..motion import MotionError
+from ..rotations import matrix_to_rot6d, rot6d_to_matrix
+from ..skeleton import JOINT_INDEX
+from .base_motion import interpolation_base
+from .checkpoint import MODELS_DIR
+from .dataset import MotionClip
+from .guidance import window_joints
+from .pair_frame import PairFrame, anchor, body_heading, encode, rot_y, to_pair_frame
+from .root_convention import canonical
+
+MATCH_JOINTS = [JOINT_INDEX[n] for n in ("pelvis", "left_ankle", "right_ankle", "left_wrist", "right_wrist", "head")]
+FRAME_STRIDE = 3  # every third frame of the window is compared (motion is smooth at 30 fps)
+START_STRIDE = 2  # candidate windows start every other frame (the bend to the borders absorbs a frame's offset)
+
+
+@dataclass
+class MotionLibrary:
+    rot6d: np.ndarray  # (N, 2, 22, 6) world rotations, canonical pelvis convention, all takes end to end
+    pelvis: np.ndarray  # (N, 2, 3)
+    rest_joints: np.ndarray  # (N, 2, 22, 3) each frame's people's rest skeletons
+    take: np.ndarray  # (N,) take index: a window never spans two takes
+    fps: float
+    names: list[str]
+
+    def __post_init__(self) -> None:
+        rot = rot6d_to_matrix(torch.as_tensor(self.rot6d, dtype=torch.float32))
+        pelvis = torch.as_tensor(self.pelvis, dtype=torch.float32)
+        rest = torch.as_tensor(self.rest_joints, dtype=torch.float32)
+        n = len(self.rot6d)
+        with torch.no_grad():
+            transl = (pelvis - rest[:, :, 0]).flatten(0, 1)
+            joints = forward_kinematics(rot.flatten(0, 1), rest.flatten(0, 1), transl)[0]
+        joints = joints.unflatten(0, (n, 2))
+        self._rot = rot
+        self._pelvis = pelvis
+        self._joints = joints[:, :, MATCH_JOINTS].numpy()  # (N, 2, J, 3)
+        self._yaw = body_heading(joints).numpy()  # (N, 2)
+
+    @property
+    def num_frames(self) -> int:
+        return len(self.rot6d)
+
+    def _starts(self, length: int) -> np.ndarray:
+        """Window starts whose ``length`` frames all lie in one take."""
+        starts = np.arange(0, max(0, self.num_frames - length + 1), START_STRIDE)
+        return starts[self.take[starts] == self.take[starts + length - 1]]
+
+    def fill(self, features: Tensor, keep: np.ndarray, rest_joints: Tensor, k: int = 4) -> Tensor:
+        """Features ``(W, 2, F)`` (pair frame, as ``read_window`` makes them) whose entries not in ``keep``
+        ``(W, 2)`` are replaced by the average of the ``k`` best-matching library windows, bent to the borders."""
+        w = features.shape[0]
+        starts = self._starts(w)
+        if starts.size == 0 or keep.all():
+            return features
+        frame_idx, person = anchor(keep)
+        with torch.no_grad():
+            query = window_joints(features, rest_joints)[:, :, MATCH_JOINTS].numpy()  # (W, 2, J, 3)
+        frames = np.arange(0, w, FRAME_STRIDE)
+        mask = keep[frames].astype(np.float32)  # (F, 2)
+        best = []  # (distance, start, swapped)
+        for swapped in (False, True):
+            order = [1, 0] if swapped else [0, 1]
+            ref = order[person]
+            yaw = self._yaw[starts + frame_idx, ref]
+            origin = self._pelvis[starts + frame_idx, ref].numpy() * np.array([1.0, 0.0, 1.0])
+            cand = self._joints[(starts[:, None] + frames[None])][:, :, order]  # (S, F, 2, J, 3)
+            cand = cand - origin[:, None, None, None]
+            c, s = np.cos(-yaw)[:, None, None, None], np.sin(-yaw)[:, None, None, None]
+            x, z = cand[..., 0], cand[..., 2]
+            cand = np.stack([c * x + s * z, cand[..., 1], -s * x + c * z], -1)  # rot_y(-yaw) applied
+            err = ((cand - query[frames][None]) ** 2).sum((-1, -2))  # (S, F, 2)
+            dist = (err * mask[None]).sum((1, 2))
+            top = np.argsort(dist)[:k]
+            best += [(float(dist[i]), int(starts[i]), swapped) for i in top]
+        best.sort(key=lambda item: item[0])
+        fills = [self._window_features(start, w, frame_idx, person, swapped) for _, start, swapped in best[:k]]
+        keep_t = torch.as_tensor(keep)
+        filled = [cand + interpolation_base((features - cand)[None], keep[None])[0] for cand in fills]
+        mean = torch.stack(filled).mean(0)
+        return torch.where(keep_t[..., None], features, mean)
+
+    def _window_features(self, start: int, length: int, frame_idx: int, person: int, swapped: bool) -> Tensor:
+        """Library frames ``[start, start + length)`` as pair-frame features anchored like the query."""
+        order = [1, 0] if swapped else [0, 1]
+        rot = self._rot[start:start + length][:, order][None]
+        pelvis = self._pelvis[start:start + length][:, order][None]
+        yaw = torch.as_tensor(self._yaw[start + frame_idx, order[person]])
+        frame = PairFrame(rot_y(-yaw)[None], pelvis[0, frame_idx, person][None] * torch.tensor([1.0, 0.0, 1.0]))
+        return encode(*to_pair_frame(rot, pelvis, frame))[0]
+
+
+def build_library(clips: list[MotionClip]) -> MotionLibrary:
+    """A library of ``clips`` (all at one rate), each put in the canonical pelvis convention."""
+    if not clips:
+        raise MotionError("no clips to build a motion library from")
+    rates = {c.fps for c in clips}
+    if len(rates) != 1:
+        raise MotionError(f"motion library clips must share one frame rate, got {sorted(rates)}")
+    rot6d, pelvis, rest, take = [], [], [], []
+    for i, c in enumerate(clips):
+        rot = rot6d_to_matrix(torch.as_tensor(c.rot6d))[None]
+        rot = canonical(rot, torch.ones(rot.shape[:3]))[0][0]
+        rot6d.append(matrix_to_rot6d(rot).numpy())
+        pelvis.append(c.pelvis)
+        rest.append(np.broadcast_to(c.rest_joints, (c.num_frames, 2, 22, 3)))
+        take.append(np.full(c.num_frames, i))
+    return MotionLibrary(np.concatenate(rot6d), np.concatenate(pelvis), np.concatenate(rest), np.concatenate(take),
+                         float(rates.pop()), [c.name for c in clips])
+
+
+def save_library(library: MotionLibrary, path: "str | Path", description: str = "") -> Path:
+    """Write ``library`` as a compressed NPZ (rotations and positions float16; one rest skeleton per take)."""
+    path = Path(path).with_suffix(".npz")
+    first = np.searchsorted(library.take, np.arange(library.take.max() + 1))
+    np.savez_compressed(path, rot6d=library.rot6d.astype(np.float16), pelvis=library.pelvis.astype(np.float16),
+                        take_rest=library.rest_joints[first].astype(np.float32), take=library.take.astype(np.int32),
+                        fps=np.float32(library.fps), names=np.array(library.names), description=np.array(description))
+    return path
+
+
+def load_library(path: "str | Path") -> MotionLibrary:
+    path = Path(path)
+    if not path.is_file():
+        raise MotionError(f"{path}: motion library not found")
+    with np.load(path) as f:
+        take = f["take"].astype(np.int64)
+        return MotionLibrary(f["rot6d"].astype(np.float32), f["pelvis"].astype(np.float32), f["take_rest"][take],
+                             take, float(f["fps"]), [str(n) for n in f["names"]])
+
+
+SHIPPED = MODELS_DIR / "motion_library.npz"
+
+
+@lru_cache(maxsize=2)
+def get_library(path: Optional[str] = None) -> MotionLibrary:
+    """The library at ``path`` (default: the shipped one), loaded once."""
+    return load_library(path or SHIPPED)

@@ -1,0 +1,39 @@
+"""Build the motion library the infiller's ``prior="library"`` matches gaps against (motion_library.py).
+
+    .venv/bin/python scripts/build_motion_library.py cmu:../shared/data/cmu:train resources/models/motion_library
+
+Only the spec's two-person takes are used (single takes paired at random are not interactions), resampled to
+30 fps like the networks' training data.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from inference.engine.dataset import clip_from_reconstruction
+from inference.engine.motion_library import build_library, save_library
+from inference.importers import dataset_sequences
+from inference.motion import MotionError
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("data", help="a dataset spec with two-person takes, e.g. cmu:DIR:train")
+    parser.add_argument("out", help="path stem of the .npz to write")
+    parser.add_argument("--fps", type=float, default=30.0)
+    args = parser.parse_args()
+    try:
+        clips = [clip_from_reconstruction(recon, text, name, fps=args.fps)
+                 for name, recon, text in dataset_sequences(args.data)]
+        library = build_library(clips)
+    except MotionError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    path = save_library(library, args.out, f"{args.data} at {args.fps:g} fps: {', '.join(library.names)}")
+    print(f"wrote {path}: {library.num_frames} frames from {len(clips)} takes")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

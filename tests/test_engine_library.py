@@ -1,0 +1,67 @@
+"""The motion library prior: gaps filled with the captured motion whose visible surroundings match."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from engine_support import single_thread  # noqa: F401 (fixture)
+from inference.engine import GuidanceWeights, InfillOptions, infill_segment
+from inference.engine.bodies import pair_rest_joints
+from inference.engine.dataset import clip_from_reconstruction
+from inference.engine.motion_library import build_library, load_library, save_library
+from inference.engine.window_io import read_window, recon_joints
+from inference.generator import generate_clip
+from inference.motion import MotionError
+from inference.resample import resample
+from inference.segments import Segment
+
+pytestmark = pytest.mark.usefixtures("single_thread")
+
+
+@pytest.fixture(scope="module")
+def takes():
+    return [generate_clip(kind, seed, seconds=4.0).reconstruction
+            for kind, seed in (("walk_together", 1), ("dance_hold", 2), ("push", 3))]
+
+
+@pytest.fixture(scope="module")
+def library_path(takes, tmp_path_factory):
+    clips = [clip_from_reconstruction(r, "", f"t{i}") for i, r in enumerate(takes)]
+    return save_library(build_library(clips), tmp_path_factory.mktemp("lib") / "library", "three generated takes")
+
+
+def test_a_gap_in_a_take_of_the_library_is_filled_with_that_take(takes, library_path):
+    library = load_library(library_path)
+    assert library.num_frames == sum(t.num_frames for t in takes) and library.fps == 30.0
+    recon = takes[1]
+    rest = pair_rest_joints(recon)
+    keep = np.ones((60, 2), bool)
+    keep[20:45, 0] = False
+    window = read_window(recon, 30, 90, keep, rest)
+    filled = library.fill(window.features, keep, window.rest_joints, k=1)
+    assert np.array_equal(filled[keep].numpy(), window.features[keep].numpy())  # kept entries untouched
+    assert (filled - window.features).abs().max() < 0.02  # float16 storage: the same motion, found again
+
+
+def test_library_prior_changes_only_the_segment_and_steps_like_the_truth(takes, library_path):
+    recon = takes[0]
+    segment = Segment(40, 70, "B")
+    options = InfillOptions(prior="library", library_path=str(library_path), library_k=1,
+                            guidance=GuidanceWeights.none())
+    out = infill_segment(recon, segment, "", options)
+    rest = pair_rest_joints(recon)
+    err = np.linalg.norm(recon_joints(out, rest) - recon_joints(recon, rest), axis=-1).mean(-1)  # (T, 2)
+    assert err[:40].max() == 0 and err[70:].max() == 0 and err[:, 0].max() == 0
+    assert err[40:70, 1].mean() < 0.02  # the walk is in the library: matched, not glided over
+    at60 = resample(recon, np.arange(0, recon.num_frames - 1, 0.5), 60.0)
+    out60 = infill_segment(at60, Segment(80, 140, "B"), "", options)  # another rate: resampled around the gap
+    assert np.linalg.norm(recon_joints(out60, rest) - recon_joints(at60, rest), axis=-1)[80:140, 1].mean() < 0.03
+
+
+def test_library_errors_are_one_sentence(tmp_path):
+    with pytest.raises(MotionError, match="not found"):
+        load_library(tmp_path / "missing.npz")
+    with pytest.raises(MotionError, match="prior"):
+        infill_segment(generate_clip("hug", 1, seconds=2.0).reconstruction, Segment(10, 20, "A"), "",
+                       InfillOptions(prior="magic"))
