@@ -49,6 +49,17 @@ def test_dragged_wrist_is_met_and_the_edit_fades_out(posed) -> None:
     assert np.abs(moved[:, 1] - joints[:, 1]).max() < 1e-5  # the other person is untouched
 
 
+def test_a_pin_out_of_the_limbs_reach_moves_the_root_too(posed) -> None:
+    recon, rest, joints = posed
+    j = JOINT_INDEX["left_wrist"]
+    target = joints[20, 1, j] + np.array([0.9, 0.0, 0.4])  # no arm reaches 1 m further: the body must follow
+    pin = Pin("B", "left_wrist", 20, 21, tuple(target))
+    out = enforce(recon, rest, joints, [pin])
+    moved = recon_joints(out, rest)
+    assert pin_distance_mm(moved, [pin]) < 1.0
+    assert np.linalg.norm(out.people[1].transl[20] - recon.people[1].transl[20]) > 0.1
+
+
 @pytest.mark.parametrize("joint", ["pelvis", "head", "left_ankle", "right_knee", "left_elbow"])
 def test_every_pinnable_joint_reaches_a_nearby_target(posed, joint: str) -> None:
     recon, rest, joints = posed

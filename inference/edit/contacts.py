@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any, Iterable
 
+from ..describe.contact_list import contact_from_json, contact_to_json
 from ..describe.contacts import ContactConstraint, parse_contacts
 from ..motion import MotionError
 from ..segments import Segment
@@ -32,6 +33,8 @@ class Contact:
     def __post_init__(self) -> None:
         if self.origin not in ORIGINS:
             raise MotionError(f"contact origin must be one of {ORIGINS}, got {self.origin!r}")
+        if self.constraint.source != self.origin:  # one truth: the constraint's own source follows the origin
+            object.__setattr__(self, "constraint", replace(self.constraint, source=self.origin))
 
     @property
     def start(self) -> int:
@@ -51,23 +54,19 @@ class Contact:
         return replace(self, constraint=replace(self.constraint, start=int(start), stop=int(stop)))
 
     def to_json(self) -> dict[str, Any]:
-        c = self.constraint
-        return {"person": c.person, "joint": c.joint, "other": c.other, "target_joints": list(c.target_joints),
-                "start": c.start, "stop": c.stop, "region": c.region, "source": c.source, "origin": self.origin}
+        return {**contact_to_json(self.constraint), "origin": self.origin}
 
     @classmethod
     def from_json(cls, d: Any) -> "Contact":
         try:
-            c = ContactConstraint(d["person"], d["joint"], d["other"], tuple(d["target_joints"]), int(d["start"]),
-                                  int(d["stop"]), str(d.get("region", "")), str(d.get("source", "")))
-            return cls(c, str(d.get("origin", "hand")))
-        except (KeyError, TypeError, ValueError) as exc:
+            return cls(contact_from_json(d), str(d.get("origin", "hand")))
+        except (AttributeError, ValueError) as exc:
             raise MotionError(f"contact {d!r} is not valid ({exc})") from None
 
 
 def same_contact(a: Contact, b: Contact) -> bool:
     """Equal up to where it came from and the clause it was read from."""
-    return replace(a.constraint, source="") == replace(b.constraint, source="")
+    return replace(a.constraint, clause="", source="text") == replace(b.constraint, clause="", source="text")
 
 
 @dataclass(frozen=True)

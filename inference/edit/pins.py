@@ -157,8 +157,6 @@ def _solve_person(person, rest: np.ndarray, goals: list[Goal], iterations: int, 
     shift = torch.zeros_like(transl, requires_grad=True)
     rest_t = f32(rest)
     index = [(torch.as_tensor([row[int(f)] for f in g.frames]), g.joint, f32(g.targets)) for g in goals]
-    params = [limb] + ([shift] if moves_root else [])
-    optimiser = torch.optim.LBFGS(params, lr=1.0, max_iter=iterations, line_search_fn="strong_wolfe")
 
     def posed() -> torch.Tensor:
         full = body.clone()
@@ -174,14 +172,20 @@ def _solve_person(person, rest: np.ndarray, goals: list[Goal], iterations: int, 
         loss.backward()
         return loss
 
-    with torch.enable_grad():
-        for _ in range(ROUNDS):  # L-BFGS stops on its tolerances; check the error in mm, go on only if needed
-            optimiser.step(closure)
-            with torch.no_grad():
-                joints = posed()
-                worst = max(float((joints[rows, j] - target).norm(dim=-1).max()) for rows, j, target in index)
-            if worst < TOLERANCE:
-                break
+    # The limb alone first; where a target lies out of the limb's reach (the engine placed the body elsewhere),
+    # the root follows too, so a pin is met rather than pointed at.
+    for params in ([limb] + ([shift] if moves_root else []), [limb, shift]):
+        optimiser = torch.optim.LBFGS(params, lr=1.0, max_iter=iterations, line_search_fn="strong_wolfe")
+        with torch.enable_grad():
+            for _ in range(ROUNDS):  # L-BFGS stops on its tolerances; check the error in mm, go on only if needed
+                optimiser.step(closure)
+                with torch.no_grad():
+                    joints = posed()
+                    worst = max(float((joints[rows, j] - target).norm(dim=-1).max()) for rows, j, target in index)
+                if worst < TOLERANCE:
+                    break
+        if worst < TOLERANCE or moves_root:
+            break
     out = person.copy()
     body_np = out.body_pose[frames].copy()
     body_np[:, [j - 1 for j in rotated]] = limb.detach().numpy()
