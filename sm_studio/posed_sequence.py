@@ -1,0 +1,157 @@
+"""Every frame of both people posed once, in the background, after each edit: what playback draws.
+
+Posing on demand stalled playback for 27–73 ms every 32 frames (a chunk of meshes posed on the render thread).
+Here a background thread poses the whole motion in chunks as soon as it changes — starting at the playhead, then
+onwards, then wrapping round — and keeps, for each frame, the playback proxy's vertices (see
+:mod:`inference.render.proxy_mesh`) and the 22 joints. Proxy vertices are stored as float16 offsets from their
+per-frame centroid (±2 m at ~1 mm steps), so ten minutes at 30 fps take ~0.4 GB instead of 4 GB of full meshes.
+The full body for a paused frame comes from :class:`FullBodyWorker`, on demand.
+
+Reconstructions are immutable values (an edit makes a new one), so results are keyed by identity: a lookup with
+an older motion returns nothing instead of a mix of poses.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Optional
+
+import numpy as np
+import torch
+from PySide6.QtCore import QObject, Signal
+
+from inference.body.base import BodyModel
+from inference.motion import Reconstruction
+from inference.render.proxy_mesh import ProxyMesh, proxy_mesh
+
+from .latest_worker import LatestOnlyWorker
+from .posed_bodies import VertexCache, load_default_body
+
+log = logging.getLogger(__name__)
+
+PROXY_VERTICES = 2000
+CHUNK = 32
+
+
+class _Posed:
+    """The arrays of one motion, filled chunk by chunk by the posing thread, read by the GUI thread."""
+
+    def __init__(self, recon: Reconstruction, proxy: ProxyMesh) -> None:
+        n, p = recon.num_frames, len(proxy.vertex_ids)
+        self.recon = recon
+        self.offsets = np.zeros((2, n, p, 3), np.float16)
+        self.centroids = np.zeros((2, n, 3), np.float32)
+        self.joints = np.zeros((2, n, 22, 3), np.float32)
+        self.ready = np.zeros(n, bool)
+
+
+class SequencePoser(QObject):
+    """``pose(recon)`` starts (and supersedes); ``proxy_vertices``/``joints`` answer for posed frames.
+    ``progressed`` is emitted (from the posing thread) when a chunk is ready."""
+
+    progressed = Signal()
+
+    def __init__(self, parent: Optional[QObject] = None) -> None:
+        super().__init__(parent)
+        self._body: Optional[BodyModel] = None
+        self.note = ""  # why nothing can be posed ("" when bodies can)
+        self.proxy: Optional[ProxyMesh] = None
+        self._current: Optional[_Posed] = None
+        self._wanted: Optional[Reconstruction] = None
+        self._done: list[_Posed] = []  # the last two motions posed in full: before/after a candidate toggle
+        self._generation = 0
+        self._thread: Optional[threading.Thread] = None
+        self._body_lock = threading.Lock()
+
+    @property
+    def body(self) -> Optional[BodyModel]:
+        """The body model (loaded on first use; ``None`` with :attr:`note` set when there is none)."""
+        with self._body_lock:
+            if self._body is None and not self.note:
+                self._body, self.note = load_default_body()
+                if self._body is not None:
+                    with torch.no_grad():
+                        rest = self._body.rest(torch.zeros(self._body.num_betas))[0].numpy()
+                    self.proxy = proxy_mesh(rest, self._body.faces, PROXY_VERTICES)
+            return self._body
+
+    def pose(self, recon: Optional[Reconstruction], start_frame: int = 0) -> None:
+        """Pose ``recon`` from the chunk holding ``start_frame`` on (GUI thread); a newer call supersedes."""
+        if recon is self._wanted:
+            return
+        self._wanted = recon
+        self._generation += 1
+        self._current = next((posed for posed in self._done if posed.recon is recon), None)
+        if recon is not None and self._current is None:
+            thread = threading.Thread(target=self._run, args=(recon, start_frame, self._generation),
+                                      name="sequence-poser", daemon=True)
+            self._thread = thread
+            thread.start()
+
+    def stop(self) -> None:
+        self._generation += 1
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+
+    def _run(self, recon: Reconstruction, start_frame: int, generation: int) -> None:
+        body = self.body
+        if body is None or self.proxy is None or generation != self._generation:
+            return
+        posed = _Posed(recon, self.proxy)
+        self._current = posed
+        n = recon.num_frames
+        first = min(max(start_frame, 0), n - 1) // CHUNK
+        count = (n + CHUNK - 1) // CHUNK
+        try:
+            for k in range(count):
+                if generation != self._generation:
+                    return  # superseded by an edit: its own thread poses the new motion
+                start = ((first + k) % count) * CHUNK
+                self._pose_chunk(body, posed, slice(start, min(start + CHUNK, n)))
+                self.progressed.emit()
+            self._done = [posed, *self._done[:1]]
+        except Exception:  # a motion the body cannot pose: playback then shows the video without bodies
+            log.exception("posing the sequence failed")
+
+    def _pose_chunk(self, body: BodyModel, posed: _Posed, frames: slice) -> None:
+        ids = torch.as_tensor(self.proxy.vertex_ids)  # type: ignore[union-attr]
+        for i, person in enumerate(posed.recon.people):
+            out = body.pose_motion(person, frames)
+            verts = out.vertices[:, ids].to(torch.float32).numpy()
+            centroid = verts.mean(1)
+            posed.centroids[i, frames] = centroid
+            posed.offsets[i, frames] = verts - centroid[:, None]
+            posed.joints[i, frames] = out.joints.to(torch.float32).numpy()
+        posed.ready[frames] = True
+
+    def _posed(self, recon: Optional[Reconstruction], frame: int) -> Optional[_Posed]:
+        posed = self._current
+        if posed is None or posed.recon is not recon or not 0 <= frame < len(posed.ready) or not posed.ready[frame]:
+            return None
+        return posed
+
+    def proxy_vertices(self, recon: Optional[Reconstruction], frame: int) -> Optional[list[np.ndarray]]:
+        """Per person ``(P, 3)`` float32 world positions of the proxy at ``frame``, or ``None`` if not posed yet."""
+        posed = self._posed(recon, frame)
+        if posed is None:
+            return None
+        return [posed.offsets[i, frame].astype(np.float32) + posed.centroids[i, frame] for i in range(2)]
+
+    def joints(self, recon: Optional[Reconstruction], frame: int) -> Optional[np.ndarray]:
+        """``(2, 22, 3)`` world joints at ``frame``, or ``None`` if not posed yet."""
+        posed = self._posed(recon, frame)
+        return None if posed is None else posed.joints[:, frame].copy()
+
+
+class FullBodyWorker(LatestOnlyWorker):
+    """The full body for a paused frame: ``submit((recon, frame))`` → ``resultReady(request, [verts_A, verts_B])``."""
+
+    def __init__(self, body: BodyModel) -> None:
+        super().__init__("full-body-poser")
+        self._vertices = VertexCache(body)
+
+    def handle(self, request: tuple[Reconstruction, int]) -> list[np.ndarray]:
+        recon, frame = request
+        return self._vertices.vertices(recon, min(max(frame, 0), recon.num_frames - 1))
