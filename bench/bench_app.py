@@ -122,11 +122,13 @@ def playback(app: QApplication, win: MainWindow, seconds: float) -> tuple[float,
     return (view.frames_painted - painted) / elapsed, float(np.mean(lags)) if lags else float("nan")
 
 
-def measure(app: QApplication, folder: Path, session: Path, view_kind: str, args: argparse.Namespace) -> dict:
+def measure(app: QApplication, folder: Path, session: Path, view_kind: str, args: argparse.Namespace,
+            keep: list[MainWindow]) -> dict:
     os.environ["SM_STUDIO_VIDEO_VIEW"] = view_kind
     settings = AppSettings(QSettings(str(folder / f"settings-{view_kind}.ini"), QSettings.IniFormat))
     win = MainWindow(settings, recovery_path=folder / f"recovery-{view_kind}.smsession")
     win.confirm_close = False
+    keep.append(win)  # alive until the QApplication goes: see GLVideoView.release
     win.resize(1600, 1000)
     win.show()
     try:
@@ -146,7 +148,6 @@ def measure(app: QApplication, folder: Path, session: Path, view_kind: str, args
     finally:
         win.shutdown()
         win.close()
-        win.deleteLater()
         pump(app, 0.5)
 
 
@@ -161,11 +162,12 @@ def main() -> int:
     ap.add_argument("--play-seconds", type=float, default=6.0)
     args = ap.parse_args()
     app = QApplication(sys.argv[:1])
+    windows: list[MainWindow] = []
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         session = make_inputs(folder, args.frames)
-        old = measure(app, folder, session, "painter", args)
-        new = measure(app, folder, session, "gl", args)
+        old = measure(app, folder, session, "painter", args, windows)
+        new = measure(app, folder, session, "gl", args, windows)
     print(f"machine: {os.cpu_count()} CPUs, Qt platform {app.platformName()}, video {W}x{H} @ {FPS:g} fps, "
           f"{args.frames} frames, both meshes ({load_body_model().num_vertices} vertices each)")
     for name, r in (("before: painter view + pyrender overlay", old), ("now: GL view", new)):

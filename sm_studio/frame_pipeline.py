@@ -36,6 +36,8 @@ from .video_view import VideoView
 
 log = logging.getLogger(__name__)
 
+POSING_NOTE = "posing the bodies…"  # the few hundred ms after an edit before the frame's bodies are posed
+
 
 class FramePipeline(QObject):
     noteChanged = Signal(str)  # why the overlay is not drawn as asked ("" when it is)
@@ -141,7 +143,7 @@ class FramePipeline(QObject):
         proxy = self.poser.proxy_vertices(recon, frame)
         scene = None if proxy is None else overlay_scene(recon, frame, self.poser.proxy.faces, proxy, self.style)
         self._view.show_scene(frame, rgb, scene)
-        self._set_note("" if scene is not None else "posing the bodies…")
+        self._set_note("" if scene is not None else POSING_NOTE)
         joints = self.poser.joints(recon, frame)
         if joints is not None:
             self._orbit.set_joints(joints, self.style.visible)
@@ -193,7 +195,7 @@ class FramePipeline(QObject):
     def _set_note(self, note: str) -> None:
         if note != self.note:
             if note:
-                log.warning("overlay: %s", note)
+                (log.info if note == POSING_NOTE else log.warning)("overlay: %s", note)
             self.note = note
             self._view.set_note(note)
             self.noteChanged.emit(note)

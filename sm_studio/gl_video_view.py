@@ -18,7 +18,8 @@ from typing import Optional
 
 import numpy as np
 from PySide6.QtCore import QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QImage, QOffscreenSurface, QOpenGLContext, QPainter, QSurfaceFormat
+from PySide6.QtGui import (QColor, QGuiApplication, QImage, QOffscreenSurface, QOpenGLContext, QPainter,
+                           QSurfaceFormat)
 from PySide6.QtOpenGL import QOpenGLWindow
 from PySide6.QtWidgets import QSizePolicy, QVBoxLayout, QWidget
 from shiboken6 import Shiboken
@@ -29,10 +30,11 @@ from .video_view import VideoView, draw_note, fit_rect
 
 log = logging.getLogger(__name__)
 
-# On X11, Qt makes GLX contexts by default, and PyOpenGL (on its EGL platform, which the offscreen renderers need)
-# then finds no current context and refuses every GL ≥ 1.2 call; Qt's EGL integration makes both agree. Must be
-# set before the QApplication exists (importing the main window does that first).
-os.environ.setdefault("QT_XCB_GL_INTEGRATION", "xcb_egl")
+# PyOpenGL must talk to the same kind of context Qt makes: on X11 Qt makes GLX contexts by default, and PyOpenGL
+# on its EGL platform (which the offscreen renderers need) then sees no current context and refuses every call
+# past GL 1.1. Both are chosen here, before the QApplication exists (importing the main window does that first).
+os.environ.setdefault("PYOPENGL_PLATFORM", "egl")
+os.environ.setdefault("QT_XCB_GL_INTEGRATION", "xcb_egl" if os.environ["PYOPENGL_PLATFORM"] == "egl" else "xcb_glx")
 
 BACKGROUND = (16 / 255, 16 / 255, 18 / 255)
 
@@ -63,10 +65,11 @@ def gl_video_supported() -> bool:
 
 
 def make_video_view() -> "VideoView | GLVideoView":
-    """The GL view where OpenGL 3.3 works, else the painter view; ``SM_STUDIO_VIDEO_VIEW=painter`` (or ``gl``)
-    forces one (benchmarks compare the two in one run)."""
+    """The GL view where there is a window system and OpenGL 3.3 works, else the painter view;
+    ``SM_STUDIO_VIDEO_VIEW=painter`` (or ``gl``) forces one (benchmarks compare the two in one run)."""
     wanted = os.environ.get("SM_STUDIO_VIDEO_VIEW", "")
-    if wanted == "painter" or (wanted != "gl" and not gl_video_supported()):
+    headless = QGuiApplication.platformName() in ("offscreen", "minimal")  # tests: no real window to draw in
+    if wanted == "painter" or (wanted != "gl" and (headless or not gl_video_supported())):
         return VideoView()
     return GLVideoView()
 
@@ -142,11 +145,11 @@ class GLVideoView(QWidget):
         self.frames_painted = 0  # distinct frames that reached the screen (benchmarks)
         self._last_painted = (-1, None)
         self._window: Optional[_Window] = _Window(self)
-        self._container: Optional[QWidget] = QWidget.createWindowContainer(self._window, self)
-        self._container.setFocusPolicy(Qt.NoFocus)
+        container = QWidget.createWindowContainer(self._window, self)
+        container.setFocusPolicy(Qt.NoFocus)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self._container)
+        layout.addWidget(container)
 
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
         return QSize(960, 540)
@@ -214,10 +217,11 @@ class GLVideoView(QWidget):
     def release(self) -> None:
         """Free the GL objects and the GL window now, while Qt and the GL driver are fully alive (at shutdown).
 
-        The container is deleted explicitly, before this view: when it went with its top-level window instead,
-        Qt 6.8–6.12 crashed at exit (``QWindowContainer::toplevelAboutToBeDestroyed`` on a deleted window, seen
-        under X11 whenever the view had been deleted before the QApplication)."""
+        The window is deleted explicitly (its container then holds nothing): left to the container, PySide6 and Qt
+        both deleted it at exit, a segfault after every session. Known limit (Qt 6.8–6.12 under X11): deleting this
+        view's top-level window before the QApplication still crashes at exit, in
+        ``QWindowContainer::toplevelAboutToBeDestroyed``; the app keeps its main window to the end."""
         if self._window is not None:
             self._window.release()
-            Shiboken.delete(self._container)  # deletes the GL window with it
-            self._window = self._container = None
+            Shiboken.delete(self._window)
+            self._window = None

@@ -15,14 +15,17 @@ core; nothing here imports Qt.
 from __future__ import annotations
 
 import ctypes
+import os
 from typing import Optional
 
-import numpy as np
-from OpenGL import GL
+os.environ.setdefault("PYOPENGL_PLATFORM", "egl")  # as for the offscreen renderers: one PyOpenGL platform
 
-from .gl_camera import gl_camera_pose, gl_projection
-from .normals import VertexNormals
-from .scene import OverlayScene
+import numpy as np  # noqa: E402
+from OpenGL import GL  # noqa: E402
+
+from .gl_camera import gl_camera_pose, gl_projection  # noqa: E402
+from .normals import VertexNormals  # noqa: E402
+from .scene import OverlayScene  # noqa: E402
 
 _VIDEO_VS = """#version 330 core
 out vec2 uv;
