@@ -52,7 +52,7 @@ def run_app(files: Sequence[Path], demo: bool = False, argv: Sequence[str] = ("s
     unsafe_qt = leak_warning()
     if unsafe_qt:
         print(f"sm-studio: {unsafe_qt}", file=sys.stderr, flush=True)
-        QMessageBox.warning(window, "Unsafe PySide6 installation", unsafe_qt)
+        window.show_error("Unsafe PySide6 installation", unsafe_qt, "Reinstall with ./dev.sh, then restart.")
     if script is not None:
         QTimer.singleShot(0, lambda: run_script(script, window, app))
     offer = window.autosave.find_recovery()
