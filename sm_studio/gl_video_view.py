@@ -78,6 +78,8 @@ class _Window(QOpenGLWindow):
     def __init__(self, view: "GLVideoView") -> None:
         super().__init__(QOpenGLWindow.NoPartialUpdate)
         self.setFormat(_surface_format())
+        # input belongs to the main window: its shortcuts (Space, J/K/L) and file drops must work over the video
+        self.setFlags(self.flags() | Qt.WindowTransparentForInput | Qt.WindowDoesNotAcceptFocus)
         self._view = view
         self._painter = None
         self._uploaded: Optional[np.ndarray] = None

@@ -28,8 +28,7 @@ def _array(img) -> np.ndarray:
 @pytest.fixture
 def window(qtbot, tmp_path: Path):
     w = open_test_window(qtbot, tmp_path)
-    w.resize(1000, 700)
-    w.show()
+    w.show()  # each test sizes it
     yield w
     w.shutdown()
 
@@ -68,6 +67,7 @@ def test_overlay_still_draws_after_50_resizes_and_mode_toggles(window, qtbot, tm
 
 def test_a_problem_is_written_into_the_picture(window, qtbot, tmp_path: Path) -> None:
     """A motion the overlay cannot draw (no camera): the view says why on the picture, not only in the Log."""
+    window.resize(1000, 700)
     _open(window, qtbot, tmp_path, replace(make_reconstruction(FRAMES), camera=None))
     window.doc.set_frame(5)
     qtbot.waitUntil(lambda: "no camera" in window.video_view.note, timeout=30000)
