@@ -94,7 +94,8 @@ def main() -> int:
         win.shutdown()
         win.close()
     after_warmup = [s for s in samples if s[0] >= args.warmup_seconds] or samples
-    print(f"soak: {args.minutes:g} min of the demo at 4x with meshes ({type(view).__name__}), scrubbing, segment jumps, "
+    print(f"soak: {args.minutes:g} min of the demo at 4x with meshes ({type(view).__name__}), scrubbing, "
+          f"segment jumps, "
           f"{edits} edits/undos; {painted} distinct frames with bodies painted; load average "
           f"{os.getloadavg()[0]:.1f}")
     print("RSS (MB) every 30 s: " + ", ".join(f"{t:.0f}s {m:.0f}" for t, m in samples))

@@ -67,6 +67,7 @@ class FramePipeline(QObject):
         self.overlay_worker.failed.connect(lambda _r, msg: self._set_note(f"overlay failed: {msg}"))
         self.poser = SequencePoser(self)
         self.full_body: Optional[FullBodyWorker] = None  # made with the body, on the first paused GL frame
+        self._full_body: Optional[tuple[object, int, list[np.ndarray]]] = None  # the last one posed: recon, frame
         self.poser.progressed.connect(self._posed_more)
         doc.reconstructionChanged.connect(self._pose_sequence)
         if isinstance(video_view, GLVideoView):
@@ -104,7 +105,7 @@ class FramePipeline(QObject):
         """Whether the video view draws this frame's meshes itself (GL view, mesh mode, a camera to see by)."""
         recon = self._doc.shown_reconstruction
         return (self._view.can_draw_meshes and self._overlay_wanted() and self.style.mode != "skeleton"
-                and recon is not None and recon.camera is not None and self.poser.body is not None)
+                and recon is not None and recon.camera is not None and self.poser.available)
 
     def request(self, *_: object) -> None:
         """Ask for the current frame: decoded video first (its result triggers the overlay), or the overlay
@@ -137,11 +138,20 @@ class FramePipeline(QObject):
         self.overlay_worker.submit(self._overlay_request(decoded.index, decoded.rgb))
 
     def _show_gl(self, frame: int, rgb: Optional[np.ndarray]) -> None:
-        """Video + the proxy bodies of ``frame`` in the GL view now; when paused, the full body and the 3D view's
-        meshes are asked for and replace them when ready."""
-        recon = self._doc.shown_reconstruction
-        proxy = self.poser.proxy_vertices(recon, frame)
-        scene = None if proxy is None else overlay_scene(recon, frame, self.poser.proxy.faces, proxy, self.style)
+        """Video + the bodies of ``frame`` in the GL view now: the proxy while playing; when paused the full body,
+        at once if it is kept (short motions) or else when :class:`FullBodyWorker` has posed it, and the 3D view's
+        meshes from the overlay thread."""
+        recon, body = self._doc.shown_reconstruction, self.poser.loaded_body
+        full = None
+        if not self._playback.playing and body is not None:
+            cached = self._full_body
+            full = (cached[2] if cached is not None and cached[0] is recon and cached[1] == frame
+                    else self.poser.full_vertices(recon, frame))
+        if full is not None:
+            scene = overlay_scene(recon, frame, body.faces, full, self.style)
+        else:
+            proxy = self.poser.proxy_vertices(recon, frame)
+            scene = None if proxy is None else overlay_scene(recon, frame, self.poser.proxy.faces, proxy, self.style)
         self._view.show_scene(frame, rgb, scene)
         self._set_note("" if scene is not None else POSING_NOTE)
         joints = self.poser.joints(recon, frame)
@@ -150,25 +160,31 @@ class FramePipeline(QObject):
         if self._playback.playing:
             self._orbit.set_mesh_image(None)
             return
-        if self.full_body is None:
-            self.full_body = FullBodyWorker(self.poser.body)
-            self.full_body.resultReady.connect(self._full_body_ready)
-        self.full_body.submit((recon, frame))
+        if body is None:
+            return  # still loading: the first posed chunk restyles this frame (_posed_more)
         if self._orbit.isVisible():
             self.overlay_worker.submit(OverlayRequest(recon, frame, self.style, None, self._orbit.orbit,
                                                       composite=False))
+        if full is None:
+            if self.full_body is None:
+                self.full_body = FullBodyWorker(body)
+                self.full_body.resultReady.connect(self._full_body_ready)
+            self.full_body.submit((recon, frame))
 
     def _full_body_ready(self, request: tuple, vertices: list[np.ndarray]) -> None:
         recon, frame = request
+        self._full_body = (recon, frame, vertices)
         view = self._view
         if (self._playback.playing or not self._gl_meshes() or recon is not self._doc.shown_reconstruction
                 or frame != view.frame_index):
             return  # superseded: playing again, another frame or motion, another mode
-        view.show_scene(frame, view.rgb, overlay_scene(recon, frame, self.poser.body.faces, vertices, self.style))
+        faces = self.poser.loaded_body.faces
+        view.show_scene(frame, view.rgb, overlay_scene(recon, frame, faces, vertices, self.style))
 
     def _posed_more(self) -> None:
-        """A chunk of the sequence was posed: the frame on screen may now get its bodies."""
-        if self._gl_meshes() and self._view.scene is None and not self._playback.playing:
+        """A chunk of the sequence was posed (or posing turned out impossible): the frame on screen may now get
+        its bodies."""
+        if self._view.can_draw_meshes and self._view.scene is None and not self._playback.playing:
             self._restyle()
 
     def _pose_sequence(self, *_: object) -> None:

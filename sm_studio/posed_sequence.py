@@ -5,7 +5,8 @@ Here a background thread poses the whole motion in chunks as soon as it changes 
 onwards, then wrapping round — and keeps, for each frame, the playback proxy's vertices (see
 :mod:`inference.render.proxy_mesh`) and the 22 joints. Proxy vertices are stored as float16 offsets from their
 per-frame centroid (±2 m at ~1 mm steps), so ten minutes at 30 fps take ~0.4 GB instead of 4 GB of full meshes.
-The full body for a paused frame comes from :class:`FullBodyWorker`, on demand.
+Motions short enough (:data:`FULL_BODY_BUDGET`, ~80 s) keep the full meshes too, so a paused frame shows the full
+body at once; for longer ones it comes from :class:`FullBodyWorker`, on demand.
 
 Reconstructions are immutable values (an edit makes a new one), so results are keyed by identity: a lookup with
 an older motion returns nothing instead of a mix of poses.
@@ -32,15 +33,18 @@ log = logging.getLogger(__name__)
 
 PROXY_VERTICES = 2000
 CHUNK = 32
+FULL_BODY_BUDGET = 256 * 2**20  # bytes: full meshes are kept too for motions up to ~80 s (9k vertices)
 
 
 class _Posed:
     """The arrays of one motion, filled chunk by chunk by the posing thread, read by the GUI thread."""
 
-    def __init__(self, recon: Reconstruction, proxy: ProxyMesh) -> None:
+    def __init__(self, recon: Reconstruction, proxy: ProxyMesh, num_vertices: int) -> None:
         n, p = recon.num_frames, len(proxy.vertex_ids)
         self.recon = recon
         self.offsets = np.zeros((2, n, p, 3), np.float16)
+        full_bytes = 2 * n * num_vertices * 3 * 2
+        self.full_offsets = np.zeros((2, n, num_vertices, 3), np.float16) if full_bytes <= FULL_BODY_BUDGET else None
         self.centroids = np.zeros((2, n, 3), np.float32)
         self.joints = np.zeros((2, n, 22, 3), np.float32)
         self.ready = np.zeros(n, bool)
@@ -65,8 +69,19 @@ class SequencePoser(QObject):
         self._body_lock = threading.Lock()
 
     @property
+    def available(self) -> bool:
+        """False once loading the body model failed (:attr:`note` says why); never loads it."""
+        return not self.note
+
+    @property
+    def loaded_body(self) -> Optional[BodyModel]:
+        """The body model if the posing thread has loaded it yet (never waits for it)."""
+        return self._body
+
+    @property
     def body(self) -> Optional[BodyModel]:
-        """The body model (loaded on first use; ``None`` with :attr:`note` set when there is none)."""
+        """The body model, loaded on first use (by the posing thread; ``None`` with :attr:`note` set when there
+        is none)."""
         with self._body_lock:
             if self._body is None and not self.note:
                 self._body, self.note = load_default_body()
@@ -97,9 +112,12 @@ class SequencePoser(QObject):
 
     def _run(self, recon: Reconstruction, start_frame: int, generation: int) -> None:
         body = self.body
-        if body is None or self.proxy is None or generation != self._generation:
+        if body is None or self.proxy is None:
+            self.progressed.emit()  # nothing will be posed: the pipeline falls back to the overlay thread
             return
-        posed = _Posed(recon, self.proxy)
+        if generation != self._generation:
+            return
+        posed = _Posed(recon, self.proxy, body.num_vertices)
         self._current = posed
         n = recon.num_frames
         first = min(max(start_frame, 0), n - 1) // CHUNK
@@ -119,10 +137,13 @@ class SequencePoser(QObject):
         ids = torch.as_tensor(self.proxy.vertex_ids)  # type: ignore[union-attr]
         for i, person in enumerate(posed.recon.people):
             out = body.pose_motion(person, frames)
-            verts = out.vertices[:, ids].to(torch.float32).numpy()
+            full = out.vertices.to(torch.float32).numpy()
+            verts = full[:, ids.numpy()]
             centroid = verts.mean(1)
             posed.centroids[i, frames] = centroid
             posed.offsets[i, frames] = verts - centroid[:, None]
+            if posed.full_offsets is not None:
+                posed.full_offsets[i, frames] = full - centroid[:, None]
             posed.joints[i, frames] = out.joints.to(torch.float32).numpy()
         posed.ready[frames] = True
 
@@ -138,6 +159,14 @@ class SequencePoser(QObject):
         if posed is None:
             return None
         return [posed.offsets[i, frame].astype(np.float32) + posed.centroids[i, frame] for i in range(2)]
+
+    def full_vertices(self, recon: Optional[Reconstruction], frame: int) -> Optional[list[np.ndarray]]:
+        """Per person ``(V, 3)`` full-body positions at ``frame`` when this motion is short enough to keep them
+        (:data:`FULL_BODY_BUDGET`) and the frame is posed; else ``None`` (ask :class:`FullBodyWorker`)."""
+        posed = self._posed(recon, frame)
+        if posed is None or posed.full_offsets is None:
+            return None
+        return [posed.full_offsets[i, frame].astype(np.float32) + posed.centroids[i, frame] for i in range(2)]
 
     def joints(self, recon: Optional[Reconstruction], frame: int) -> Optional[np.ndarray]:
         """``(2, 22, 3)`` world joints at ``frame``, or ``None`` if not posed yet."""

@@ -129,7 +129,8 @@ def test_closing_a_renderer_leaves_the_others_drawing(body, posed, camera):
         np.testing.assert_array_equal(before, after)
         assert _covered(after, video).mean() > 0.05
         keeper.resize(W // 2, H // 2)  # one renderer, any size
-        small = keeper.render_scene(video[::2, ::2], video_scene(camera, 0, body.faces, posed, STYLES, (W // 2, H // 2)))
+        half = video_scene(camera, 0, body.faces, posed, STYLES, (W // 2, H // 2))
+        small = keeper.render_scene(video[::2, ::2], half)
         assert small.shape == (H // 2, W // 2, 3) and _covered(small, video[::2, ::2]).mean() > 0.05
     finally:
         keeper.close()
