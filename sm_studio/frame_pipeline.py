@@ -151,7 +151,8 @@ class FramePipeline(QObject):
             scene = overlay_scene(recon, frame, body.faces, full, self.style)
         else:
             proxy = self.poser.proxy_vertices(recon, frame)
-            scene = None if proxy is None else overlay_scene(recon, frame, self.poser.proxy.faces, proxy, self.style)
+            scene = None if proxy is None else overlay_scene(recon, frame, self.poser.proxy.faces, proxy, self.style,
+                                                             normals=self.poser.proxy_normals(recon, frame))
         self._view.show_scene(frame, rgb, scene)
         self._set_note("" if scene is not None else POSING_NOTE)
         joints = self.poser.joints(recon, frame)

@@ -174,10 +174,11 @@ def person_styles(style: OverlayStyle) -> tuple[PersonStyle, ...]:
 
 
 def overlay_scene(recon: Reconstruction, frame: int, faces: np.ndarray, vertices: list[np.ndarray],
-                  style: OverlayStyle, size: Optional[tuple[int, int]] = None) -> OverlayScene:
+                  style: OverlayStyle, size: Optional[tuple[int, int]] = None,
+                  normals: Optional[list[np.ndarray]] = None) -> OverlayScene:
     """The one scene both the GL view and the offscreen renderer draw for the app's overlay (same pose, camera,
     styles); ``faces`` is the topology of ``vertices`` (full body or playback proxy)."""
-    return video_scene(recon.camera, frame, faces, vertices, person_styles(style), size)
+    return video_scene(recon.camera, frame, faces, vertices, person_styles(style), size, normals)
 
 
 def _base_image(video_rgb: Optional[np.ndarray], recon: Optional[Reconstruction], size: tuple[int, int]) -> np.ndarray:

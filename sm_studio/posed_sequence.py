@@ -24,6 +24,7 @@ from PySide6.QtCore import QObject, Signal
 
 from inference.body.base import BodyModel
 from inference.motion import Reconstruction
+from inference.render.normals import VertexNormals
 from inference.render.proxy_mesh import ProxyMesh, proxy_mesh
 
 from .latest_worker import LatestOnlyWorker
@@ -43,6 +44,7 @@ class _Posed:
         n, p = recon.num_frames, len(proxy.vertex_ids)
         self.recon = recon
         self.offsets = np.zeros((2, n, p, 3), np.float16)
+        self.normals = np.zeros((2, n, p, 3), np.int8)  # unit normals × 127: shading needs no more
         full_bytes = 2 * n * num_vertices * 3 * 2
         self.full_offsets = np.zeros((2, n, num_vertices, 3), np.float16) if full_bytes <= FULL_BODY_BUDGET else None
         self.centroids = np.zeros((2, n, 3), np.float32)
@@ -61,6 +63,7 @@ class SequencePoser(QObject):
         self._body: Optional[BodyModel] = None
         self.note = ""  # why nothing can be posed ("" when bodies can)
         self.proxy: Optional[ProxyMesh] = None
+        self._proxy_normals: Optional[VertexNormals] = None
         self._current: Optional[_Posed] = None
         self._wanted: Optional[Reconstruction] = None
         self._done: list[_Posed] = []  # the last two motions posed in full: before/after a candidate toggle
@@ -89,6 +92,7 @@ class SequencePoser(QObject):
                     with torch.no_grad():
                         rest = self._body.rest(torch.zeros(self._body.num_betas))[0].numpy()
                     self.proxy = proxy_mesh(rest, self._body.faces, PROXY_VERTICES)
+                    self._proxy_normals = VertexNormals(self.proxy.faces, len(self.proxy.vertex_ids))
             return self._body
 
     def pose(self, recon: Optional[Reconstruction], start_frame: int = 0) -> None:
@@ -142,6 +146,7 @@ class SequencePoser(QObject):
             centroid = verts.mean(1)
             posed.centroids[i, frames] = centroid
             posed.offsets[i, frames] = verts - centroid[:, None]
+            posed.normals[i, frames] = np.round(self._proxy_normals(verts) * 127)
             if posed.full_offsets is not None:
                 posed.full_offsets[i, frames] = full - centroid[:, None]
             posed.joints[i, frames] = out.joints.to(torch.float32).numpy()
@@ -159,6 +164,12 @@ class SequencePoser(QObject):
         if posed is None:
             return None
         return [posed.offsets[i, frame].astype(np.float32) + posed.centroids[i, frame] for i in range(2)]
+
+    def proxy_normals(self, recon: Optional[Reconstruction], frame: int) -> Optional[list[np.ndarray]]:
+        """Per person ``(P, 3)`` vertex normals of the proxy at ``frame`` (posed with it, so drawing computes none),
+        or ``None`` if not posed yet."""
+        posed = self._posed(recon, frame)
+        return None if posed is None else [posed.normals[i, frame].astype(np.float32) / 127 for i in range(2)]
 
     def full_vertices(self, recon: Optional[Reconstruction], frame: int) -> Optional[list[np.ndarray]]:
         """Per person ``(V, 3)`` full-body positions at ``frame`` when this motion is short enough to keep them

@@ -82,6 +82,19 @@ def test_painter_and_pyrender_draw_the_same_bodies(body, posed, camera, painter)
     assert ((orange[:, 0] > orange[:, 2] + 40).mean() > 0.2 and (orange[:, 2] > orange[:, 0] + 40).mean() > 0.2)
 
 
+def test_normals_given_with_the_pose_shade_as_computed_ones(body, posed, camera, painter):
+    from inference.render.normals import VertexNormals
+
+    normals = VertexNormals(body.faces, body.num_vertices)
+    computed = painter.paint(video_scene(camera, 0, body.faces, posed, STYLES), GREEN).astype(int)
+    given = painter.paint(video_scene(camera, 0, body.faces, posed, STYLES, normals=[normals(v) for v in posed]),
+                          GREEN).astype(int)
+    tilted = painter.paint(video_scene(camera, 0, body.faces, posed, STYLES, normals=[-normals(v) for v in posed]),
+                           GREEN).astype(int)
+    assert np.abs(computed - given).max() <= 1
+    assert np.abs(computed - tilted).mean() > 5  # the given normals are the ones used
+
+
 def test_video_shows_through_where_there_is_no_body(body, posed, camera, painter):
     rng = np.random.default_rng(0)
     video = rng.integers(0, 256, (H, W, 3), dtype=np.uint8)

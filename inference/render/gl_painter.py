@@ -94,6 +94,7 @@ class _PersonBuffers:
         self.vbo, self.ebo = GL.glGenBuffers(2)
         self.faces: Optional[np.ndarray] = None
         self.capacity = 0
+        self._scratch = np.zeros((0, 6), np.float32)
         GL.glBindVertexArray(self.vao)
         GL.glBindBuffer(GL.GL_ARRAY_BUFFER, self.vbo)
         GL.glBindBuffer(GL.GL_ELEMENT_ARRAY_BUFFER, self.ebo)
@@ -101,6 +102,12 @@ class _PersonBuffers:
             GL.glEnableVertexAttribArray(location)
             GL.glVertexAttribPointer(location, 3, GL.GL_FLOAT, GL.GL_FALSE, 24, ctypes.c_void_p(offset))
         GL.glBindVertexArray(0)
+
+    def scratch(self, num_vertices: int) -> np.ndarray:
+        """A reused (V, 6) float32 array to fill with positions and normals (no allocation per frame)."""
+        if len(self._scratch) != num_vertices:
+            self._scratch = np.zeros((num_vertices, 6), np.float32)
+        return self._scratch
 
     def upload(self, faces: np.ndarray, interleaved: np.ndarray) -> None:
         GL.glBindVertexArray(self.vao)
@@ -140,6 +147,7 @@ class OverlayPainter:
         self._texture_size: Optional[tuple[int, int]] = None
         self._people = [_PersonBuffers() for _ in range(num_people)]
         self._normals: dict[int, VertexNormals] = {}
+        self._converted: Optional[tuple[np.ndarray, np.ndarray]] = None
         self._uniforms = {name: GL.glGetUniformLocation(self._mesh_program, name)
                           for name in ("view", "projection", "color", "sun")}
         GL.glBindTexture(GL.GL_TEXTURE_2D, self._texture)
@@ -188,17 +196,16 @@ class OverlayPainter:
                  if verts is not None and style.visible and style.opacity > 0]
         if not shown:
             return
-        num_vertices = len(next(v for v in scene.vertices if v is not None))
-        normals = self._normals.get(id(scene.faces))
-        if normals is None or normals.faces is not scene.faces:
-            if len(self._normals) >= 4:  # topologies seen: the full body and its proxy, per body model
-                self._normals.clear()
-            normals = self._normals[id(scene.faces)] = VertexNormals(scene.faces, num_vertices)
-        faces = np.ascontiguousarray(scene.faces, np.uint32) if scene.faces.dtype != np.uint32 else scene.faces
-        for buffers, verts, style in zip(self._people, scene.vertices, scene.styles):
+        faces = self._indices(scene.faces)
+        given = scene.normals or (None,) * len(scene.vertices)
+        for i, (buffers, verts, style) in enumerate(zip(self._people, scene.vertices, scene.styles)):
             if verts is not None and style.visible and style.opacity > 0:
                 positions = np.asarray(verts, np.float32)
-                buffers.upload(faces, np.ascontiguousarray(np.hstack([positions, normals(positions)])))
+                normals = given[i] if i < len(given) and given[i] is not None else self._normals_of(scene, positions)
+                interleaved = buffers.scratch(len(positions))
+                interleaved[:, :3] = positions
+                interleaved[:, 3:] = normals
+                buffers.upload(faces, interleaved)
         view = np.linalg.inv(gl_camera_pose(scene.R, scene.t))
         GL.glUseProgram(self._mesh_program)
         GL.glUniformMatrix4fv(self._uniforms["view"], 1, GL.GL_TRUE, view.astype(np.float32))
@@ -229,6 +236,22 @@ class OverlayPainter:
         GL.glDisable(GL.GL_CULL_FACE)
         GL.glDisable(GL.GL_DEPTH_TEST)
         GL.glDepthFunc(GL.GL_LESS)
+
+    def _indices(self, faces: np.ndarray) -> np.ndarray:
+        """``faces`` as uint32, converted once per topology (the index buffer is re-sent only when it changes)."""
+        if faces.dtype == np.uint32:
+            return faces
+        if self._converted is None or self._converted[0] is not faces:
+            self._converted = (faces, np.ascontiguousarray(faces, np.uint32))
+        return self._converted[1]
+
+    def _normals_of(self, scene: OverlayScene, positions: np.ndarray) -> np.ndarray:
+        normals = self._normals.get(id(scene.faces))
+        if normals is None or normals.faces is not scene.faces:
+            if len(self._normals) >= 4:  # topologies seen: the full body and its proxy, per body model
+                self._normals.clear()
+            normals = self._normals[id(scene.faces)] = VertexNormals(scene.faces, len(positions))
+        return normals(positions)
 
     def delete(self) -> None:
         for person in self._people:
