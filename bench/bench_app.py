@@ -11,7 +11,7 @@ only the painter view can be measured) on a video and motion written by this scr
 * the load average, since the machine's 2 cores are shared: absolute figures move with it, the ratio less so.
 
 Usage: ``xvfb-run -a -s "-screen 0 1920x1080x24" nice .venv/bin/python bench/bench_app.py [--frames 240]
-[--seeks 25] [--play-seconds 6]``
+[--seeks 25] [--play-seconds 5] [--rounds 3]``
 """
 
 from __future__ import annotations
@@ -122,33 +122,30 @@ def playback(app: QApplication, win: MainWindow, seconds: float) -> tuple[float,
     return (view.frames_painted - painted) / elapsed, float(np.mean(lags)) if lags else float("nan")
 
 
-def measure(app: QApplication, folder: Path, session: Path, view_kind: str, args: argparse.Namespace,
-            keep: list[MainWindow]) -> dict:
+def open_window(app: QApplication, folder: Path, session: Path, view_kind: str) -> MainWindow:
+    """The real main window on ``session`` with the ``view_kind`` video view ("painter": the path before the GL
+    view; "gl"), warmed up (GL contexts made, body loaded, the sequence posed)."""
     os.environ["SM_STUDIO_VIDEO_VIEW"] = view_kind
     settings = AppSettings(QSettings(str(folder / f"settings-{view_kind}.ini"), QSettings.IniFormat))
     win = MainWindow(settings, recovery_path=folder / f"recovery-{view_kind}.smsession")
     win.confirm_close = False
-    keep.append(win)  # alive until the QApplication goes: see GLVideoView.release
     win.resize(1600, 1000)
     win.show()
-    try:
-        win.files.open_paths([session])
-        wait_for(app, lambda: win.doc.reconstruction is not None and win.video is not None and not win.job_bar.busy)
-        win.doc.set_frame(1)
-        wait_for(app, lambda: win.video_view.composited and win.video_view.frame_index == 1)  # warm-up: GL, body
-        pump(app, 2.0)  # the GL path poses the sequence in the background after loading
-        rng = np.random.default_rng(1)
-        targets = [int(x) for x in rng.integers(0, args.frames, args.seeks)]
-        raw = seek_latencies(app, win, targets, overlay=False)
-        composited = seek_latencies(app, win, [(t + 7) % args.frames for t in targets], overlay=True)
-        load_before = os.getloadavg()[0]
-        fps, lag = playback(app, win, args.play_seconds)
-        return {"view": type(win.video_view).__name__, "raw": raw, "seek": composited, "fps": fps, "lag": lag,
-                "load": (load_before + os.getloadavg()[0]) / 2}
-    finally:
-        win.shutdown()
-        win.close()
-        pump(app, 0.5)
+    win.files.open_paths([session])
+    wait_for(app, lambda: win.doc.reconstruction is not None and win.video is not None and not win.job_bar.busy)
+    win.doc.set_frame(1)
+    wait_for(app, lambda: win.video_view.composited and win.video_view.frame_index == 1)
+    pump(app, 2.0)  # the GL path poses the sequence in the background after loading
+    return win
+
+
+def seeks(app: QApplication, win: MainWindow, frames: int, count: int) -> tuple[list[float], list[float]]:
+    """(video-only seek latencies, video + meshes seek latencies) over the same random targets for both paths."""
+    win.raise_()
+    rng = np.random.default_rng(1)
+    targets = [int(x) for x in rng.integers(0, frames, count)]
+    raw = seek_latencies(app, win, targets, overlay=False)
+    return raw, seek_latencies(app, win, [(t + 7) % frames for t in targets], overlay=True)
 
 
 def pct(values: list[float], q: float) -> float:
@@ -159,29 +156,46 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--frames", type=int, default=240)
     ap.add_argument("--seeks", type=int, default=25)
-    ap.add_argument("--play-seconds", type=float, default=6.0)
+    ap.add_argument("--play-seconds", type=float, default=5.0, help="per round")
+    ap.add_argument("--rounds", type=int, default=3, help="playback rounds per path, the paths alternating")
     args = ap.parse_args()
     app = QApplication(sys.argv[:1])
-    windows: list[MainWindow] = []
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         session = make_inputs(folder, args.frames)
-        old = measure(app, folder, session, "painter", args, windows)
-        new = measure(app, folder, session, "gl", args, windows)
+        # both windows stay alive to the end (see GLVideoView.release); measurements alternate between them so
+        # that the load others put on the shared machine weighs on both paths alike
+        wins = {kind: open_window(app, folder, session, kind) for kind in ("painter", "gl")}
+        loads = {kind: [] for kind in wins}
+        seek = {kind: seeks(app, win, args.frames, args.seeks) for kind, win in wins.items()}
+        plays: dict[str, list[tuple[float, float]]] = {kind: [] for kind in wins}
+        for _ in range(args.rounds):
+            for kind, win in wins.items():
+                win.raise_()
+                loads[kind].append(os.getloadavg()[0])
+                plays[kind].append(playback(app, win, args.play_seconds))
+        views = {kind: type(win.video_view).__name__ for kind, win in wins.items()}
+        for win in wins.values():
+            win.shutdown()
+            win.close()
     print(f"machine: {os.cpu_count()} CPUs, Qt platform {app.platformName()}, video {W}x{H} @ {FPS:g} fps, "
-          f"{args.frames} frames, both meshes ({load_body_model().num_vertices} vertices each)")
-    for name, r in (("before: painter view + pyrender overlay", old), ("now: GL view", new)):
-        print(f"{name} ({r['view']}), load average {r['load']:.1f}")
-        print(f"  seek, video only     : median {1000 * statistics.median(r['raw']):6.1f} ms   "
-              f"p95 {1000 * pct(r['raw'], 95):6.1f} ms")
-        print(f"  seek, video + meshes : median {1000 * statistics.median(r['seek']):6.1f} ms   "
-              f"p95 {1000 * pct(r['seek'], 95):6.1f} ms")
-        print(f"  playback with meshes : {r['fps']:5.1f} distinct frames/s painted, "
-              f"shown frame lags the clock by {r['lag']:4.1f} frames")
-    if new["view"] != "GLVideoView":
+          f"{args.frames} frames, both meshes ({load_body_model().num_vertices} vertices each); "
+          f"{args.rounds} playback rounds of {args.play_seconds:g} s per path, alternating")
+    fps = {kind: statistics.median(p[0] for p in plays[kind]) for kind in wins}
+    for kind, name in (("painter", "before: painter view + pyrender overlay"), ("gl", "now: GL view")):
+        raw, composited = seek[kind]
+        print(f"{name} ({views[kind]}), load average {statistics.mean(loads[kind]):.1f}")
+        print(f"  seek, video only     : median {1000 * statistics.median(raw):6.1f} ms   "
+              f"p95 {1000 * pct(raw, 95):6.1f} ms")
+        print(f"  seek, video + meshes : median {1000 * statistics.median(composited):6.1f} ms   "
+              f"p95 {1000 * pct(composited, 95):6.1f} ms")
+        rounds = ", ".join(f"{f:.1f}" for f, _ in plays[kind])
+        print(f"  playback with meshes : {fps[kind]:5.1f} distinct frames/s painted (median of {rounds}), "
+              f"shown frame lags the clock by {statistics.median(p[1] for p in plays[kind]):4.1f} frames")
+    if views["gl"] != "GLVideoView":
         print("note: no OpenGL window could be made here (run under xvfb-run): both rows are the painter view")
-    print(f"ratio now/before: playback {new['fps'] / max(old['fps'], 1e-9):4.2f}x frames/s, "
-          f"seek p95 {pct(new['seek'], 95) / pct(old['seek'], 95):4.2f}x")
+    print(f"ratio now/before: playback {fps['gl'] / max(fps['painter'], 1e-9):4.2f}x frames/s, "
+          f"seek p95 {pct(seek['gl'][1], 95) / pct(seek['painter'][1], 95):4.2f}x")
     return 0
 
 
