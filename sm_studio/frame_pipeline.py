@@ -128,7 +128,10 @@ class FramePipeline(QObject):
     def _frame_ready(self, _request: object, decoded: DecodedFrame) -> None:
         self.last_decoded = decoded
         if not self._overlay_wanted():
-            self._view.set_frame(decoded.index, decoded.image)
+            if self._view.can_draw_meshes:
+                self._view.show_scene(decoded.index, decoded.rgb, None)  # GL view: the frame as it is
+            else:
+                self._view.set_frame(decoded.index, decoded.image)
             return
         if self._gl_meshes():
             self._show_gl(decoded.index, decoded.rgb)
