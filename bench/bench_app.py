@@ -95,7 +95,7 @@ def seek_latencies(app: QApplication, win: MainWindow, targets: list[int], overl
     for target in targets:
         win.doc.set_frame(target)
         view = win.video_view
-        out.append(wait_for(app, lambda: view.frame_index == target and view.composited == overlay))
+        out.append(wait_for(app, lambda: view.painted == (target, overlay)))  # on screen, not just handed over
         pump(app, 0.05)  # let the full body / late results land, as a user pausing between seeks would
     return out
 

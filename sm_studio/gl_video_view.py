@@ -107,7 +107,7 @@ class _Window(QOpenGLWindow):
                 log.exception("GL video view")
                 self._painter = None
                 view.fail(f"meshes cannot be drawn in this window ({type(exc).__name__}: {exc})")
-        view.painted()
+        view.note_painted()
         p = QPainter(self)
         p.setPen(QColor(230, 230, 230))
         if view.rgb is None and view.scene is None:
@@ -144,8 +144,8 @@ class GLVideoView(QWidget):
         self.caption = ""
         self.note = ""
         self.can_draw_meshes = True
-        self.frames_painted = 0  # distinct frames that reached the screen (benchmarks)
-        self._last_painted = (-1, None)
+        self.frames_painted = 0  # distinct frames with the overlay that reached the screen (benchmarks)
+        self.painted = (-1, False)  # (frame index, with the overlay) of the last picture painted
         self._window: Optional[_Window] = _Window(self)
         container = QWidget.createWindowContainer(self._window, self)
         container.setFocusPolicy(Qt.NoFocus)
@@ -204,11 +204,11 @@ class GLVideoView(QWidget):
         window = self._window
         return fit_rect(size, window.width(), window.height()) if window is not None else QRectF()
 
-    def painted(self) -> None:
-        key = (self.frame_index, self.scene is not None)
-        if self.composited and key != self._last_painted:
+    def note_painted(self) -> None:
+        shown = (self.frame_index, self.composited)
+        if self.composited and shown != self.painted:
             self.frames_painted += 1
-        self._last_painted = key
+        self.painted = shown
 
     def fail(self, why: str) -> None:
         log.warning("video view: %s", why)

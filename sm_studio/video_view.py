@@ -48,7 +48,7 @@ class VideoView(QWidget):
         self.caption = ""
         self.note = ""
         self.frames_painted = 0  # distinct composited frames that reached the screen (benchmarks)
-        self._last_painted = -1
+        self.painted = (-1, False)  # (frame index, with the overlay) of the last picture painted
 
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
         return QSize(960, 540)
@@ -85,9 +85,10 @@ class VideoView(QWidget):
         p.setRenderHint(QPainter.SmoothPixmapTransform, True)
         if self.frame_image is not None:
             p.drawImage(rect, self.frame_image)
-            if self.composited and self.frame_index != self._last_painted:
+            shown = (self.frame_index, self.composited)
+            if self.composited and shown != self.painted:
                 self.frames_painted += 1
-            self._last_painted = self.frame_index if self.composited else -1
+            self.painted = shown
         p.setPen(QColor(230, 230, 230))
         if self.frame_image is None:
             p.drawText(self.rect(), Qt.AlignCenter | Qt.TextWordWrap, self.message)
