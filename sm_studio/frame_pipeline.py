@@ -27,8 +27,8 @@ from inference.video import VideoInfo
 
 from .document import Document
 from .frame_loader import DecodedFrame, FrameLoader
-from .orbit_view import OrbitView
 from .gl_video_view import GLVideoView
+from .orbit_view import OrbitView
 from .overlay_worker import OverlayImage, OverlayRequest, OverlayStyle, OverlayWorker, overlay_scene
 from .playback import Playback
 from .posed_sequence import FullBodyWorker, SequencePoser

@@ -85,11 +85,11 @@ class _Window(QOpenGLWindow):
         self._uploaded: Optional[np.ndarray] = None
 
     def initializeGL(self) -> None:  # noqa: N802 - Qt's name
-        from inference.render.gl_painter import GLPainterError, OverlayPainter
-
         try:
+            from inference.render.gl_painter import OverlayPainter
+
             self._painter = OverlayPainter()
-        except (GLPainterError, ImportError, RuntimeError) as exc:
+        except Exception as exc:  # ImportError, GL 3.3 missing, a shader the driver refuses: pictures only
             self._view.fail(f"meshes cannot be drawn in this window ({type(exc).__name__}: {exc})")
 
     def paintGL(self) -> None:  # noqa: N802 - Qt's name
@@ -109,6 +109,10 @@ class _Window(QOpenGLWindow):
                 view.fail(f"meshes cannot be drawn in this window ({type(exc).__name__}: {exc})")
         view.note_painted()
         p = QPainter(self)
+        if self._painter is None and view.rgb is not None:  # GL drawing failed: show the finished picture
+            h, w = view.rgb.shape[:2]
+            p.fillRect(QRectF(0, 0, self.width(), self.height()), QColor(16, 16, 18))
+            p.drawImage(rect, QImage(view.rgb.data, w, h, view.rgb.strides[0], QImage.Format_RGB888))
         p.setPen(QColor(230, 230, 230))
         if view.rgb is None and view.scene is None:
             p.fillRect(QRectF(0, 0, self.width(), self.height()), QColor(16, 16, 18))

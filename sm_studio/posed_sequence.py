@@ -4,7 +4,8 @@ Posing on demand stalled playback for 27–73 ms every 32 frames (a chunk of mes
 Here a background thread poses the whole motion in chunks as soon as it changes — starting at the playhead, then
 onwards, then wrapping round — and keeps, for each frame, the playback proxy's vertices (see
 :mod:`inference.render.proxy_mesh`) and the 22 joints. Proxy vertices are stored as float16 offsets from their
-per-frame centroid (±2 m at ~1 mm steps), so ten minutes at 30 fps take ~0.4 GB instead of 4 GB of full meshes.
+per-frame centroid (±2 m at ~1 mm steps) with int8 normals, so ten minutes at 30 fps take ~0.65 GB instead of
+4 GB of full meshes.
 Motions short enough (:data:`FULL_BODY_BUDGET`, ~80 s) keep the full meshes too, so a paused frame shows the full
 body at once; for longer ones it comes from :class:`FullBodyWorker`, on demand.
 
