@@ -69,7 +69,10 @@ class SequencePoser(QObject):
         self._wanted: Optional[Reconstruction] = None
         self._done: list[_Posed] = []  # the last two motions posed in full: before/after a candidate toggle
         self._generation = 0
-        self._thread: Optional[threading.Thread] = None
+        self._thread: Optional[threading.Thread] = None  # ONE posing thread for the poser's life (not one per
+        self._wake = threading.Condition()  # edit: fewer threads, fewer malloc arenas for big arrays)
+        self._job: Optional[tuple[Reconstruction, int, int]] = None  # motion, start frame, generation
+        self._stopped = False
         self._body_lock = threading.Lock()
 
     @property
@@ -104,16 +107,33 @@ class SequencePoser(QObject):
         self._generation += 1
         self._current = next((posed for posed in self._done if posed.recon is recon), None)
         if recon is not None and self._current is None:
-            thread = threading.Thread(target=self._run, args=(recon, start_frame, self._generation),
-                                      name="sequence-poser", daemon=True)
-            self._thread = thread
-            thread.start()
+            with self._wake:
+                self._job = (recon, start_frame, self._generation)
+                self._wake.notify()
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._serve, name="sequence-poser", daemon=True)
+                self._thread.start()
 
     def stop(self) -> None:
-        self._generation += 1
+        """Abandon the motion being posed and end the thread (after its current chunk)."""
+        with self._wake:
+            self._generation += 1
+            self._stopped = True
+            self._job = None
+            self._wake.notify()
         if self._thread is not None:
             self._thread.join()
             self._thread = None
+
+    def _serve(self) -> None:
+        while True:
+            with self._wake:
+                while self._job is None and not self._stopped:
+                    self._wake.wait()
+                if self._stopped:
+                    return
+                job, self._job = self._job, None
+            self._run(*job)
 
     def _run(self, recon: Reconstruction, start_frame: int, generation: int) -> None:
         body = self.body
@@ -130,7 +150,7 @@ class SequencePoser(QObject):
         try:
             for k in range(count):
                 if generation != self._generation:
-                    return  # superseded by an edit: its own thread poses the new motion
+                    return  # superseded by an edit: the newer job is waiting
                 start = ((first + k) % count) * CHUNK
                 self._pose_chunk(body, posed, slice(start, min(start + CHUNK, n)))
                 self.progressed.emit()
