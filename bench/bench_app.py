@@ -1,17 +1,17 @@
-"""App speed: seek latency and sustained playback with both meshes over a 1280×720 video, on the CPU.
+"""App speed: seek latency and sustained playback with both meshes over a 1280×720 video, on the CPU — the GL
+video view (video + meshes drawn in the window, bodies posed once in the background) against the painter view
+with the offscreen pyrender overlay (the path before it), both measured in the same run.
 
-Runs the real main window offscreen (``QT_QPA_PLATFORM=offscreen PYOPENGL_PLATFORM=egl``) on a video and motion
-written by this script, and measures, all in the same run:
+Runs the real main window (under ``xvfb-run``: the GL view needs a window system; with ``QT_QPA_PLATFORM=offscreen``
+only the painter view can be measured) on a video and motion written by this script, and prints per path:
 
-* seek latency — from setting the playhead to the picture for that frame on screen: raw video only (overlay
-  off) and video + both meshes composited at full resolution; median and p95 over random seeks;
-* sustained playback — 30 fps playback for a few seconds at the playing overlay scale (0.5) and at full scale
-  (and, for comparison, with the cheap skeleton overlay): composited frames shown per second and how far the
-  picture lags the clock;
-* baseline — the renderer alone (``OverlayRenderer.render`` of pre-posed meshes in a loop on one thread), the
-  ceiling the app's pipeline can reach; the app's figures are printed as ratios of it.
+* seek latency — from setting the playhead to a picture of that frame with the bodies on screen; median and p95;
+* playback — distinct frames with both meshes painted per second while playing at 30 fps, and how far the shown
+  frame lags the clock;
+* the load average, since the machine's 2 cores are shared: absolute figures move with it, the ratio less so.
 
-Usage: ``nice .venv/bin/python bench/bench_app.py [--frames 240] [--seeks 25] [--play-seconds 4]``
+Usage: ``xvfb-run -a -s "-screen 0 1920x1080x24" nice .venv/bin/python bench/bench_app.py [--frames 240]
+[--seeks 25] [--play-seconds 5] [--rounds 3]``
 """
 
 from __future__ import annotations
@@ -24,8 +24,9 @@ import tempfile
 import time
 from pathlib import Path
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("PYOPENGL_PLATFORM", "egl")
+if not os.environ.get("DISPLAY"):
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import cv2  # noqa: E402
 import numpy as np  # noqa: E402
@@ -34,8 +35,7 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from inference.body import load_body_model  # noqa: E402
 from inference.motion import Camera, PersonMotion, Reconstruction  # noqa: E402
-from inference.render import OverlayRenderer  # noqa: E402
-from inference.session import Session, load_session, save_session  # noqa: E402
+from inference.session import Session, save_session  # noqa: E402
 from sm_studio.app_settings import AppSettings  # noqa: E402
 from sm_studio.main_window import MainWindow  # noqa: E402
 
@@ -95,45 +95,57 @@ def seek_latencies(app: QApplication, win: MainWindow, targets: list[int], overl
     for target in targets:
         win.doc.set_frame(target)
         view = win.video_view
-        out.append(wait_for(app, lambda: view.frame_index == target and view.composited == overlay))
+        out.append(wait_for(app, lambda: view.painted == (target, overlay)))  # on screen, not just handed over
+        pump(app, 0.05)  # let the full body / late results land, as a user pausing between seeks would
     return out
 
 
-def playback(app: QApplication, win: MainWindow, seconds: float, scale: float) -> tuple[float, float]:
-    """(composited frames shown per second, mean lag of the shown frame behind the clock in frames)."""
-    win.pipeline.playing_scale = scale
+def playback(app: QApplication, win: MainWindow, seconds: float) -> tuple[float, float]:
+    """(distinct frames with the bodies painted per second, mean lag of the shown frame behind the clock)."""
     win.doc.set_frame(0)
     wait_for(app, lambda: win.video_view.composited and win.video_view.frame_index == 0)
-    pump(app, 0.3)  # let late results of earlier requests drain
-    shown: list[int] = []
+    pump(app, 0.5)  # let late results of earlier requests drain
+    view = win.video_view
+    painted = view.frames_painted
     lags: list[float] = []
-    last = [-1]
+    last = -1
     start = time.perf_counter()
     win.playback.toggle()
     while time.perf_counter() - start < seconds and win.playback.playing:
         app.processEvents()
-        view = win.video_view
-        if view.composited and view.frame_index != last[0]:
-            last[0] = view.frame_index
-            shown.append(view.frame_index)
+        if view.composited and view.frame_index != last:
+            last = view.frame_index
             lags.append((time.perf_counter() - start) * FPS - view.frame_index)
         time.sleep(0.001)
     elapsed = time.perf_counter() - start
     win.playback.pause()
-    return len(shown) / elapsed, float(np.mean(lags)) if lags else float("nan")
+    return (view.frames_painted - painted) / elapsed, float(np.mean(lags)) if lags else float("nan")
 
 
-def renderer_baseline(recon: Reconstruction, frames: int) -> float:
-    body = load_body_model()
-    cam = recon.camera
-    posed = [body.pose_motion(p, slice(0, frames)).vertices.numpy() for p in recon.people]  # not timed
-    with OverlayRenderer(W, H, body.faces) as r:
-        bg = np.zeros((H, W, 3), np.uint8)
-        r.render(bg, [v[0] for v in posed], cam.K, cam.R[0], cam.t[0])
-        start = time.perf_counter()
-        for f in range(frames):
-            r.render(bg, [v[f] for v in posed], cam.K, cam.R[f], cam.t[f])
-        return frames / (time.perf_counter() - start)
+def open_window(app: QApplication, folder: Path, session: Path, view_kind: str) -> MainWindow:
+    """The real main window on ``session`` with the ``view_kind`` video view ("painter": the path before the GL
+    view; "gl"), warmed up (GL contexts made, body loaded, the sequence posed)."""
+    os.environ["SM_STUDIO_VIDEO_VIEW"] = view_kind
+    settings = AppSettings(QSettings(str(folder / f"settings-{view_kind}.ini"), QSettings.IniFormat))
+    win = MainWindow(settings, recovery_path=folder / f"recovery-{view_kind}.smsession")
+    win.confirm_close = False
+    win.resize(1600, 1000)
+    win.show()
+    win.files.open_paths([session])
+    wait_for(app, lambda: win.doc.reconstruction is not None and win.video is not None and not win.job_bar.busy)
+    win.doc.set_frame(1)
+    wait_for(app, lambda: win.video_view.composited and win.video_view.frame_index == 1)
+    pump(app, 2.0)  # the GL path poses the sequence in the background after loading
+    return win
+
+
+def seeks(app: QApplication, win: MainWindow, frames: int, count: int) -> tuple[list[float], list[float]]:
+    """(video-only seek latencies, video + meshes seek latencies) over the same random targets for both paths."""
+    win.raise_()
+    rng = np.random.default_rng(1)
+    targets = [int(x) for x in rng.integers(0, frames, count)]
+    raw = seek_latencies(app, win, targets, overlay=False)
+    return raw, seek_latencies(app, win, [(t + 7) % frames for t in targets], overlay=True)
 
 
 def pct(values: list[float], q: float) -> float:
@@ -144,48 +156,46 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--frames", type=int, default=240)
     ap.add_argument("--seeks", type=int, default=25)
-    ap.add_argument("--play-seconds", type=float, default=4.0)
+    ap.add_argument("--play-seconds", type=float, default=5.0, help="per round")
+    ap.add_argument("--rounds", type=int, default=3, help="playback rounds per path, the paths alternating")
     args = ap.parse_args()
     app = QApplication(sys.argv[:1])
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         session = make_inputs(folder, args.frames)
-        base_before = renderer_baseline(load_session(session).current, 20)
-        settings = AppSettings(QSettings(str(folder / "settings.ini"), QSettings.IniFormat))
-        win = MainWindow(settings, recovery_path=folder / "recovery.smsession")
-        win.confirm_close = False
-        win.resize(1600, 1000)
-        win.show()
-        win.files.open_paths([session])
-        wait_for(app, lambda: win.doc.reconstruction is not None and win.video is not None and not win.job_bar.busy)
-        win.doc.set_frame(1)
-        wait_for(app, lambda: win.video_view.composited and win.video_view.frame_index == 1)  # warm-up: GL, body
-        rng = np.random.default_rng(1)
-        targets = [int(x) for x in rng.integers(0, args.frames, args.seeks)]
-        raw = seek_latencies(app, win, targets, overlay=False)
-        composited = seek_latencies(app, win, [(t + 7) % args.frames for t in targets], overlay=True)
-        fps_half, lag_half = playback(app, win, args.play_seconds, 0.5)
-        fps_full, lag_full = playback(app, win, args.play_seconds, 1.0)
-        win.mode_combo.setCurrentText("skeleton")
-        fps_skel, lag_skel = playback(app, win, args.play_seconds, 1.0)
-        recon = win.doc.reconstruction
-        win.shutdown()
-    base_after = renderer_baseline(recon, 20)
-    base_fps = max(base_before, base_after)  # the machine is shared: take the better of two runs
-    print(f"machine: {os.cpu_count()} CPUs, video {W}x{H} @ {FPS:g} fps, {args.frames} frames, both meshes "
-          f"({load_body_model().num_vertices} vertices each)")
-    print(f"seek, video only      : median {1000 * statistics.median(raw):7.1f} ms   p95 {1000 * pct(raw, 95):7.1f} ms")
-    print(f"seek, video + meshes  : median {1000 * statistics.median(composited):7.1f} ms   "
-          f"p95 {1000 * pct(composited, 95):7.1f} ms")
-    print(f"baseline renderer alone (1280x720, render only): {base_fps:5.1f} fps "
-          f"= {1000 / base_fps:6.1f} ms/frame (runs before/after the app: {base_before:.1f} / {base_after:.1f} fps)")
-    print(f"seek + meshes median / renderer frame time: {statistics.median(composited) * base_fps:4.2f}x")
-    print(f"playback at overlay scale 0.5: {fps_half:5.1f} composited fps ({fps_half / base_fps:4.2f}x baseline), "
-          f"picture lags the clock by {lag_half:4.1f} frames on average")
-    print(f"playback at overlay scale 1.0: {fps_full:5.1f} composited fps ({fps_full / base_fps:4.2f}x baseline), "
-          f"picture lags the clock by {lag_full:4.1f} frames on average")
-    print(f"playback, skeleton overlay, full scale: {fps_skel:5.1f} composited fps, "
-          f"picture lags the clock by {lag_skel:4.1f} frames on average")
+        # both windows stay alive to the end (see GLVideoView.release); measurements alternate between them so
+        # that the load others put on the shared machine weighs on both paths alike
+        wins = {kind: open_window(app, folder, session, kind) for kind in ("painter", "gl")}
+        loads = {kind: [] for kind in wins}
+        seek = {kind: seeks(app, win, args.frames, args.seeks) for kind, win in wins.items()}
+        plays: dict[str, list[tuple[float, float]]] = {kind: [] for kind in wins}
+        for _ in range(args.rounds):
+            for kind, win in wins.items():
+                win.raise_()
+                loads[kind].append(os.getloadavg()[0])
+                plays[kind].append(playback(app, win, args.play_seconds))
+        views = {kind: type(win.video_view).__name__ for kind, win in wins.items()}
+        for win in wins.values():
+            win.shutdown()
+            win.close()
+    print(f"machine: {os.cpu_count()} CPUs, Qt platform {app.platformName()}, video {W}x{H} @ {FPS:g} fps, "
+          f"{args.frames} frames, both meshes ({load_body_model().num_vertices} vertices each); "
+          f"{args.rounds} playback rounds of {args.play_seconds:g} s per path, alternating")
+    fps = {kind: statistics.median(p[0] for p in plays[kind]) for kind in wins}
+    for kind, name in (("painter", "before: painter view + pyrender overlay"), ("gl", "now: GL view")):
+        raw, composited = seek[kind]
+        print(f"{name} ({views[kind]}), load average {statistics.mean(loads[kind]):.1f}")
+        print(f"  seek, video only     : median {1000 * statistics.median(raw):6.1f} ms   "
+              f"p95 {1000 * pct(raw, 95):6.1f} ms")
+        print(f"  seek, video + meshes : median {1000 * statistics.median(composited):6.1f} ms   "
+              f"p95 {1000 * pct(composited, 95):6.1f} ms")
+        rounds = ", ".join(f"{f:.1f}" for f, _ in plays[kind])
+        print(f"  playback with meshes : {fps[kind]:5.1f} distinct frames/s painted (median of {rounds}), "
+              f"shown frame lags the clock by {statistics.median(p[1] for p in plays[kind]):4.1f} frames")
+    if views["gl"] != "GLVideoView":
+        print("note: no OpenGL window could be made here (run under xvfb-run): both rows are the painter view")
+    print(f"ratio now/before: playback {fps['gl'] / max(fps['painter'], 1e-9):4.2f}x frames/s, "
+          f"seek p95 {pct(seek['gl'][1], 95) / pct(seek['painter'][1], 95):4.2f}x")
     return 0
 
 

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from .app_settings import APPLICATION, ORGANIZATION, AppSettings
 from .main_window import MainWindow
+from .qt_refcount import leak_warning
 
 
 def make_application(argv: Sequence[str] = ("sm-studio",)) -> QApplication:
@@ -48,6 +49,10 @@ def run_app(files: Sequence[Path], demo: bool = False, argv: Sequence[str] = ("s
     apply_body_model_setting(settings)
     window = MainWindow(settings)
     window.show()
+    unsafe_qt = leak_warning()
+    if unsafe_qt:
+        print(f"sm-studio: {unsafe_qt}", file=sys.stderr, flush=True)
+        window.show_error("Unsafe PySide6 installation", unsafe_qt, "Reinstall with ./dev.sh, then restart.")
     if script is not None:
         QTimer.singleShot(0, lambda: run_script(script, window, app))
     offer = window.autosave.find_recovery()

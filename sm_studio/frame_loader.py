@@ -4,6 +4,7 @@ thread (see :mod:`sm_studio.latest_worker`)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Optional
 
@@ -24,8 +25,14 @@ class FrameRequest:
 @dataclass(frozen=True)
 class DecodedFrame:
     index: int
-    image: QImage  # RGB888, owns its memory (safe to hand to the GUI thread)
-    rgb: np.ndarray  # the same pixels, for renderers and tests
+    rgb: np.ndarray  # (H, W, 3) uint8, for the views and renderers
+
+    @cached_property
+    def image(self) -> QImage:
+        """The same pixels as an RGB888 image owning its memory, made only when a painter view shows the raw
+        frame (the GL view draws ``rgb`` itself)."""
+        h, w = self.rgb.shape[:2]
+        return QImage(self.rgb.data, w, h, self.rgb.strides[0], QImage.Format_RGB888).copy()
 
 
 class FrameLoader(LatestOnlyWorker):
@@ -44,10 +51,7 @@ class FrameLoader(LatestOnlyWorker):
             self.close()
             self._reader = VideoReader(request.path, self._cache_bytes)
         index = min(max(request.index, 0), self._reader.num_frames - 1)
-        rgb = self._reader.frame(index)
-        h, w = rgb.shape[:2]
-        image = QImage(rgb.data, w, h, rgb.strides[0], QImage.Format_RGB888).copy()
-        return DecodedFrame(index, image, rgb)
+        return DecodedFrame(index, np.ascontiguousarray(self._reader.frame(index)))
 
     def close(self) -> None:
         if self._reader is not None:

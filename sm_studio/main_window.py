@@ -39,7 +39,7 @@ from .preferences_dialog import PreferencesDialog
 from .session_files import SessionFiles
 from .timeline import Timeline
 from .timeline_marks import TimelineMarks
-from .video_view import VideoView
+from .gl_video_view import make_video_view
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +61,7 @@ class MainWindow(QMainWindow):
         self.last_error = ""  # the text of the last error dialog (tests and the log read it)
         self.confirm_close = True
 
-        self.video_view = VideoView()
+        self.video_view = make_video_view()
         self.orbit_view = OrbitView()
         self.pipeline = FramePipeline(self.doc, self.playback, self.video_view, self.orbit_view, playing_scale, self)
         self.files = SessionFiles(self)

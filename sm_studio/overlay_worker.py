@@ -5,6 +5,11 @@ and returns it composited with the bodies, as a ready ``QImage``. Meshes go thro
 offscreen pyrender ``OverlayRenderer``; in skeleton mode, or when no GL context can be made, the skeletons are
 drawn with OpenCV instead and :attr:`OverlayImage.note` says why. ``OverlayStyle.scale`` renders at a fraction of
 the video's resolution — the window uses a lower one while playing, the full one when paused.
+
+The worker owns ONE renderer, resized to whatever size is asked (overlay while playing, when paused, the 3D view):
+renderers are never closed mid-session, and closing one could not end another's context anyway (see
+``inference.render.gl_context``). Where the GL view draws the video's meshes itself, requests come with
+``composite=False``: only the joints and the 3D view's meshes are made here.
 """
 
 from __future__ import annotations
@@ -20,6 +25,8 @@ from PySide6.QtGui import QImage
 
 from inference.body.base import BodyModel
 from inference.motion import Reconstruction
+from inference.render.scene import OverlayScene, video_scene
+from inference.render.style import PersonStyle
 
 from .latest_worker import LatestOnlyWorker
 from .orbit_camera import Orbit, ground_grid, pair_target
@@ -31,7 +38,6 @@ log = logging.getLogger(__name__)
 
 MODES = ("solid", "wireframe", "skeleton")
 BACKGROUND_RGB = (30, 30, 34)
-MAX_RENDERERS = 3  # one per image size in use: overlay while playing, overlay when paused, 3D view
 
 
 @dataclass(frozen=True)
@@ -50,6 +56,7 @@ class OverlayRequest:
     video_rgb: Optional[np.ndarray] = None  # the decoded frame, None to draw on a plain background
     orbit: Optional[Orbit] = None  # also render the meshes through the 3D view's camera
     submitted: float = field(default_factory=time.perf_counter)  # for the window's latency estimate
+    composite: bool = True  # False: the video view draws the meshes itself; only joints and the 3D view here
 
 
 @dataclass(frozen=True)
@@ -71,7 +78,7 @@ class OverlayWorker(LatestOnlyWorker):
         self._body_note = ""
         self._joints: Optional[JointCache] = None
         self._vertices: Optional[VertexCache] = None
-        self._renderers: dict[tuple[int, int], object] = {}
+        self._gl = None  # the one OverlayRenderer of this thread, made on first use
         self._gl_note = ""
         self._last: Optional[tuple[tuple, OverlayRequest, OverlayImage]] = None
 
@@ -95,6 +102,8 @@ class OverlayWorker(LatestOnlyWorker):
             base = _base_image(request.video_rgb, None, (64, 36))
             return _image(frame, base, "this motion has no camera, so it cannot be drawn over the video", joints)
         size = (max(1, round(recon.camera.width * style.scale)), max(1, round(recon.camera.height * style.scale)))
+        if not request.composite:
+            return _image(frame, np.zeros((1, 1, 3), np.uint8), "", joints)
         base = _base_image(request.video_rgb, recon, size)
         if self._body is None:
             return _image(frame, base, self._body_note, joints)
@@ -115,23 +124,17 @@ class OverlayWorker(LatestOnlyWorker):
                 self._vertices = VertexCache(self._body)
 
     def _renderer(self, size: tuple[int, int]):
-        """The GL renderer for this size (made in this thread), or ``None`` with :attr:`_gl_note` set."""
-        if size in self._renderers:
-            return self._renderers[size]
-        if self._gl_note:
-            return None
-        try:
-            from inference.render import OverlayRenderer
-            renderer = OverlayRenderer(size[0], size[1], self._body.faces)  # type: ignore[union-attr]
-        except Exception as exc:  # ImportError, no EGL: draw skeletons instead, and say so
-            self._gl_note = f"mesh rendering unavailable ({type(exc).__name__}: {exc}); showing skeletons"
-            log.warning(self._gl_note)
-            return None
-        if len(self._renderers) >= MAX_RENDERERS:
-            oldest = next(iter(self._renderers))
-            self._renderers.pop(oldest).close()
-        self._renderers[size] = renderer
-        return renderer
+        """This thread's GL renderer at ``size``, or ``None`` with :attr:`_gl_note` set."""
+        if self._gl is None and not self._gl_note:
+            try:
+                from inference.render import OverlayRenderer
+                self._gl = OverlayRenderer(size[0], size[1], self._body.faces)  # type: ignore[union-attr]
+            except Exception as exc:  # ImportError, no EGL: draw skeletons instead, and say so
+                self._gl_note = f"mesh rendering unavailable ({type(exc).__name__}: {exc}); showing skeletons"
+                log.warning(self._gl_note)
+        if self._gl is not None and (self._gl.width, self._gl.height) != size:
+            self._gl.resize(*size)
+        return self._gl
 
     def _render_orbit(self, request: OverlayRequest, frame: int, joints: np.ndarray) -> Optional[QImage]:
         orbit = request.orbit
@@ -152,23 +155,30 @@ class OverlayWorker(LatestOnlyWorker):
 
     def _render_mesh(self, renderer, recon: Reconstruction, frame: int, style: OverlayStyle, base: np.ndarray,
                      camera: Optional[tuple[np.ndarray, np.ndarray, np.ndarray]] = None) -> np.ndarray:
-        from inference.render import PersonStyle
-
         posed = self._vertices.vertices(recon, frame)  # type: ignore[union-attr]
-        verts = [v if show else None for v, show in zip(posed, style.visible)]
-        styles = [PersonStyle(tuple(c / 255 for c in PERSON_RGB[pid]), style.opacity, style.mode == "wireframe", show)
-                  for pid, show in zip(("A", "B"), style.visible)]
-        if camera is None:  # the video's camera, scaled to the overlay size
-            cam = recon.camera
-            K = cam.K.copy()
-            K[:2] *= np.array([[base.shape[1] / cam.width], [base.shape[0] / cam.height]])
-            camera = (K, cam.R[frame], cam.t[frame])
-        return renderer.render(base, verts, *camera, styles)
+        size = (base.shape[1], base.shape[0])
+        if camera is None:  # the video's camera: the scene the GL view would draw
+            return renderer.render_scene(base, overlay_scene(recon, frame, self._body.faces, posed, style, size))
+        return renderer.render(base, posed, *camera, person_styles(style))
 
     def close(self) -> None:
-        for renderer in self._renderers.values():
-            renderer.close()
-        self._renderers.clear()
+        if self._gl is not None:
+            self._gl.close()
+            self._gl = None
+
+
+def person_styles(style: OverlayStyle) -> tuple[PersonStyle, ...]:
+    """How each person is drawn under the app's overlay style (A warm, B cool)."""
+    return tuple(PersonStyle(tuple(c / 255 for c in PERSON_RGB[pid]), style.opacity, style.mode == "wireframe", show)
+                 for pid, show in zip(("A", "B"), style.visible))
+
+
+def overlay_scene(recon: Reconstruction, frame: int, faces: np.ndarray, vertices: list[np.ndarray],
+                  style: OverlayStyle, size: Optional[tuple[int, int]] = None,
+                  normals: Optional[list[np.ndarray]] = None) -> OverlayScene:
+    """The one scene both the GL view and the offscreen renderer draw for the app's overlay (same pose, camera,
+    styles); ``faces`` is the topology of ``vertices`` (full body or playback proxy)."""
+    return video_scene(recon.camera, frame, faces, vertices, person_styles(style), size, normals)
 
 
 def _base_image(video_rgb: Optional[np.ndarray], recon: Optional[Reconstruction], size: tuple[int, int]) -> np.ndarray:

@@ -26,3 +26,15 @@ def project(points: np.ndarray, K: np.ndarray, R: np.ndarray, t: np.ndarray) -> 
     z = cam[:, 2:3]
     uv = (cam / np.where(np.abs(z) < 1e-9, 1e-9, z)) @ np.asarray(K, np.float64).T
     return np.concatenate([uv[:, :2], z], 1)
+
+
+def gl_projection(K: np.ndarray, width: int, height: int, znear: float = 0.05, zfar: float = 200.0) -> np.ndarray:
+    """4×4 OpenGL projection for OpenCV intrinsics ``K`` and an image of ``width × height`` (pixel y down), the
+    same matrix pyrender's ``IntrinsicsCamera`` builds, so both renderers put a vertex on the same pixel."""
+    fx, fy, cx, cy = K[0, 0], K[1, 1], K[0, 2], K[1, 2]
+    P = np.zeros((4, 4))
+    P[0, 0], P[1, 1] = 2.0 * fx / width, 2.0 * fy / height
+    P[0, 2], P[1, 2] = 1.0 - 2.0 * cx / width, 2.0 * cy / height - 1.0
+    P[2, 2], P[2, 3] = (zfar + znear) / (znear - zfar), 2.0 * zfar * znear / (znear - zfar)
+    P[3, 2] = -1.0
+    return P

@@ -18,9 +18,9 @@ def gl_available() -> bool:
     if _GL_OK is None:
         os.environ.setdefault("PYOPENGL_PLATFORM", "egl")
         try:
-            import pyrender
+            from .gl_context import offscreen_renderer
 
-            probe = pyrender.OffscreenRenderer(8, 8)
+            probe = offscreen_renderer(8, 8)
             probe.delete()
             _GL_OK = True
         except Exception:  # ImportError, EGL/GL errors: any failure means "draw in 2D"

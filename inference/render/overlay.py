@@ -20,10 +20,12 @@ os.environ.setdefault("PYOPENGL_PLATFORM", "egl")
 
 import numpy as np  # noqa: E402
 import pyrender  # noqa: E402
-import scipy.sparse  # noqa: E402
 from OpenGL import GL  # noqa: E402
 
 from .gl_camera import gl_camera_pose  # noqa: E402
+from .gl_context import offscreen_renderer  # noqa: E402
+from .normals import VertexNormals  # noqa: E402
+from .scene import OverlayScene  # noqa: E402
 from .style import DEFAULT_STYLES, PersonStyle  # noqa: E402
 
 BACKGROUND_ID = -1
@@ -42,26 +44,9 @@ class IdDepth:
     depth: np.ndarray  # (H, W) float32
 
 
-class _VertexNormals:
-    """Area-weighted vertex normals with one sparse product per frame (the face→vertex incidence is fixed)."""
-
-    def __init__(self, faces: np.ndarray, num_vertices: int) -> None:
-        self.faces = faces
-        rows = faces.reshape(-1)
-        cols = np.repeat(np.arange(len(faces)), 3)
-        self.incidence = scipy.sparse.csr_matrix((np.ones(len(rows), np.float32), (rows, cols)),
-                                                 shape=(num_vertices, len(faces)))
-
-    def __call__(self, vertices: np.ndarray) -> np.ndarray:
-        v = vertices[self.faces]
-        face_n = np.cross(v[:, 1] - v[:, 0], v[:, 2] - v[:, 0])
-        n = self.incidence @ face_n
-        return (n / np.maximum(np.linalg.norm(n, axis=1, keepdims=True), 1e-12)).astype(np.float32)
-
-
 class _PersonMesh:
     def __init__(self, faces: np.ndarray, num_vertices: int, style: PersonStyle) -> None:
-        self.normals = _VertexNormals(faces, num_vertices)
+        self.normals = VertexNormals(faces, num_vertices)
         self.material = pyrender.MetallicRoughnessMaterial(
             baseColorFactor=(*style.color, 1.0), metallicFactor=0.0, roughnessFactor=0.7, doubleSided=False)
         placeholder = np.zeros((num_vertices, 3), np.float32)
@@ -109,7 +94,7 @@ class OverlayRenderer:
             raise RenderError(f"faces index vertex {int(faces.max())}, but num_vertices is {self.num_vertices}")
         self.background = np.asarray(background, np.float64)
         try:
-            self._gl = pyrender.OffscreenRenderer(self.width, self.height)
+            self._gl = offscreen_renderer(self.width, self.height)
         except Exception as exc:  # no EGL/GL driver: the caller falls back to 2D drawing
             raise RenderError(f"cannot create an offscreen GL context ({type(exc).__name__}: {exc})") from exc
         self.scene = pyrender.Scene(bg_color=(0.0, 0.0, 0.0, 0.0), ambient_light=(0.25, 0.25, 0.25))
@@ -188,6 +173,13 @@ class OverlayRenderer:
         out = base * (1.0 - coverage * opacity) + rgb * opacity
         return np.clip(out + 0.5, 0, 255).astype(np.uint8)
 
+    def render_scene(self, frame_rgb: Optional[np.ndarray], scene: OverlayScene) -> np.ndarray:
+        """:meth:`render` of a scene description (the one the on-screen renderer draws too); the scene's size
+        becomes this renderer's."""
+        if (scene.width, scene.height) != (self.width, self.height):
+            self.resize(scene.width, scene.height)
+        return self.render(frame_rgb, scene.vertices, scene.K, scene.R, scene.t, scene.styles)
+
     def id_depth(self, vertices_per_person: Sequence[Optional[np.ndarray]], K: np.ndarray, R: np.ndarray,
                  t: np.ndarray) -> IdDepth:
         """Which person is nearest the camera at each pixel, and how far (people only; scenery is ignored)."""
@@ -207,10 +199,17 @@ class OverlayRenderer:
             ids[np.all(np.abs(seg[..., :3].astype(np.int16) - color) < 64, axis=-1)] = i
         return ids
 
+    def resize(self, width: int, height: int) -> None:
+        """Render at another image size from now on (same context; the framebuffer is remade on the next render)."""
+        if width <= 0 or height <= 0:
+            raise RenderError(f"image size must be positive, got {width}×{height}")
+        self.width, self.height = int(width), int(height)
+        self._gl.viewport_width, self._gl.viewport_height = self.width, self.height
+
     # -- lifetime ----------------------------------------------------------------------------------------------
 
     def close(self) -> None:
-        """Free the GL context (on the thread that made it)."""
+        """Free this renderer's GL context (on the thread that made it); other renderers are unaffected."""
         if self._gl is not None:
             self._gl.delete()
             self._gl = None
