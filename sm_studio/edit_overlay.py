@@ -64,6 +64,16 @@ class EditOverlay(QWidget):
         view.installEventFilter(self)
         self.setGeometry(view.rect())
         self.raise_()
+        # A view drawn by a native GL window covers any widget above it: there the layer is painted by the view
+        # itself, in the same pass as the video and meshes, and this widget only takes the mouse.
+        self._host = view if hasattr(view, "add_layer") else None
+        if self._host is not None:
+            self._host.add_layer(self.paint_layer)
+
+    def update(self) -> None:  # type: ignore[override]
+        super().update()
+        if self._host is not None:
+            self._host.update()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
         if event.type() == QEvent.Resize:
@@ -83,10 +93,17 @@ class EditOverlay(QWidget):
 
     # ----- painting -----
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt's name
+        if self._host is None:
+            p = QPainter(self)
+            self.paint_layer(p)
+            p.end()
+
+    def paint_layer(self, p: QPainter) -> None:
+        """Ghost, contacts, pins and the joint being dragged, in view coordinates, with ``p``."""
         cam, s = self.camera(), self.scene
         if cam is None or s.joints is None:
             return
-        p = QPainter(self)
+        p.save()
         p.setRenderHint(QPainter.Antialiasing, True)
         if s.ghost is not None:
             for person in range(2):
@@ -121,7 +138,7 @@ class EditOverlay(QWidget):
             p.setPen(QColor(255, 255, 255))
             p.drawText(self.rect().adjusted(8, 4, -8, -4), Qt.AlignTop | Qt.AlignLeft,
                        "Click a body part of one person, then of the other (Esc cancels)")
-        p.end()
+        p.restore()
 
     @staticmethod
     def _pin(p: QPainter, target: QPointF, joint: QPointF) -> None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 import os
-from typing import Optional
+from typing import Callable, Optional
 
 import numpy as np
 from PySide6.QtCore import QRectF, QSize, Qt, Signal
@@ -120,6 +120,8 @@ class _Window(QOpenGLWindow):
         elif view.caption:
             p.drawText(rect.adjusted(8, 4, -8, -4), Qt.AlignTop | Qt.AlignRight, view.caption)
         draw_note(p, rect, view.note)
+        for layer in view.layers:
+            layer(p)
         p.end()
 
     def release(self) -> None:
@@ -150,6 +152,7 @@ class GLVideoView(QWidget):
         self.can_draw_meshes = True
         self.frames_painted = 0  # distinct frames with the overlay that reached the screen (benchmarks)
         self.painted = (-1, False)  # (frame index, with the overlay) of the last picture painted
+        self.layers: list[Callable[[QPainter], None]] = []  # drawn over the picture (the correction layer)
         self._window: Optional[_Window] = _Window(self)
         container = QWidget.createWindowContainer(self._window, self)
         container.setFocusPolicy(Qt.NoFocus)
@@ -183,6 +186,10 @@ class GLVideoView(QWidget):
         if note != self.note:
             self.note = note
             self._repaint()
+
+    def add_layer(self, paint: Callable[[QPainter], None]) -> None:
+        """Draw ``paint(painter)`` over every picture: widgets placed above a native GL window are not seen."""
+        self.layers.append(paint)
 
     def update(self) -> None:  # type: ignore[override]
         """Repaint (the GL window, not this container)."""

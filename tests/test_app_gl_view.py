@@ -1,5 +1,5 @@
 """The GL video view in the real app, under a real X server (Xvfb): video + meshes drawn in the window, still
-drawn after 50 resizes and mode toggles, and a clean exit (no EGL errors, no crash).
+drawn after 50 resizes and mode toggles, the correction layer drawn over it, and a clean exit (no EGL errors, no crash).
 
 Runs ``sm-studio demo --exec-script`` in a subprocess under ``xvfb-run``: the test process itself is on Qt's
 headless platform, where no GL window can be made (the app uses the painter view there).
@@ -51,6 +51,7 @@ SCRIPT = textwrap.dedent("""
     try:
         wait(lambda: window.doc.reconstruction is not None and not window.job_bar.busy)
         print("VIEW", type(window.video_view).__name__, flush=True)
+        window.resize(1600, 1000)  # the video view large enough that scaling differences stay small
         window.doc.set_frame(60)
         print("BEFORE", *meshes_drawn(60), flush=True)
         modes = ("solid", "wireframe", "skeleton")
@@ -64,11 +65,17 @@ SCRIPT = textwrap.dedent("""
                 app.processEvents()
                 time.sleep(0.005)
         window.playback.pause()
+        window.resize(1600, 1000)
         window.mode_combo.setCurrentText("solid")
         window.doc.set_frame(61)
         print("AFTER", *meshes_drawn(61), "NOTE", repr(window.pipeline.note), flush=True)
         window.overlay_check.setChecked(False)
-        print("RAW", *meshes_drawn(61, meshes=False), flush=True)
+        window.doc.set_frame(10)  # before the demo's segment: no contact markers over the raw video
+        print("RAW", *meshes_drawn(10, meshes=False), flush=True)
+        window.tools.start_picking()  # the correction layer (joint markers) is drawn by the GL window itself
+        window.video_view.update()
+        print("PICK", *meshes_drawn(10, meshes=False), flush=True)
+        window.tools.cancel_picking()
     finally:
         window.close()
 """)
@@ -94,5 +101,6 @@ def test_gl_view_draws_meshes_survives_resizes_and_exits_cleanly(tmp_path: Path)
         changed = int(lines[key][1])
         assert changed > max(2000, 5 * unchanged), (key, out[-2000:])  # the bodies drawn over the video
     assert lines["AFTER"][-1] == "''"  # no overlay problem reported
+    assert int(lines["PICK"][1]) > unchanged + 200, out[-2000:]  # the pickable joints are seen over the video
     for bad in ("close failed", "eglMakeCurrent", "Traceback", "Segmentation", "Fatal Python error"):
         assert bad not in out, out[-3000:]
