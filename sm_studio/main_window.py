@@ -31,7 +31,7 @@ from .job_bar import JobBar, JobBusy
 from .jobs import JobFn
 from .log_panel import LogPanel
 from .metrics_panel import MetricsPanel
-from .motion_backends import LEARNED_INFILL, LEARNED_REFINE, MotionBackend, describe_backend, find_backend
+from .motion_backends import INFILL_LABELS, LEARNED_REFINE, MotionBackend, describe_backend, find_backend
 from .orbit_view import OrbitView
 from .overlay_worker import MODES
 from .playback import Playback
@@ -199,7 +199,7 @@ class MainWindow(QMainWindow):
                                    "Ctrl+I", f"Fill in the selected segment's motion{note}")
         a["refine"] = self._action(f"&Refine sequence ({b.refine_label or 'unavailable'})", self.refine_sequence,
                                    "Ctrl+R", f"Clean the whole sequence{note}")
-        a["infill"].setIconText("Infill" if b.infill_label == LEARNED_INFILL else f"Infill: {b.infill_label}")
+        a["infill"].setIconText("Infill" if b.infill_label in INFILL_LABELS.values() else f"Infill: {b.infill_label}")
         a["refine"].setIconText("Refine" if b.refine_label == LEARNED_REFINE else f"Refine: {b.refine_label}")
         show_after = QAction("Show after (candidate)", self, checkable=True)
         show_after.setShortcut(QKeySequence("C"))

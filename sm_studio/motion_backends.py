@@ -35,7 +35,7 @@ log = logging.getLogger(__name__)
 # (recon, segment, text, progress, cancel, *, device, contacts, pins) -> Reconstruction; ``contacts`` None: the text's
 InfillFn = Callable[..., Reconstruction]
 RefineFn = Callable[..., Reconstruction]  # (recon, segments, progress, cancel, *, device, contacts, pins)
-LEARNED_INFILL = "diffusion infiller"
+INFILL_LABELS = {"library": "motion-library infill", "network": "diffusion infiller"}  # by the engine's prior
 LEARNED_REFINE = "temporal refiner + smoothing"  # learned+savgol (inference/engine/refine.py)
 SMOOTHING_REFINE = "smoothing"  # the engine's default since the real-motion evaluation (refine.py)
 T = TypeVar("T")
@@ -65,7 +65,7 @@ class MotionBackend:
 
     infill: Optional[InfillFn]
     refine: Optional[RefineFn]
-    infill_label: str = LEARNED_INFILL
+    infill_label: str = INFILL_LABELS["library"]
     refine_label: str = LEARNED_REFINE
     note: str = ""
 
@@ -111,7 +111,12 @@ def find_backend() -> MotionBackend:
         weights, meta, _ = paths(shipped_model_path(role))
         return weights.is_file() and meta.is_file()
     notes = []
-    learned = installed("infiller")
+    prior = engine.InfillOptions().prior  # the engine's default (inference/engine/infill.py)
+    if prior == "library":
+        from inference.engine.motion_library import SHIPPED as prior_file
+        learned = prior_file.is_file()
+    else:
+        prior_file, learned = shipped_model_path("infiller"), installed("infiller")
 
     def infill(r: Reconstruction, s: Segment, t: str, p: ProgressFn, c: CancelFn, device: str = "cpu",
                contacts: Optional[Sequence[Contact]] = None, pins: Sequence[Pin] = ()) -> Reconstruction:
@@ -130,10 +135,10 @@ def find_backend() -> MotionBackend:
         p(1.0, "holding pins and contacts")  # …and are met exactly on the frames it regenerated
         return hold(out, body, guide, pins, editable=segment_frames(r.num_frames, s))
     if learned:
-        infill_label = LEARNED_INFILL
+        infill_label = INFILL_LABELS[prior]
     else:
-        notes.append(f"no infiller model ({shipped_model_path('infiller')} is missing)")
-        infill_label = "interpolation (infiller model not installed)"
+        notes.append(f"no {INFILL_LABELS[prior]} ({prior_file} is missing)")
+        infill_label = f"interpolation ({INFILL_LABELS[prior]} not installed)"
     refiner_installed = installed("refiner")
     if not refiner_installed:
         notes.append(f"no refiner model ({shipped_model_path('refiner')} is missing)")
