@@ -278,6 +278,15 @@ def _run_case(name: str, fn: CaseFn, root: Path) -> dict:
     return {"case": name, "argv": argv, "code": code, "stderr": err.getvalue(), "stdout": out.getvalue()[-300:]}
 
 
+def _peak_rss_mb() -> float:
+    """This process's own peak (VmHWM): ``getrusage``'s maxrss carries over the forking parent's across exec, so
+    a child of a large pytest process would report the parent's peak."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError("no VmHWM in /proc/self/status")
+
+
 def main() -> None:
     root = Path(sys.argv[1])
     limit = int(float(sys.argv[2]) * (1 << 20)) if len(sys.argv) > 2 else 1536 << 20
@@ -289,7 +298,7 @@ def main() -> None:
 
     for name, fn in CASES.items():
         result = _run_case(name, fn, root)
-        result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        result["peak_rss_mb"] = _peak_rss_mb()
         print(json.dumps(result), flush=True)
 
 
