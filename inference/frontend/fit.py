@@ -80,6 +80,11 @@ class FitConfig:
     min_confidence: float = 0.05
     fov_deg: float = 55.0  # horizontal field of view guessed when no intrinsics are given
 
+    @property
+    def total_steps(self) -> int:
+        """Every optimisation step the fit runs (what its progress counts)."""
+        return len(self.facing_hypotheses) * self.steps_root + self.steps_full + self.steps_placement
+
 
 @dataclass
 class FitResult:
@@ -307,7 +312,7 @@ def _fit(keypoints: np.ndarray, width: int, height: int, fps: float, K: Optional
                 progress(done + step, total)
         return terms
 
-    total = len(cfg.facing_hypotheses) * cfg.steps_root + cfg.steps_full + cfg.steps_placement
+    total = cfg.total_steps
     with torch.no_grad():
         j0 = joints_cam()
         ground.fill_(float(-(j0[:, :, FEET] @ plane_normal()).min(-1).values.median()))

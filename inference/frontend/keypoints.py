@@ -23,6 +23,7 @@ import numpy as np
 
 from ..motion import MotionError
 from ..skeleton import JOINT_INDEX, NUM_BODY_JOINTS
+from .native_log import quiet_native_stderr
 
 MODEL_PATH = Path(__file__).resolve().parents[2] / "resources" / "pose" / "pose_landmarker_full.task"
 SYNTH_CONFIDENCE = 0.7
@@ -116,14 +117,16 @@ class PoseDetector:
                 min_tracking_confidence=min_confidence)
             return vision.PoseLandmarker.create_from_options(opts)
 
-        self._video = make(vision.RunningMode.VIDEO)
-        self._image = make(vision.RunningMode.IMAGE)
+        with quiet_native_stderr():
+            self._video = make(vision.RunningMode.VIDEO)
+            self._image = make(vision.RunningMode.IMAGE)
         self._last_boxes: list[np.ndarray] = []
         self.num_poses = num_poses
 
     def close(self) -> None:
-        for lm in (self._video, self._image):
-            lm.close()  # type: ignore[attr-defined]
+        with quiet_native_stderr():
+            for lm in (self._video, self._image):
+                lm.close()  # type: ignore[attr-defined]
 
     def __enter__(self) -> "PoseDetector":
         return self
@@ -135,10 +138,11 @@ class PoseDetector:
         import mediapipe as mp
 
         image = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(rgb))
-        if frame is None:
-            result = landmarker.detect(image)  # type: ignore[attr-defined]
-        else:
-            result = landmarker.detect_for_video(image, int(round(frame * 1000.0 / self.fps)))  # type: ignore
+        with quiet_native_stderr():
+            if frame is None:
+                result = landmarker.detect(image)  # type: ignore[attr-defined]
+            else:
+                result = landmarker.detect_for_video(image, int(round(frame * 1000.0 / self.fps)))  # type: ignore
         h, w = rgb.shape[:2]
         people = []
         for pose in result.pose_landmarks:
