@@ -78,20 +78,38 @@ def test_tracking_keeps_identities_through_a_crossing_and_a_gap():
     assert (landmarks[1, 18:21, :, 2] == 0).all()  # held, with no confidence
 
 
-def test_flags_mark_overlap_missing_and_jumps_as_segments():
+def test_flags_mark_shared_evidence_missing_and_jumps_as_segments():
     dets, _ = _crossing(frames=40, missing=(30, 31, 32, 33))
     landmarks, found = track_two_people(dets)
     kp = blazepose_to_body22(landmarks)
     kp[0, 8:, JOINT_INDEX["left_wrist"], :2] += 0  # unchanged
     kp[0, 5, JOINT_INDEX["left_wrist"], :2] += 200  # a snap: implausible motion
     flags = detect_flags(kp, found, BODY_PARENTS)
-    assert flags.occluded[:, 20].all()  # the crossing
+    assert flags.occluded[:, 20].all()  # the crossing: both skeletons claim the same pixels
     assert not flags.occluded[:, 0].any() and not flags.ambiguous[:, 0].any()
+    assert not flags.occluded[:, 16].any()  # side by side just before crossing: close is not occluded
     assert flags.occluded[1, 30:34].all()  # B not found
     assert flags.ambiguous[0, 5] and flags.ambiguous[0, 6]  # jump there and back
     segs = flags.segments()
-    crossing = [s for s in segs if s.kind == SegmentKind.OCCLUDED and s.who == "both" and s.start <= 20 < s.stop]
-    assert crossing
     assert any(s.who == "B" and s.start <= 30 and s.stop >= 34 for s in segs if s.kind == SegmentKind.OCCLUDED)
     rel = flags.reliability(kp)
     assert rel[1, 31] == 0 and rel[0, 0] > 0.9 and rel[0, 5] <= 0.5
+
+
+def test_holding_hands_stays_trusted_and_a_hidden_body_does_not():
+    """Touching is not occlusion: two people side by side with A's right wrist on B's left wrist keep full
+    reliability; the same frames with the fit saying four of B's joints are behind A are occluded for B."""
+    frames = 10
+    a = np.stack([person(200.0, 400.0, 300.0)] * frames)
+    b = np.stack([person(310.0, 400.0, 300.0)] * frames)
+    a[:, BP["left_wrist"], :2] = b[:, BP["right_wrist"], :2] + 2.0  # hands held in the image
+    kp = blazepose_to_body22(np.stack([a, b]))
+    found = np.ones((2, frames), bool)
+    flags = detect_flags(kp, found, BODY_PARENTS)
+    assert not flags.occluded.any() and not flags.ambiguous.any()
+    assert (flags.reliability(kp) > 0.9).all()
+    hidden = np.zeros(kp.shape[:3], bool)
+    hidden[1, 3:7, [JOINT_INDEX[n] for n in ("left_hip", "left_knee", "left_ankle", "left_foot")]] = True
+    flags = detect_flags(kp, found, BODY_PARENTS, hidden=hidden)
+    assert flags.occluded[1, 3:7].all() and not flags.occluded[1, :3].any() and not flags.occluded[0].any()
+    assert [(s.who, s.start, s.stop) for s in flags.segments() if s.kind == SegmentKind.OCCLUDED] == [("B", 3, 7)]

@@ -164,18 +164,21 @@ class PoseDetector:
 
     def _crop_retry(self, rgb: np.ndarray) -> list[np.ndarray]:
         """Run on a square crop around the last boxes (enlarged), mapping landmarks back to the frame."""
-        h, w = rgb.shape[:2]
         boxes = np.stack(self._last_boxes)
-        x0, y0 = boxes[:, :2].min(0)
-        x1, y1 = boxes[:, 2:].max(0)
-        side = 1.4 * max(x1 - x0, y1 - y0, 32.0)
+        return self.detect_in_box(rgb, np.concatenate([boxes[:, :2].min(0), boxes[:, 2:].max(0)]))
+
+    def detect_in_box(self, rgb: np.ndarray, box: np.ndarray, enlarge: float = 1.4) -> list[np.ndarray]:
+        """Landmarks ``(33, 3)`` of the people found in a square crop around ``box`` (x0, y0, x1, y1) enlarged by
+        ``enlarge``, in frame pixels; the still-image landmarker, so no temporal state is disturbed."""
+        h, w = rgb.shape[:2]
+        x0, y0, x1, y1 = box
+        side = enlarge * max(x1 - x0, y1 - y0, 32.0)
         cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
         left, top = int(max(0, cx - side / 2)), int(max(0, cy - side / 2))
         right, bottom = int(min(w, cx + side / 2)), int(min(h, cy + side / 2))
         if right - left < 32 or bottom - top < 32:
             return []
-        crop = rgb[top:bottom, left:right]
-        people = self._run(self._image, crop, None)
+        people = self._run(self._image, rgb[top:bottom, left:right], None)
         for p in people:
             p[:, 0] += left
             p[:, 1] += top
