@@ -161,16 +161,19 @@ def npz_clips(paths: Sequence[Path], fps: float = 30.0, seed: int = 0,
 
 
 def dataset_clips(spec: str, fps: float = 30.0, body: Optional[BodyModel] = None,
-                  progress: Optional[ProgressFn] = None) -> list[MotionClip]:
-    """Every sequence of a capture dataset (``interhuman:``/``hi4d:``/``chi3d:ROOT[:SELECTOR]``, see
-    ``inference.importers.dataset_sequences``), resampled to ``fps``, with the dataset's text or action label."""
-    from ..importers import dataset_sequences
+                  progress: Optional[ProgressFn] = None, seed: int = 0) -> list[MotionClip]:
+    """Every sequence of a capture dataset (``interhuman:``/``hi4d:``/``chi3d:``/``cmu:``/``bvh:ROOT[:SELECTOR]``,
+    see ``inference.importers.dataset_sequences``), resampled to ``fps``, with the dataset's text or action label;
+    its single-person takes (BVH folders) are paired two by two as :func:`paired_single_people` does."""
+    from ..importers import dataset_sequences, dataset_single_people
 
     clips = []
     for name, recon, text in dataset_sequences(spec, body=body):
         clips.append(clip_from_reconstruction(recon, text, name, body, fps))
         if progress is not None:
             progress(0.0, f"read {len(clips)} sequences")
+    singles = [(person, rate, name) for name, person, rate, _ in dataset_single_people(spec, body=body)]
+    clips += paired_single_people(singles[:len(singles) // 2 * 2], fps, np.random.default_rng(seed), body)
     if not clips:
         raise MotionError(f"data spec {spec!r}: no sequences found")
     return clips
@@ -178,8 +181,8 @@ def dataset_clips(spec: str, fps: float = 30.0, body: Optional[BodyModel] = None
 
 def load_clips(spec: str, fps: float = 30.0, body: Optional[BodyModel] = None,
                progress: Optional[ProgressFn] = None, workers: int = 0) -> list[MotionClip]:
-    """Clips from a data spec: ``generated:N[:SEED]``, ``interhuman:``/``hi4d:``/``chi3d:ROOT[:SELECTOR]``, a
-    directory of ``*.npz``, or one ``.npz`` file."""
+    """Clips from a data spec: ``generated:N[:SEED]``, ``interhuman:``/``hi4d:``/``chi3d:``/``cmu:``/
+    ``bvh:ROOT[:SELECTOR]``, a directory of ``*.npz``, or one ``.npz`` file."""
     if spec.startswith("generated:"):
         parts = spec.split(":")
         try:

@@ -12,7 +12,9 @@
 * a TRAM results folder (or its ``camera.npy``) — ``np.save``'d dicts read by the same restricted unpickler;
 * capture datasets, one sequence: InterHuman ``motions_processed/person{1,2}/<id>.npy`` (:mod:`.interhuman`), a
   Hi4D ``pairNN/<action>`` folder (:mod:`.hi4d`), a CHI3D ``smplx/<action>.json`` (:mod:`.chi3d`); whole datasets
-  are read with :func:`dataset_sequences` (training data specs ``interhuman:ROOT``, ``hi4d:ROOT``, ``chi3d:ROOT``).
+  are read with :func:`dataset_sequences` (training data specs ``interhuman:ROOT``, ``hi4d:ROOT``, ``chi3d:ROOT``,
+  and folders of BVH takes ``cmu:DIR`` / ``bvh:DIR`` (:mod:`.bvh_folder`), whose single-person takes come from
+  :func:`dataset_single_people`).
 
 Every failure is a :class:`~inference.motion.MotionError` naming the file and the key.
 """
@@ -22,24 +24,32 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterator, Optional, Sequence, Union
 
-from ..motion import MotionError, Reconstruction
+from ..motion import MotionError, PersonMotion, Reconstruction
 
 if TYPE_CHECKING:
     from ..body import BodyModel
 
 PathLike = Union[str, Path]
 SUFFIXES = (".npz", ".smsession", ".pkl", ".pt", ".pth", ".bvh", ".npy", ".json")
-DATASETS = ("interhuman", "hi4d", "chi3d")
+DATASETS = ("interhuman", "hi4d", "chi3d", "cmu", "bvh")
 
 
 def import_motion(paths: Sequence[PathLike], tracks: Optional[Sequence[int]] = None, fps: Optional[float] = None,
-                  image_size: Optional[tuple[int, int]] = None) -> Reconstruction:
+                  image_size: Optional[tuple[int, int]] = None,
+                  frames: Optional[tuple[Optional[int], Optional[int]]] = None) -> Reconstruction:
     """Two people from ``paths`` (one file holding both, or one file per person, A first).
 
     ``tracks``: the two track/subject ids to keep from a multi-person tracker file (A, B); ``fps`` overrides or
     supplies the frame rate (PHALP, WHAM and GVHMR store none: 30 is assumed); ``image_size`` (width, height)
-    gives WHAM's camera intrinsics."""
+    gives WHAM's camera intrinsics; ``frames`` ``(A, B)`` keeps frames A..B-1 (for BVH counted in the file, before
+    a synthetic T-pose frame 0 is dropped)."""
     paths = [Path(p) for p in paths]
+    if frames is not None and not (len(paths) == 2 and all(p.suffix.lower() == ".bvh" for p in paths)):
+        recon = import_motion(paths, tracks, fps, image_size)
+        start, stop = slice(*frames).indices(recon.num_frames)[:2]
+        if stop <= start:
+            raise MotionError(f"frame range {frames[0]}:{frames[1]} keeps none of {recon.num_frames} frames")
+        return recon.slice(start, stop)
     if not paths:
         raise MotionError("no input files")
     if len(paths) == 1:
@@ -81,7 +91,7 @@ def import_motion(paths: Sequence[PathLike], tracks: Optional[Sequence[int]] = N
     if suffix == ".bvh":
         from .bvh import load_bvh
 
-        return load_bvh(paths, fps=fps)
+        return load_bvh(paths, fps=fps, frames=frames)
     raise MotionError(f"{paths[0]}: unknown file type '{suffix}' (known: {', '.join(SUFFIXES)})")
 
 
@@ -106,11 +116,9 @@ def _dataset_sequence(path: Path, fps: Optional[float]) -> Optional[Reconstructi
     return None
 
 
-def dataset_sequences(spec: str, fps: Optional[float] = None,
-                      body: Optional["BodyModel"] = None) -> Iterator[tuple[str, Reconstruction, str]]:
-    """``(name, reconstruction, text)`` of every sequence a dataset spec names: ``interhuman:ROOT[:SPLIT]``
-    (train/val/test), ``hi4d:ROOT[:FILTER]`` (a substring of ``pairNN/<action>``), ``chi3d:ROOT[:SPLIT]``
-    (train/test). A ROOT that itself contains ':' is taken whole when it exists."""
+def _dataset_root(spec: str) -> tuple[str, Path, Optional[str]]:
+    """``NAME:ROOT[:SELECTOR]`` → (name, root, selector). A ROOT that itself contains ':' is taken whole when it
+    exists."""
     name, _, rest = spec.partition(":")
     if name not in DATASETS or not rest:
         raise MotionError(f"data spec {spec!r}: expected one of {', '.join(d + ':ROOT' for d in DATASETS)}")
@@ -120,13 +128,39 @@ def dataset_sequences(spec: str, fps: Optional[float] = None,
         root = Path(head).expanduser()
     if not root.exists():
         raise MotionError(f"data spec {spec!r}: {root} not found")
+    return name, root, selector or None
+
+
+def dataset_sequences(spec: str, fps: Optional[float] = None,
+                      body: Optional["BodyModel"] = None) -> Iterator[tuple[str, Reconstruction, str]]:
+    """``(name, reconstruction, text)`` of every two-person sequence a dataset spec names:
+    ``interhuman:ROOT[:SPLIT]`` (train/val/test), ``hi4d:ROOT[:FILTER]`` (a substring of ``pairNN/<action>``),
+    ``chi3d:ROOT[:SPLIT]`` (train/test), ``cmu:DIR[:SELECTOR]`` / ``bvh:DIR[:SELECTOR]`` (a folder of BVH takes:
+    test/val/train/all or take ids, see :mod:`.bvh_folder`). ``fps`` overrides the data's own rate."""
+    name, root, selector = _dataset_root(spec)
+    if name in ("cmu", "bvh"):
+        from .bvh_folder import sequences as bvh_sequences
+
+        return bvh_sequences(root, selector, fps, body, cmu=name == "cmu")
     if name == "interhuman":
         from .interhuman import sequences
     elif name == "hi4d":
         from .hi4d import sequences
     else:
         from .chi3d import sequences
-    return sequences(root, selector or None, fps, body)
+    return sequences(root, selector, fps, body)
+
+
+def dataset_single_people(spec: str, fps: Optional[float] = None, body: Optional["BodyModel"] = None
+                          ) -> Iterator[tuple[str, PersonMotion, float, str]]:
+    """``(name, person, fps, text)`` of every single-person take a dataset spec names (only BVH folders have
+    them; the other datasets yield nothing). Training pairs them up (``engine.dataset.paired_single_people``)."""
+    name, root, selector = _dataset_root(spec)
+    if name not in ("cmu", "bvh"):
+        return iter(())
+    from .bvh_folder import single_people
+
+    return single_people(root, selector, fps, body, cmu=name == "cmu")
 
 
 def _one(paths: list[Path], suffix: str) -> Path:
@@ -161,4 +195,4 @@ def _import_pickle(path: Path, tracks: Optional[Sequence[int]], fps: Optional[fl
                       f"{' with keys ' + keys if keys else ''})")
 
 
-__all__ = ["DATASETS", "dataset_sequences", "import_motion", "SUFFIXES"]
+__all__ = ["DATASETS", "dataset_sequences", "dataset_single_people", "import_motion", "SUFFIXES"]

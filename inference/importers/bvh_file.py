@@ -3,21 +3,23 @@
 BVH conventions followed (Biovision's, as Blender and most tools read them): each joint's rotation channels are
 applied in the order listed (``Zrotation Xrotation Yrotation`` → ``Rz Rx Ry``, degrees, column vectors); a
 joint's position channels, when present, replace its ``OFFSET`` as the translation from its parent (the root's
-are its absolute position); the rest pose is all rotations zero.
+are its absolute position); the rest pose is all rotations zero. End Sites are kept as points named
+``PARENT/end`` (some rigs' only toe).
 """
 
 from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Union
+from typing import Optional, Union
 
 import numpy as np
 
 from ..motion import MotionError
 
+MIN_FPS, MAX_FPS = 1.0, 1000.0  # frame rates a file may state without an override
 _AXES = {"X": 0, "Y": 1, "Z": 2}
 _CHANNELS = {f"{a}{kind}" for a in "XYZ" for kind in ("position", "rotation")}
 
@@ -31,6 +33,7 @@ class BvhSkeleton:
     frame_time: float
     motion: np.ndarray  # (F, C) all channels of every frame
     label: str
+    end_sites: tuple[tuple[int, tuple[float, float, float]], ...] = ()  # (parent joint, offset)
 
     @property
     def num_frames(self) -> int:
@@ -42,6 +45,32 @@ class BvhSkeleton:
 
     def index(self, name: str) -> int:
         return self.names.index(name)
+
+    def frames(self, start: int, stop: int) -> "BvhSkeleton":
+        """The same skeleton with only frames ``start:stop``."""
+        return replace(self, motion=self.motion[start:stop])
+
+    @property
+    def point_names(self) -> list[str]:
+        """Joints, then End Sites as ``PARENT/end``: the names :meth:`points` and :meth:`rest_points` follow."""
+        return self.names + [f"{self.names[p]}/end" for p, _ in self.end_sites]
+
+    def points(self) -> tuple[np.ndarray, np.ndarray]:
+        """World positions ``(F, P, 3)`` and rotations ``(F, P, 3, 3)`` of joints and End Sites (an End Site
+        turns with its parent)."""
+        pos, rot = self.forward_kinematics()
+        if not self.end_sites:
+            return pos, rot
+        parents = [p for p, _ in self.end_sites]
+        offsets = np.array([o for _, o in self.end_sites], np.float64)
+        ends = pos[:, parents] + np.einsum("fpij,pj->fpi", rot[:, parents], offsets)
+        return np.concatenate([pos, ends], 1), np.concatenate([rot, rot[:, parents]], 1)
+
+    def rest_points(self) -> np.ndarray:
+        """Rest positions ``(P, 3)`` of joints and End Sites, root at the origin."""
+        rest = self.rest_positions()
+        ends = [rest[p] + np.asarray(o) for p, o in self.end_sites]
+        return np.concatenate([rest, np.reshape(ends, (-1, 3))], 0)
 
     def forward_kinematics(self) -> tuple[np.ndarray, np.ndarray]:
         """World joint positions ``(F, J, 3)`` and rotations ``(F, J, 3, 3)`` in the file's units and axes."""
@@ -87,7 +116,8 @@ def _axis_rotation(axis: int, angle: np.ndarray) -> np.ndarray:
     return out
 
 
-def read_bvh(path: Union[str, Path]) -> BvhSkeleton:
+def read_bvh(path: Union[str, Path], fps: Optional[float] = None) -> BvhSkeleton:
+    """A BVH file; ``fps`` replaces its ``Frame Time`` (which must otherwise say 1–1000 fps)."""
     label = str(path)
     try:
         text = Path(path).read_text(encoding="utf-8", errors="replace")
@@ -95,7 +125,15 @@ def read_bvh(path: Union[str, Path]) -> BvhSkeleton:
         raise MotionError(f"{label}: file not found") from None
     except OSError as exc:
         raise MotionError(f"{label}: cannot be read ({exc})") from None
-    return parse_bvh(text, label)
+    skel = parse_bvh(text, label)
+    if fps is not None:
+        if not MIN_FPS <= fps <= MAX_FPS:
+            raise MotionError(f"{label}: frame rate {fps:g} fps is outside {MIN_FPS:g}–{MAX_FPS:g} fps")
+        return replace(skel, frame_time=1.0 / fps)
+    if not MIN_FPS <= skel.fps <= MAX_FPS:
+        raise MotionError(f"{label}: 'Frame Time' {skel.frame_time:g} s means {skel.fps:g} fps, outside "
+                          f"{MIN_FPS:g}–{MAX_FPS:g} fps; give the real rate (--fps)")
+    return skel
 
 
 def parse_bvh(text: str, label: str = "<bvh>") -> BvhSkeleton:
@@ -135,6 +173,7 @@ def parse_bvh(text: str, label: str = "<bvh>") -> BvhSkeleton:
     parents: list[int] = []
     offsets: list[list[float]] = []
     channels: list[list[str]] = []
+    end_sites: list[tuple[int, tuple[float, float, float]]] = []
     stack: list[int] = []
     expect("ROOT")
     pending = "joint"
@@ -161,8 +200,8 @@ def parse_bvh(text: str, label: str = "<bvh>") -> BvhSkeleton:
             expect("Site")
             expect("{")
             expect("OFFSET")
-            for _ in range(3):
-                number("End Site OFFSET")
+            end = (number("End Site OFFSET"), number("End Site OFFSET"), number("End Site OFFSET"))
+            end_sites.append((stack[-1], end))
             expect("}")
             pending = "none"
         elif tok == "}":
@@ -193,4 +232,5 @@ def parse_bvh(text: str, label: str = "<bvh>") -> BvhSkeleton:
         raise MotionError(f"{label}: no frames")
     if not np.all(np.isfinite(motion)):
         raise MotionError(f"{label}: MOTION holds non-finite values")
-    return BvhSkeleton(names, np.array(parents), np.array(offsets, np.float64), channels, frame_time, motion, label)
+    return BvhSkeleton(names, np.array(parents), np.array(offsets, np.float64), channels, frame_time, motion, label,
+                       tuple(end_sites))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import Optional
 
 from inference.motion import MotionError
 
@@ -27,6 +28,15 @@ def _size(text: str) -> tuple[int, int]:
     return w, h
 
 
+def _frames(text: str) -> tuple[Optional[int], Optional[int]]:
+    from inference.importers.bvh import parse_frames
+
+    try:
+        return parse_frames(text)
+    except MotionError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def register(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
     p = sub.add_parser("import", help="import motion from 4DHumans/PHALP, WHAM, GVHMR, TRAM, BVH or NPZ files",
                        description="One file with both people (PHALP/WHAM .pkl, our .npz, .smsession), a TRAM "
@@ -37,7 +47,13 @@ def register(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None
     p.add_argument("--tracks", type=_tracks, default=None,
                    help="the two track ids to keep from a PHALP/WHAM file or TRAM folder, A first (default: the two "
                         "seen longest)")
-    p.add_argument("--fps", type=float, default=None, help="frame rate (PHALP, WHAM and GVHMR store none: 30)")
+    p.add_argument("--fps", type=float, default=None,
+                   help="frame rate: replaces a file's own (some BVH conversions state a wrong one) or supplies it "
+                        "(PHALP, WHAM and GVHMR store none: 30)")
+    p.add_argument("--frames", type=_frames, default=None, metavar="A:B",
+                   help="keep frames A to B-1 (BVH: counted in the file, T-pose frame included)")
+    p.add_argument("--report", action="store_true",
+                   help="BVH: print the full retargeting error table (limb angles, joint and feet errors)")
     p.add_argument("--image-size", type=_size, default=None, help="WIDTHxHEIGHT of the video (WHAM intrinsics)")
     p.add_argument("--video", type=Path, default=None, help="the video the motion belongs to (stored in a session)")
     p.set_defaults(func=run)
@@ -48,7 +64,8 @@ def run(args: argparse.Namespace) -> int:
     from inference.io.npz import save_reconstruction
     from inference.session import SESSION_SUFFIX, Session, save_session
 
-    recon = import_motion(args.inputs, tracks=args.tracks, fps=args.fps, image_size=args.image_size)
+    recon = import_motion(args.inputs, tracks=args.tracks, fps=args.fps, image_size=args.image_size,
+                          frames=args.frames)
     suffix = args.output.suffix.lower()
     if suffix == SESSION_SUFFIX:
         save_session(Session(recon, video_path=str(args.video) if args.video else None,
@@ -60,4 +77,8 @@ def run(args: argparse.Namespace) -> int:
     tracks = recon.meta.get("tracks")
     print(f"wrote {args.output}: {recon.num_frames} frames at {recon.fps:g} fps"
           + (f", tracks {tracks[0]} (A) and {tracks[1]} (B)" if tracks else ""))
+    if recon.meta.get("source") == "bvh":
+        from inference.importers.bvh_report import bvh_summary
+
+        print(bvh_summary(recon.meta, full=args.report))
     return 0
