@@ -113,3 +113,35 @@ def test_holding_hands_stays_trusted_and_a_hidden_body_does_not():
     flags = detect_flags(kp, found, BODY_PARENTS, hidden=hidden)
     assert flags.occluded[1, 3:7].all() and not flags.occluded[1, :3].any() and not flags.occluded[0].any()
     assert [(s.who, s.start, s.stop) for s in flags.segments() if s.kind == SegmentKind.OCCLUDED] == [("B", 3, 7)]
+
+
+def test_clothes_keep_identities_when_only_the_person_in_front_is_found():
+    """B steps in front of A, so that only B is detected — where A was standing. By position alone the lone
+    detection continues A's track; the colours of the clothes, sampled from real frames, give it to B."""
+    from inference.frontend.keypoints import clothing_colour
+
+    def frame_with(*people: tuple[np.ndarray, tuple[int, int, int]]) -> np.ndarray:
+        img = np.full((480, 640, 3), 90, np.uint8)
+        for lm, colour in people:
+            x0, y0 = lm[:, :2].min(0).astype(int)
+            x1, y1 = lm[:, :2].max(0).astype(int)
+            img[y0:y1, x0:x1] = colour
+        return img
+
+    red, green = (200, 30, 30), (30, 160, 60)
+    dets = []
+    for t in range(20):
+        a = person(200.0, 420.0, 300.0)
+        b = person(330.0 if t < 10 else 215.0, 420.0, 300.0)
+        rgb = frame_with((a, red), (b, green))  # B painted last: in front
+        frame = [Detection.from_landmarks(b, rgb)] + ([Detection.from_landmarks(a, rgb)] if t < 10 else [])
+        dets.append(frame)
+    assert np.linalg.norm(clothing_colour(frame_with((person(200.0, 420.0, 300.0), red)),
+                                          person(200.0, 420.0, 300.0))[:3] - np.array(red) / 255) < 1e-6
+    _, found = track_two_people(dets)
+    assert found[:, :10].all()
+    assert found[1, 10:].all() and not found[0, 10:].any()
+    # the same detections without colours: the lone detection is taken for A
+    plain = [[Detection.from_landmarks(d.landmarks) for d in frame] for frame in dets]
+    _, found_plain = track_two_people(plain)
+    assert found_plain[0, 10:].all()

@@ -27,7 +27,10 @@ from scipy.optimize import least_squares
 
 from ..skeleton import JOINT_INDEX as J
 
-CONTACT_JOINTS = ("left_foot", "right_foot", "left_ankle", "right_ankle")
+CONTACT_JOINTS = ("left_foot", "right_foot", "left_ankle", "right_ankle")  # what stands on the floor (the fit)
+# what depth is read at: the ankles, which lie under the pelvis whichever way a person faces (the balls of the
+# feet are ~14 cm forward: two partners facing each other would be read ~30 cm too close together)
+DEPTH_JOINTS = ("left_ankle", "right_ankle")
 
 
 @dataclass
@@ -55,10 +58,10 @@ def _depth(pixels: np.ndarray, K: np.ndarray, normal: np.ndarray, height: float,
 
 def contact_points(kp: np.ndarray, lifts: dict[str, float], min_conf: float = 0.5) -> tuple[np.ndarray, np.ndarray,
                                                                                                np.ndarray]:
-    """Per frame of one person's keypoints ``(T, 22, 3)``: the lowest confident foot joint in the image (the
-    one most likely on the floor), its rest height above the sole, and whether there was one."""
-    idx = np.array([J[n] for n in CONTACT_JOINTS])
-    lift = np.array([lifts[n] for n in CONTACT_JOINTS])
+    """Per frame of one person's keypoints ``(T, 22, 3)``: the lowest confident ankle in the image (the one most
+    likely on the floor), its rest height above the sole, and whether there was one."""
+    idx = np.array([J[n] for n in DEPTH_JOINTS])
+    lift = np.array([lifts[n] for n in DEPTH_JOINTS])
     pts = kp[:, idx]
     row = np.where(pts[..., 2] > min_conf, pts[..., 1], -np.inf)
     best = np.argmax(row, -1)
@@ -67,20 +70,28 @@ def contact_points(kp: np.ndarray, lifts: dict[str, float], min_conf: float = 0.
 
 
 def estimate_floor(kp: np.ndarray, size_depth: np.ndarray, size_valid: np.ndarray, K: np.ndarray,
-                   lifts: dict[str, float], max_tilt_deg: float = 40.0) -> Floor | None:
+                   lifts: dict[str, float], neck_height: float, max_tilt_deg: float = 40.0,
+                   upright_weight: float = 0.5) -> Floor | None:
     """The floor (camera height, tilt) from ``kp (2, T, 22, 3)`` and the torso-size depths ``(2, T)`` (valid
-    where ``size_valid``); ``None`` when fewer than 8 frames show both a foot and a torso."""
+    where ``size_valid``); ``None`` when fewer than 8 frames show both a foot and a torso.
+
+    Two kinds of evidence: the depth read off the feet must agree with the size depth (this sets the height),
+    and a neck ``neck_height`` m above the foot on the floor's normal must project where the neck is seen (people
+    stand roughly upright, so the image direction of their bodies tells how the camera looks down at them:
+    this pins the tilt, which feet at similar image rows alone leave free)."""
     pix, lift, ok = [], [], []
     for p in range(kp.shape[0]):
         a, b, c = contact_points(kp[p], lifts)
         pix.append(a)
         lift.append(b)
-        ok.append(c & size_valid[p])
+        ok.append(c & size_valid[p] & (kp[p, :, J["neck"], 2] > 0.3))
     pixels, lifts_a, use = np.concatenate(pix), np.concatenate(lift), np.concatenate(ok)
     target = np.concatenate(size_depth)
+    necks = np.concatenate([kp[p, :, J["neck"], :2] for p in range(kp.shape[0])])
     if use.sum() < 8:
         return None
-    pixels, lifts_a, target = pixels[use], lifts_a[use], target[use]
+    pixels, lifts_a, target, necks = pixels[use], lifts_a[use], target[use], necks[use]
+    body_px = np.maximum(np.linalg.norm(necks - pixels, axis=-1), 1.0)
     # start: a level camera at the height that matches the median size depth
     rays_down = (pixels[:, 1] - K[1, 2]) / K[1, 1]
     below = rays_down > 0.02
@@ -91,8 +102,14 @@ def estimate_floor(kp: np.ndarray, size_depth: np.ndarray, size_valid: np.ndarra
         ax, az, h = x
         n = np.array([np.sin(az), -np.cos(ax) * np.cos(az), np.sin(ax) * np.cos(az)])
         z = _depth(pixels, K, n, h, lifts_a)
-        r = np.where(np.isfinite(z) & (z > 0), np.log(np.clip(z, 1e-3, None) / target), 3.0)
-        return np.concatenate([r, [az / np.radians(5.0)]])  # cameras are seldom rolled
+        seen = np.isfinite(z) & (z > 0)
+        z = np.where(seen, z, target)
+        r = np.where(seen, np.log(np.clip(z, 1e-3, None) / target), 3.0)
+        foot = np.concatenate([(pixels - K[:2, 2]) / np.diag(K)[:2], np.ones((len(z), 1))], -1) * z[:, None]
+        neck = foot + n * (neck_height - lifts_a)[:, None]
+        uv = neck[:, :2] / np.maximum(neck[:, 2:], 1e-3) * np.diag(K)[:2] + K[:2, 2]
+        upright = upright_weight * (uv - necks) / body_px[:, None]
+        return np.concatenate([r, upright.reshape(-1), [az / np.radians(5.0)]])  # cameras are seldom rolled
 
     fit = least_squares(residual, x0=[0.0, 0.0, max(h0, 0.3)], loss="soft_l1", f_scale=0.1,
                         bounds=([-limit, -limit / 2, 0.1], [limit, limit / 2, 10.0]))

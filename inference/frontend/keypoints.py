@@ -80,16 +80,42 @@ def blazepose_to_body22(landmarks: np.ndarray) -> np.ndarray:
 
 @dataclass
 class Detection:
-    """One person found in one frame: BlazePose landmarks in pixels and their bounding box."""
+    """One person found in one frame: BlazePose landmarks in pixels, their bounding box and, when the frame
+    was at hand, the colours of their clothes (:func:`clothing_colour`)."""
 
     landmarks: np.ndarray  # (33, 3): x, y (pixels), confidence (visibility × presence)
     box: np.ndarray  # (4,) x0, y0, x1, y1 over the confident landmarks
+    colour: Optional[np.ndarray] = None  # (6,) mean RGB in [0, 1] of torso and thighs
 
     @classmethod
-    def from_landmarks(cls, landmarks: np.ndarray) -> "Detection":
+    def from_landmarks(cls, landmarks: np.ndarray, rgb: Optional[np.ndarray] = None) -> "Detection":
         good = landmarks[:, 2] > 0.3
         pts = landmarks[good if good.sum() >= 4 else slice(None), :2]
-        return cls(landmarks, np.concatenate([pts.min(0), pts.max(0)]))
+        colour = clothing_colour(rgb, landmarks) if rgb is not None else None
+        return cls(landmarks, np.concatenate([pts.min(0), pts.max(0)]), colour)
+
+
+def clothing_colour(rgb: np.ndarray, landmarks: np.ndarray) -> np.ndarray:
+    """Mean colour (6,) of a person's torso (a 4×4 grid inside the shoulder–hip quadrilateral) and thighs
+    (points along hip→knee): what tells two people apart when their skeletons overlap in the image."""
+    h, w = rgb.shape[:2]
+
+    def p(name: str) -> np.ndarray:
+        return landmarks[BP[name], :2]
+
+    s = np.linspace(0.2, 0.8, 4)
+    top = p("left_shoulder")[None] * (1 - s[:, None]) + p("right_shoulder")[None] * s[:, None]
+    bottom = p("left_hip")[None] * (1 - s[:, None]) + p("right_hip")[None] * s[:, None]
+    torso = (top[:, None] * (1 - s[None, :, None]) + bottom[:, None] * s[None, :, None]).reshape(-1, 2)
+    legs = np.concatenate([p(f"{side}_hip")[None] * (1 - s[:, None]) + p(f"{side}_knee")[None] * s[:, None]
+                           for side in ("left", "right")])
+
+    def mean(points: np.ndarray) -> np.ndarray:
+        xs = np.clip(np.round(points[:, 0]).astype(int), 0, w - 1)
+        ys = np.clip(np.round(points[:, 1]).astype(int), 0, h - 1)
+        return rgb[ys, xs].reshape(-1, 3).mean(0) / 255.0
+
+    return np.concatenate([mean(torso), mean(legs)])
 
 
 class PoseDetector:
@@ -157,7 +183,7 @@ class PoseDetector:
             cropped = self._crop_retry(rgb)
             if len(cropped) > len(people):
                 people = cropped
-        dets = [Detection.from_landmarks(p) for p in people]
+        dets = [Detection.from_landmarks(p, rgb) for p in people]
         if dets:
             self._last_boxes = [d.box for d in dets]
         return dets

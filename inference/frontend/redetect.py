@@ -61,11 +61,11 @@ def mask_person(rgb: np.ndarray, landmarks: np.ndarray, min_conf: float = 0.3) -
     return out
 
 
-def _best_candidate(candidates: list[np.ndarray], guess: Detection, partner: Optional[Detection],
+def _best_candidate(candidates: list[np.ndarray], rgb: np.ndarray, guess: Detection, partner: Optional[Detection],
                     gate: float) -> Optional[Detection]:
     best, best_cost = None, gate
     for lm in candidates:
-        det = Detection.from_landmarks(lm)
+        det = Detection.from_landmarks(lm, rgb)
         cost = match_cost(guess.landmarks, guess.box, det)
         if partner is not None and match_cost(partner.landmarks, partner.box, det) <= cost:
             continue  # the partner found again
@@ -102,10 +102,10 @@ def redetect(path: Union[str, Path], per_frame: list[list[Detection]], landmarks
                     continue
                 guess = Detection.from_landmarks(guess_lm)
                 partner = Detection.from_landmarks(landmarks[1 - k, t]) if found[1 - k, t] else None
-                det = _best_candidate(detector.detect_in_box(frame, guess.box), guess, partner, gate)
+                det = _best_candidate(detector.detect_in_box(frame, guess.box), frame, guess, partner, gate)
                 if det is None and partner is not None:
                     masked = mask_person(frame, partner.landmarks)
-                    det = _best_candidate(detector.detect_in_box(masked, guess.box), guess, partner, gate)
+                    det = _best_candidate(detector.detect_in_box(masked, guess.box), frame, guess, partner, gate)
                 if det is not None:
                     per_frame[t].append(det)
                     added += 1
