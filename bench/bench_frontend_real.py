@@ -14,7 +14,7 @@ what ``sm-studio reconstruct`` runs) with the camera's intrinsics; scored agains
 * relative placement: ‖(B − A) fitted − (B − A) true‖ of the pelvises, median over frames;
 * detection rate per person (frames where the tracker holds a detection);
 * flags against the renderer's occlusion (≥ 3 joints hidden behind the partner): precision and recall of
-  ``occluded``, and the share of frames trusted (reliability ≥ 0.5);
+  ``occluded`` (reliability 0), and the share of person-frames trusted (reliability ≥ 0.5);
 * start shift: the same keypoints without their first 4 frames, fitted again: median |Δ depth| on the
   shared frames.
 
@@ -141,7 +141,8 @@ def score(spec: ClipSpec, data: dict, vk, body) -> dict:
     true = camera_frame_joints(truth, body)
     depth = [np.abs(p[:, 0, 2] - t[:, 0, 2]) / t[:, 0, 2] for p, t in zip(pred, true)]
     rel = np.linalg.norm((pred[1][:, 0] - pred[0][:, 0]) - (true[1][:, 0] - true[0][:, 0]), axis=-1)
-    flagged = np.stack([p.reliability < 0.5 for p in session.current.people])
+    reliability = np.stack([p.reliability for p in session.current.people])
+    flagged = reliability == 0.0  # the occluded flag
     occluded = data["occluded"]
     shifted = VideoKeypoints(vk.keypoints[:, START_SHIFT:], vk.width, vk.height, vk.fps, vk.found[:, START_SHIFT:])
     pred_s = camera_frame_joints(reconstruct(shifted, data["video"], K=K).current, body)
@@ -158,7 +159,7 @@ def score(spec: ClipSpec, data: dict, vk, body) -> dict:
         "true_occluded": occluded.mean(1).tolist(),
         "flag_tp": int((flagged & occluded).sum()), "flag_fp": int((flagged & ~occluded).sum()),
         "flag_fn": int((~flagged & occluded).sum()),
-        "trusted": float((~flagged).mean()),
+        "trusted": float((reliability >= 0.5).mean()),
         "start_shift_m": float(np.median(shift)), "start_shift_max_m": float(shift.max()),
     }
 

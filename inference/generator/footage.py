@@ -189,11 +189,11 @@ def save_footage(footage: Footage, directory: "str | Path") -> FootageFiles:
 
 
 def make_footage(clip: GeneratedClip, directory: "str | Path", body: Optional[BodyModel] = None,
-                 crf: int = 23) -> tuple[Footage, FootageFiles]:
+                 crf: int = 23, clothed: bool = False) -> tuple[Footage, FootageFiles]:
     """Render and save everything for ``clip`` into ``directory`` (the layout of ``FootageFiles``)."""
     files = FootageFiles.in_dir(directory)
     files.video.parent.mkdir(parents=True, exist_ok=True)
-    footage = render_footage(clip, files.video, body, crf)
+    footage = render_footage(clip, files.video, body, crf, clothed=clothed)
     return footage, save_footage(footage, directory)
 
 
