@@ -103,12 +103,6 @@ def detect(video: Path, folder: Path, fresh: bool):
     return load_keypoints(path)
 
 
-def camera_frame_joints(recon, body) -> list[np.ndarray]:
-    cam = recon.camera
-    return [np.einsum("tij,tnj->tni", cam.R, body.pose_motion(p).joints.numpy()) + cam.t[:, None]
-            for p in recon.people]
-
-
 def match_identities(vk, truth):
     """``vk`` with its two tracks swapped when that brings them closer to the true people's 2D joints (which
     person the tracker calls A is arbitrary; the scores compare like with like)."""
@@ -129,6 +123,7 @@ def match_identities(vk, truth):
 
 def score(spec: ClipSpec, data: dict, vk, body) -> dict:
     from inference.frontend import metrics
+    from inference.frontend.evaluate import camera_joints
     from inference.frontend.pipeline import VideoKeypoints, reconstruct
 
     truth = data["truth"]
@@ -137,15 +132,15 @@ def score(spec: ClipSpec, data: dict, vk, body) -> dict:
     start = time.perf_counter()
     session = reconstruct(vk, data["video"], K=K)
     fit_s = time.perf_counter() - start
-    pred = camera_frame_joints(session.current, body)
-    true = camera_frame_joints(truth, body)
+    pred = camera_joints(session.current, body)
+    true = camera_joints(truth, body)
     depth = [np.abs(p[:, 0, 2] - t[:, 0, 2]) / t[:, 0, 2] for p, t in zip(pred, true)]
     rel = np.linalg.norm((pred[1][:, 0] - pred[0][:, 0]) - (true[1][:, 0] - true[0][:, 0]), axis=-1)
     reliability = np.stack([p.reliability for p in session.current.people])
     flagged = reliability == 0.0  # the occluded flag
     occluded = data["occluded"]
     shifted = VideoKeypoints(vk.keypoints[:, START_SHIFT:], vk.width, vk.height, vk.fps, vk.found[:, START_SHIFT:])
-    pred_s = camera_frame_joints(reconstruct(shifted, data["video"], K=K).current, body)
+    pred_s = camera_joints(reconstruct(shifted, data["video"], K=K).current, body)
     shift = np.concatenate([np.abs(a[START_SHIFT:, 0, 2] - b[:, 0, 2]) for a, b in zip(pred, pred_s)])
     return {
         "clip": spec.name, "take": spec.take, "frames": int(vk.keypoints.shape[1]), "fit_s": fit_s,

@@ -9,16 +9,11 @@ import torch
 
 from inference.body import load_body_model
 from inference.frontend import metrics
+from inference.frontend.evaluate import camera_joints
 from inference.frontend.fit import FitConfig, fit_two_people, world_frame
 from inference.frontend.synthetic import hidden_mask, synthetic_keypoints
 from inference.generator import generate_clip
 from inference.motion import MotionError
-
-
-def _camera_joints(recon, body):
-    cam = recon.camera
-    return [np.einsum("tij,tnj->tni", cam.R, body.pose_motion(p).joints.numpy()) + cam.t[:, None]
-            for p in recon.people]
 
 
 @pytest.fixture(scope="module")
@@ -39,8 +34,8 @@ def test_fit_recovers_poses_better_than_its_start(fitted):
     body = load_body_model()
     cam = clip.reconstruction.camera
     truth = [np.einsum("tij,tnj->tni", cam.R, clip.joints[p]) + cam.t[:, None] for p in "AB"]
-    fit = _camera_joints(result.reconstruction, body)
-    init = _camera_joints(result.initial, body)
+    fit = camera_joints(result.reconstruction, body)
+    init = camera_joints(result.initial, body)
     for p in range(2):
         assert metrics.mpjpe(fit[p], truth[p]) < 0.8 * metrics.mpjpe(init[p], truth[p])
         assert metrics.pa_mpjpe(fit[p], truth[p]) < 150.0

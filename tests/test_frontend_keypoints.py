@@ -146,3 +146,25 @@ def test_clothes_keep_identities_when_only_the_person_in_front_is_found():
     plain = [[Detection.from_landmarks(d.landmarks) for d in frame] for frame in dets]
     _, found_plain = track_two_people(plain)
     assert found_plain[0, 10:].all()
+
+
+def test_a_person_detected_twice_does_not_become_the_partner():
+    """The landmarker returns A twice (same clothes, skeletons 3% apart) on the first frames, before B is found:
+    the repeat must not start B's track."""
+    red, green = np.array([0.8, 0.1, 0.1, 0.3, 0.3, 0.3]), np.array([0.1, 0.6, 0.2, 0.3, 0.3, 0.3])
+
+    def det(lm: np.ndarray, colour: np.ndarray) -> Detection:
+        d = Detection.from_landmarks(lm)
+        d.colour = colour
+        return d
+
+    dets = []
+    for t in range(10):
+        a = person(200.0, 420.0, 300.0)
+        frame = [det(a, red), det(a + [9.0, 3.0, 0.0], red + 0.02)]
+        if t >= 5:
+            frame.append(det(person(420.0, 420.0, 300.0), green))
+        dets.append(frame)
+    landmarks, found = track_two_people(dets)
+    assert found[0].all() and not found[1, :5].any() and found[1, 5:].all()
+    assert np.allclose(landmarks[1, 5:, BP["nose"], 0], 420.0)
