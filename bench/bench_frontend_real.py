@@ -1,13 +1,18 @@
 """Front end on real two-person motion: CMU salsa pairs rendered as 720p footage, ``reconstruct`` run on it.
 
-    nice .venv/bin/python bench/bench_frontend_real.py             # train-split clips, writes the table
-    nice .venv/bin/python bench/bench_frontend_real.py --test      # adds the held-out take 15 (report only)
+    nice .venv/bin/python bench/bench_frontend_real.py --test      # the figures of docs/frontend_eval.md §4
+    nice .venv/bin/python bench/bench_frontend_real.py             # train-split clips only
+
+The table is printed and written into ``docs/frontend_eval.md`` between the ``<!-- bench_frontend_real -->``
+markers (``--docs ''`` to leave the page alone).
 
 Each clip: a salsa take (``../shared/data/cmu/60`` + ``61``, 60 fps; the importer drops the conversion's T-pose
 frame 0) cut to a few seconds at 30 fps, each person given a random body shape (the conversion normalised both
-dancers to one skeleton, which would make the fit's size prior exact) and put on the floor, rendered by the footage renderer with clothed-looking bodies over a tiled floor from a camera
-of a given height; BlazePose keypoints, tracking, flags and the monocular fit (``inference.frontend.pipeline``,
-what ``sm-studio reconstruct`` runs) with the camera's intrinsics; scored against the recording:
+dancers to one skeleton, which would make the fit's size prior exact) and put on the floor, rendered by the
+footage renderer with clothed-looking bodies over a tiled floor from a camera of a given height (1280×720); BlazePose
+keypoints, re-detection, tracking, flags and the monocular fit (``inference.frontend.pipeline``, what
+``sm-studio reconstruct`` runs) with the camera's intrinsics; scored against the recording (the tracker's A/B
+matched to the recording's people by 2D distance):
 
 * MPJPE (root-aligned) and PA-MPJPE per person, mm; root error (pelvis, camera frame), mm;
 * depth error: |fitted − true pelvis depth| / true depth, median over frames, per person;
@@ -19,7 +24,8 @@ what ``sm-studio reconstruct`` runs) with the camera's intrinsics; scored agains
   shared frames.
 
 Rendered footage and detections are cached (``--cache``, default ``~/.cache/sm-studio/bench_real``) so a rerun
-only refits; ``--redo detect`` re-runs the detector on the cached videos, ``--redo render`` redoes everything. Salsa takes 12 and 15 are the test split: never tune on them.
+only refits; ``--redo detect`` re-runs the detector on the cached videos, ``--redo render`` redoes everything.
+Salsa takes 12 and 15 are the test split: never tune on them.
 """
 
 from __future__ import annotations
@@ -198,6 +204,8 @@ def main(argv: "list[str] | None" = None) -> int:
     parser.add_argument("--redo", choices=("render", "detect"), default=None,
                         help="redo from this step on instead of using the cache")
     parser.add_argument("--json", type=Path, default=None, help="write the per-clip rows here")
+    parser.add_argument("--docs", type=str, default=str(ROOT / "docs" / "frontend_eval.md"),
+                        help="page whose marked table to replace ('' for none)")
     args = parser.parse_args(argv)
     from inference.body import load_body_model
 
@@ -212,8 +220,22 @@ def main(argv: "list[str] | None" = None) -> int:
         print("  " + json.dumps(rows[-1]), flush=True)
     if args.json:
         args.json.write_text(json.dumps(rows, indent=1))
-    print(table(rows))
+    text = table(rows)
+    print(text)
+    if args.docs:
+        write_table(Path(args.docs), text)
     return 0
+
+
+def write_table(page: Path, text: str) -> None:
+    """Replace what lies between the page's ``<!-- bench_frontend_real -->`` markers with ``text``."""
+    start, end = "<!-- bench_frontend_real -->", "<!-- /bench_frontend_real -->"
+    doc = page.read_text()
+    if start not in doc or end not in doc:
+        print(f"{page}: no {start} ... {end} markers; table not written")
+        return
+    head, rest = doc.split(start, 1)
+    page.write_text(f"{head}{start}\n{text}\n{end}{rest.split(end, 1)[1]}")
 
 
 if __name__ == "__main__":

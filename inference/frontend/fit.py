@@ -248,7 +248,8 @@ def _fit(keypoints: np.ndarray, width: int, height: int, fps: float, K: Optional
     if cfg.floor:
         sizes = [torso_depth(kp_np[p], float(K[0, 0]), rest0) for p in range(2)]
         size_depth, size_valid = np.stack([s[0] for s in sizes]), np.stack([s[1] for s in sizes])
-        floor = estimate_floor(kp_np, size_depth, size_valid, K, lifts, float(rest_j[J["neck"], 1] - rest_v[:, 1].min()))
+        neck_height = float(rest_j[J["neck"], 1] - rest_v[:, 1].min())
+        floor = estimate_floor(kp_np, size_depth, size_valid, K, lifts, neck_height)
         if floor is not None:
             feet, _ = floor_depths(kp_np, floor, K, lifts, size_depth, size_valid)
             depths = [_median_filter(feet[p], 5) for p in range(2)]

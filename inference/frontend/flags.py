@@ -5,8 +5,9 @@ hugging in plain view is the normal case of this product and stays trusted. A pe
 
 * **occluded** — the person was not found; or at least ``min_hidden`` of their joints are hidden: behind a body
   part of the other person according to the fitted 3D skeletons (:mod:`.occlusion`, when given; capsules
-  slightly narrower than the body, as the fit's placement is uncertain), or *claimed by both* people (a whole bone of one lies on a bone of the other in the image: two skeletons explaining the
-  same pixels, the detector's way of failing on overlapping people);
+  slightly narrower than the body, as the fit's placement is uncertain), or *claimed by both* people (a whole
+  bone of one lies on joints of the other in the image: two skeletons explaining the same pixels, the
+  detector's way of failing on overlapping people);
 * **ambiguous** — mean keypoint confidence below ``low_confidence``, a joint jumping more than ``max_jump`` body
   heights between consecutive frames (a swap or a snap), a fit that explains the keypoints badly (mean
   reprojection error above ``max_residual`` body heights) or a fitted depth jumping more than ``max_depth_step``

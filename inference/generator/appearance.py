@@ -48,7 +48,8 @@ def clothing_colors(body: BodyModel, betas: np.ndarray, seed: int) -> np.ndarray
     colors[np.isin(names, _SHOE_JOINTS)] = np.array(SHOES[rng.integers(len(SHOES))])
     head = rest_j[JOINT_INDEX["head"]]
     # hair: the top and back of the head
-    hair = (names == "head") & ((height > head[1] + 0.04) | ((rest_v[:, 2] < head[2] - 0.03) & (height > head[1] - 0.06)))
+    back = (rest_v[:, 2] < head[2] - 0.03) & (height > head[1] - 0.06)
+    hair = (names == "head") & ((height > head[1] + 0.04) | back)
     colors[hair] = np.array(HAIR[rng.integers(len(HAIR))])
     colors *= 1.0 + rng.normal(0.0, 0.05, (len(colors), 1))  # fabric and skin mottling
     return np.clip(colors, 0.0, 1.0)
