@@ -7,7 +7,7 @@ hugging in plain view is the normal case of this product and stays trusted. A pe
   part of the other person according to the fitted 3D skeletons (:mod:`.occlusion`, when given; capsules
   slightly narrower than the body, as the fit's placement is uncertain), or *claimed by both* people (a whole
   bone of one lies on joints of the other in the image: two skeletons explaining the same pixels, the
-  detector's way of failing on overlapping people);
+  detector's way of failing on overlapping people); without a fit, joints of low confidence count instead;
 * **ambiguous** — mean keypoint confidence below ``low_confidence``, a joint jumping more than ``max_jump`` body
   heights between consecutive frames (a swap or a snap), a fit that explains the keypoints badly (mean
   reprojection error above ``max_residual`` body heights) or a fitted depth jumping more than ``max_depth_step``
@@ -32,6 +32,9 @@ class FlagConfig:
     # counts a frame occluded from 3 hidden joints: the fitted evidence over-counts by about one
     min_hidden: int = 4
     claim: float = 0.02  # two joints closer than this (fraction of body height) are the same evidence
+    # without a fit (keypoints alone, e.g. a given reconstruction's), a joint below this confidence counts as
+    # hidden; with a fit its 3D evidence replaces this (BlazePose's confidence barely drops on occluded joints)
+    missing_confidence: float = 0.35
     low_confidence: float = 0.5
     max_jump: float = 0.25
     max_residual: float = 0.08
@@ -100,6 +103,8 @@ def detect_flags(keypoints: np.ndarray, found: np.ndarray, parents: np.ndarray,
     evidence = claimed_by_both(keypoints, parents, heights, cfg.claim, cfg.confident)
     if hidden is not None:
         evidence = evidence | hidden
+    else:
+        evidence = evidence | (keypoints[..., 2] < cfg.missing_confidence)
     both_found = found[0] & found[1]
     occluded = ~found | ((evidence.sum(-1) >= cfg.min_hidden) & both_found[None])
     low = keypoints[..., 2].mean(-1) < cfg.low_confidence

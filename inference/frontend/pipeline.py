@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Optional, Union
 
@@ -28,6 +28,7 @@ from .redetect import redetect
 from .tracking import track_two_people
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
+REDETECT_ROUNDS = 2
 
 
 @dataclass
@@ -62,9 +63,12 @@ def keypoints_from_video(path: Union[str, Path], max_frames: Optional[int] = Non
             raise MotionError(f"{path}: no frames could be decoded")
         landmarks, found = track_two_people(per_frame)
         first_found = found.mean(1)
-        # a second look, on a crop around the track's prediction, where one person was lost
-        if redetect(path, per_frame, landmarks, found, det,
-                    progress=None if progress is None else (lambda d, t: progress("re-detect", d, t))):
+        # a second look, on a crop around the track's prediction, where one person was lost (twice: people found
+        # again give predictions for the frames around them)
+        for _ in range(REDETECT_ROUNDS):
+            if not redetect(path, per_frame, landmarks, found, det,
+                            progress=None if progress is None else (lambda d, t: progress("re-detect", d, t))):
+                break
             landmarks, found = track_two_people(per_frame)
     finally:
         reader.close()
@@ -146,7 +150,9 @@ def reconstruct(vk: VideoKeypoints, video_path: Optional[Union[str, Path]] = Non
                 K: Optional[np.ndarray] = None, fit_config: Optional[FitConfig] = None,
                 flag_config: Optional[FlagConfig] = None, progress: Optional[Progress] = None) -> Session:
     """Keypoints → flags → fit → a Session whose segments mark the frames to review."""
-    flags = detect_flags(vk.keypoints, vk.found, BODY_PARENTS, flag_config)
+    # before the fit, only a missed person or skeletons sharing pixels lower the keypoints' weight
+    prefit = replace(flag_config or FlagConfig(), missing_confidence=0.0)
+    flags = detect_flags(vk.keypoints, vk.found, BODY_PARENTS, prefit)
     kp = vk.keypoints.astype(np.float64).copy()
     kp[..., 2] = np.where(flags.occluded[..., None], kp[..., 2] * 0.3, kp[..., 2])  # shared evidence: trust less
     start = time.perf_counter()

@@ -6,7 +6,9 @@ where they must be. After a first tracking pass, every frame where one person is
 a square crop around the box their track predicts there (interpolated between the frames before and after where
 they were found), then the same crop with the partner painted out (their torso and limbs as the detector saw
 them), so the partner is not found a second time. A candidate is kept only when it matches the prediction better
-than the partner does (:func:`.tracking.match_cost`), i.e. it is this person and not the partner again.
+than the partner does (:func:`.tracking.match_cost`), i.e. it is this person and not the partner again. A person
+never found at all has no prediction: the whole frame is searched with the partner painted out, and the most
+confident candidate unlike the partner is kept.
 """
 
 from __future__ import annotations
@@ -61,6 +63,14 @@ def mask_person(rgb: np.ndarray, landmarks: np.ndarray, min_conf: float = 0.3) -
     return out
 
 
+def _anyone_else(candidates: list[np.ndarray], rgb: np.ndarray, partner: Detection,
+                 unlike: float = 0.8) -> Optional[Detection]:
+    """The most confident candidate that is not the partner found again (match cost to them above ``unlike``)."""
+    dets = [Detection.from_landmarks(lm, rgb) for lm in candidates]
+    others = [d for d in dets if match_cost(partner.landmarks, partner.box, d) > unlike]
+    return max(others, key=lambda d: float(d.landmarks[:, 2].mean()), default=None)
+
+
 def _best_candidate(candidates: list[np.ndarray], rgb: np.ndarray, guess: Detection, partner: Optional[Detection],
                     gate: float) -> Optional[Detection]:
     best, best_cost = None, gate
@@ -81,8 +91,6 @@ def redetect(path: Union[str, Path], per_frame: list[list[Detection]], landmarks
     ``found (2, T)`` miss one; returns how many were added (re-run the tracker on ``per_frame`` afterwards)."""
     wanted: dict[int, list[int]] = {}
     for k in range(2):
-        if not found[k].any():
-            continue
         for t in np.flatnonzero(~found[k]):
             if t < len(per_frame):
                 wanted.setdefault(int(t), []).append(k)
@@ -96,12 +104,19 @@ def redetect(path: Union[str, Path], per_frame: list[list[Detection]], landmarks
             if t not in wanted:
                 continue
             frame = np.asarray(rgb)
+            whole = np.array([0.0, 0.0, frame.shape[1] - 1.0, frame.shape[0] - 1.0])
             for k in wanted[t]:
+                partner = Detection.from_landmarks(landmarks[1 - k, t]) if found[1 - k, t] else None
                 guess_lm = predicted(landmarks[k], found[k], t)
-                if guess_lm is None:
+                if guess_lm is None:  # never found: search the whole frame without the partner
+                    if partner is not None:
+                        masked = mask_person(frame, partner.landmarks)
+                        det = _anyone_else(detector.detect_in_box(masked, whole, enlarge=1.0), frame, partner)
+                        if det is not None:
+                            per_frame[t].append(det)
+                            added += 1
                     continue
                 guess = Detection.from_landmarks(guess_lm)
-                partner = Detection.from_landmarks(landmarks[1 - k, t]) if found[1 - k, t] else None
                 det = _best_candidate(detector.detect_in_box(frame, guess.box), frame, guess, partner, gate)
                 if det is None and partner is not None:
                     masked = mask_person(frame, partner.landmarks)
