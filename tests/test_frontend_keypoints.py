@@ -168,3 +168,20 @@ def test_a_person_detected_twice_does_not_become_the_partner():
     landmarks, found = track_two_people(dets)
     assert found[0].all() and not found[1, :5].any() and found[1, 5:].all()
     assert np.allclose(landmarks[1, 5:, BP["nose"], 0], 420.0)
+
+
+def test_without_a_fit_low_confidence_joints_count_as_hidden():
+    """Flags from keypoints alone (a given reconstruction's): four joints a tool marked unsure make the frame
+    occluded; once a fit says which joints are behind the partner, that evidence replaces the confidences."""
+    frames = 6
+    a = np.stack([person(200.0, 400.0, 300.0)] * frames)
+    b = np.stack([person(420.0, 400.0, 300.0)] * frames)
+    kp = blazepose_to_body22(np.stack([a, b]))
+    unsure = [JOINT_INDEX[n] for n in ("left_elbow", "left_wrist", "left_knee", "left_ankle")]
+    for j in unsure:
+        kp[1, 2:4, j, 2] = 0.2
+    found = np.ones((2, frames), bool)
+    flags = detect_flags(kp, found, BODY_PARENTS)
+    assert flags.occluded[1, 2:4].all() and not flags.occluded[1, [0, 1, 4, 5]].any() and not flags.occluded[0].any()
+    fitted = detect_flags(kp, found, BODY_PARENTS, hidden=np.zeros(kp.shape[:3], bool))
+    assert not fitted.occluded.any()
