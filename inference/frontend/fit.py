@@ -252,7 +252,8 @@ def _fit(keypoints: np.ndarray, width: int, height: int, fps: float, K: Optional
         floor = estimate_floor(kp_np, size_depth, size_valid, K, lifts, neck_height)
         if floor is not None:
             feet, _ = floor_depths(kp_np, floor, K, lifts, size_depth, size_valid)
-            depths = [_median_filter(feet[p], 5) for p in range(2)]
+            # a person whose torso was never measured has nothing to check their feet against: no floor depth
+            depths = [_median_filter(feet[p], 5) if size_valid[p].any() else None for p in range(2)]
     inits = [initial_guess(kp_np[p], K, rest0, depths[p]) for p in range(2)]
     orient = torch.tensor(np.stack([i[0] for i in inits]), dtype=dtype, requires_grad=True)  # (2, T, 3)
     transl = torch.tensor(np.stack([i[1] for i in inits]), dtype=dtype, requires_grad=True)

@@ -121,8 +121,9 @@ def floor_depths(kp: np.ndarray, floor: Floor, K: np.ndarray, lifts: dict[str, f
                  size_valid: np.ndarray, agree: float = 0.25) -> tuple[np.ndarray, np.ndarray]:
     """Per-frame depth ``(2, T)`` of each person from their feet on ``floor``, and where it came from the feet.
 
-    A foot depth further than ``agree`` (relative) from the clip-scaled size depth is not trusted (a lifted
-    foot, a partner's foot taken for one's own); such frames and frames without a foot are interpolated in time
+    A foot depth further than ``agree`` (relative) from the frame's size depth — or twice that from the clip's
+    typical size depth where the torso was not measured — is not trusted (a lifted foot, a partner's foot taken
+    for one's own, feet near the horizon of a misjudged floor); such frames and frames without a foot are interpolated in time
     between trusted ones (held at the ends), falling back to the size depth when a person has none."""
     out = np.zeros(kp.shape[:2])
     from_feet = np.zeros(kp.shape[:2], bool)
@@ -131,7 +132,11 @@ def floor_depths(kp: np.ndarray, floor: Floor, K: np.ndarray, lifts: dict[str, f
         z = floor.depth_of(pix, K, lift)
         good = ok & np.isfinite(z) & (z > 0.3)
         if size_valid[p].any():
-            good &= ~size_valid[p] | (np.abs(np.log(np.where(good, z, 1.0) / size_depth[p])) < np.log1p(agree))
+            # against the frame's own size where it was measured, else (looser) the clip's typical size
+            typical = float(np.median(size_depth[p][size_valid[p]]))
+            ref = np.where(size_valid[p], size_depth[p], typical)
+            tol = np.where(size_valid[p], np.log1p(agree), np.log1p(2 * agree))
+            good &= np.abs(np.log(np.where(good, z, ref) / ref)) < tol
         t = np.arange(kp.shape[1])
         if good.sum() >= 2:
             out[p] = np.interp(t, t[good], z[good])
