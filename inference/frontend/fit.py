@@ -20,7 +20,9 @@ Terms, and why each is there:
   (it fixes hugs and breaks pushes, see ``docs/frontend_eval.md``).
 
 Stages as in SMPLify: the roots first (torso joints only, once per facing hypothesis), then everything. Depth is
-initialised from torso length in pixels, facing from the left/right order of shoulders and hips.
+initialised where each person's ankles meet one floor estimated for both from the whole clip (:mod:`.floor`; the
+floor then stays fixed and the lowest foot stands on it), or from torso length in pixels without one; facing from
+the left/right order of shoulders and hips.
 """
 
 from __future__ import annotations
