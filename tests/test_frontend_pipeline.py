@@ -53,6 +53,8 @@ def test_keypoint_file_errors(tmp_path):
 
 def test_reconstruct_cli_from_keypoints(tmp_path, capsys):
     vk = _clip_keypoints()
+    vk.found[1, 5:10] = False  # B missed for five frames
+    vk.keypoints[1, 5:10, :, 2] = 0.0
     kp_path = tmp_path / "kp.npz"
     save_keypoints(vk, kp_path)
     out = tmp_path / "s.smsession"
@@ -65,9 +67,11 @@ def test_reconstruct_cli_from_keypoints(tmp_path, capsys):
     assert recon.num_frames == vk.keypoints.shape[1] and recon.fps == vk.fps
     assert recon.camera is not None and recon.camera.width == vk.width
     np.testing.assert_allclose(recon.people[0].keypoints_2d, vk.keypoints[0], atol=1e-5)
-    # the hug brings the two people together: some frames are flagged for review
-    assert session.segments and all(s.stop <= recon.num_frames for s in session.segments)
-    assert recon.people[0].reliability.min() == 0.0
+    # the frames where B was missed are flagged for review; the hug itself (touching, mostly in view) is not
+    assert all(s.stop <= recon.num_frames for s in session.segments)
+    assert any(s.who in ("B", "both") and s.start <= 5 and s.stop >= 10 for s in session.segments)
+    assert (recon.people[1].reliability[5:10] == 0.0).all()
+    assert (recon.people[0].reliability > 0.5).mean() > 0.6
     assert main(["reconstruct", "--keypoints", str(kp_path), "-o", str(tmp_path / "x.npz")]) == 1
     assert "reconstruct writes a session" in capsys.readouterr().err
 
@@ -87,3 +91,17 @@ def test_mediapipe_finds_people_in_rendered_footage(tmp_path):
     assert seen.mean() > 0.5
     assert (xy[:, 0] >= -5).all() and (xy[:, 0] <= vk.width + 5).all()
     assert vk.timings["detect_fps"] > 0
+
+
+def test_redetection_finds_people_the_first_pass_missed():
+    """On the demo's hug the first pass misses each person on some of the first 40 frames; the second look around
+    the track's prediction (and with the partner painted out) finds more of them, and never loses any."""
+    pytest.importorskip("mediapipe")
+    from inference.frontend.keypoints import MODEL_PATH
+    from inference.frontend.pipeline import keypoints_from_video
+
+    if not MODEL_PATH.is_file() or not DEMO_VIDEO.is_file():
+        pytest.skip("pose model or demo video not built")
+    t = keypoints_from_video(DEMO_VIDEO, max_frames=40).timings
+    assert t["found_A"] >= t["found_first_pass_A"] and t["found_B"] >= t["found_first_pass_B"]
+    assert t["found_A"] + t["found_B"] > t["found_first_pass_A"] + t["found_first_pass_B"] + 0.1

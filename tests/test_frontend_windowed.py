@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from inference.body import load_body_model
-from inference.frontend.evaluate import _camera_joints, scores
+from inference.frontend.evaluate import camera_joints, scores
 from inference.frontend.fit import FitConfig, fit_two_people
 from inference.frontend.synthetic import synthetic_keypoints
 from inference.frontend.windowed import OVERLAP, WINDOW, fit_long, window_starts
@@ -36,7 +36,7 @@ def test_a_short_video_is_fitted_in_one_piece(clip) -> None:
     kp, cam, _ = clip
     cfg = FitConfig(steps_root=5, steps_full=10)
     whole = fit_two_people(kp, cam.width, cam.height, 15.0, K=cam.K, config=cfg).reconstruction
-    assert fit_long(kp, cam.width, cam.height, 15.0, K=cam.K, config=cfg).equals(whole)
+    assert fit_long(kp, cam.width, cam.height, 15.0, K=cam.K, config=cfg).reconstruction.equals(whole)
 
 
 def test_windows_are_as_accurate_as_one_piece_and_join_smoothly(clip) -> None:
@@ -44,13 +44,16 @@ def test_windows_are_as_accurate_as_one_piece_and_join_smoothly(clip) -> None:
     body = load_body_model()
     cfg = FitConfig(steps_root=20, steps_full=80)
     whole = fit_two_people(kp, cam.width, cam.height, 15.0, K=cam.K, config=cfg).reconstruction
-    windowed = fit_long(kp, cam.width, cam.height, 15.0, K=cam.K, config=cfg, window=48, overlap=12)
+    result = fit_long(kp, cam.width, cam.height, 15.0, K=cam.K, config=cfg, window=48, overlap=12)
+    windowed = result.reconstruction
+    # the flags read the joined bodies' camera-frame joints: the same as posing the joined motion
+    assert np.abs(result.joints_cam - np.stack(camera_joints(windowed, body))[..., :22, :]).max() < 1e-3
     assert windowed.meta["fit_windows"] == len(window_starts(kp.shape[1], 48, 12)) >= 3
-    one, parts = scores(_camera_joints(whole, body), truth), scores(_camera_joints(windowed, body), truth)
+    one, parts = scores(camera_joints(whole, body), truth), scores(camera_joints(windowed, body), truth)
     assert parts["mpjpe_mm"] < one["mpjpe_mm"] * 1.15 + 5, (parts, one)
     assert parts["root_mm"] < one["root_mm"] * 1.3 + 20, (parts, one)
-    joints = _camera_joints(windowed, body)
+    joints = camera_joints(windowed, body)
     for p in range(2):
         step = np.linalg.norm(np.diff(joints[p], axis=0), axis=-1).max(-1)  # largest joint move per frame
-        whole_step = np.linalg.norm(np.diff(_camera_joints(whole, body)[p], axis=0), axis=-1).max(-1)
+        whole_step = np.linalg.norm(np.diff(camera_joints(whole, body)[p], axis=0), axis=-1).max(-1)
         assert step.max() < 2 * whole_step.max() + 0.02, (step.max(), whole_step.max())

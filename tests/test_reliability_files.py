@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import os
 import signal
+from dataclasses import replace
 import subprocess
 import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from inference.io.atomic import atomic_write
 from inference.io.npz import load_reconstruction, save_reconstruction
@@ -117,3 +119,25 @@ def test_keypoints_are_stored_compactly(tmp_path: Path) -> None:
         for g, w in zip(got, want):
             np.testing.assert_allclose(g.landmarks, w.landmarks, rtol=1e-6)
             np.testing.assert_allclose(g.box, w.box, rtol=1e-5)
+
+
+def test_redetected_people_are_added_to_stored_frames() -> None:
+    """Re-detection adds a person to a frame already stored, also to a frame whose slots are full; clothing
+    colours (what tracking tells people apart by) come back as they went in."""
+    from inference.frontend.keypoints import Detection, DetectionStore
+
+    rng = np.random.default_rng(1)
+    det = lambda: Detection.from_landmarks(np.c_[rng.uniform(0, 100, (33, 2)), rng.uniform(0, 1, 33)])  # noqa: E731
+    store = DetectionStore(people=2)
+    store.append([det()])
+    store.append([det(), det()])
+    extra, third = det(), replace(det(), colour=rng.uniform(0, 1, 6))
+    store.add(0, extra)
+    store.add(1, third)
+    assert [len(store[t]) for t in range(2)] == [2, 3]
+    np.testing.assert_allclose(store[0][1].landmarks, extra.landmarks, rtol=1e-6)
+    np.testing.assert_allclose(store[1][2].landmarks, third.landmarks, rtol=1e-6)
+    np.testing.assert_allclose(store[1][2].colour, third.colour, rtol=1e-6)
+    assert store[0][1].colour is None
+    with pytest.raises(IndexError):
+        store.add(2, det())

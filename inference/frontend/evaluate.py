@@ -12,13 +12,15 @@ from typing import Optional
 import numpy as np
 
 from ..body.base import BodyModel
+from ..motion import Reconstruction
 from ..generator import generate_clip
 from . import metrics
 from .fit import FitConfig, fit_two_people
 from .synthetic import synthetic_keypoints
 
 
-def _camera_joints(recon, body: BodyModel) -> list[np.ndarray]:
+def camera_joints(recon: Reconstruction, body: BodyModel) -> list[np.ndarray]:
+    """Each person's 22 joints in the camera frame of every frame, ``(T, 22, 3)``."""
     cam = recon.camera
     return [np.einsum("tij,tnj->tni", cam.R, body.pose_motion(p).joints.numpy()) + cam.t[:, None]
             for p in recon.people]
@@ -52,5 +54,5 @@ def evaluate_clip(kind: str, seed: int, noise_px: float, known_intrinsics: bool 
     truth = [np.einsum("tij,tnj->tni", cam.R, gt[p]) + cam.t[:, None] for p in range(2)]
     return {"kind": kind, "seed": seed, "noise_px": noise_px, "known_intrinsics": known_intrinsics,
             "frames": recon.num_frames, "hidden_share": float(hidden.mean()), "fit_seconds": elapsed,
-            "fit": scores(_camera_joints(result.reconstruction, body), truth),
-            "init": scores(_camera_joints(result.initial, body), truth)}
+            "fit": scores(camera_joints(result.reconstruction, body), truth),
+            "init": scores(camera_joints(result.initial, body), truth)}

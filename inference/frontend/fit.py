@@ -20,7 +20,9 @@ Terms, and why each is there:
   (it fixes hugs and breaks pushes, see ``docs/frontend_eval.md``).
 
 Stages as in SMPLify: the roots first (torso joints only, once per facing hypothesis), then everything. Depth is
-initialised from torso length in pixels, facing from the left/right order of shoulders and hips.
+initialised where each person's ankles meet one floor estimated for both from the whole clip (:mod:`.floor`; the
+floor then stays fixed and the lowest foot stands on it), or from torso length in pixels without one; facing from
+the left/right order of shoulders and hips.
 """
 
 from __future__ import annotations
@@ -37,10 +39,11 @@ from ..body.kinematics import forward_kinematics
 from ..motion import Camera, MotionError, PersonMotion, Reconstruction
 from ..rotations import axis_angle_to_matrix, matrix_to_axis_angle
 from ..skeleton import JOINT_INDEX, NUM_BODY_JOINTS
+from .floor import CONTACT_JOINTS, estimate_floor, floor_depths
 
 J = JOINT_INDEX
 TORSO = [J[n] for n in ("left_hip", "right_hip", "left_shoulder", "right_shoulder", "pelvis", "neck")]
-FEET = [J[n] for n in ("left_ankle", "right_ankle", "left_foot", "right_foot")]
+FEET = [J[n] for n in CONTACT_JOINTS]
 TOUCHERS = [J[n] for n in ("left_wrist", "right_wrist", "left_elbow", "right_elbow")]
 # SMPLify's limits in our layout: (body_pose joint index, axis, sign of the forbidden direction)
 LIMITS = [(J["left_elbow"] - 1, 1, 1.0), (J["right_elbow"] - 1, 1, -1.0),
@@ -72,6 +75,8 @@ class FitConfig:
     w_relative: float = 20.0
     w_ground: float = 5.0
     w_contact: float = 0.5
+    w_contact_floor: float = 5.0  # with a floor estimated from the feet, standing on it places each person
+    floor: bool = True  # estimate one floor from both people's feet first (see .floor) and keep it fixed
     w_penetration: float = 50.0
     w_proximity: float = 5.0
     touch_px: float = 0.025  # 2D distance (fraction of the image's longer side) that counts as meeting
@@ -79,6 +84,11 @@ class FitConfig:
     touch_confidence: float = 0.5
     min_confidence: float = 0.05
     fov_deg: float = 55.0  # horizontal field of view guessed when no intrinsics are given
+
+    @property
+    def total_steps(self) -> int:
+        """Every optimisation step the fit runs (what its progress counts)."""
+        return len(self.facing_hypotheses) * self.steps_root + self.steps_full + self.steps_placement
 
 
 @dataclass
@@ -114,11 +124,9 @@ def _median_filter(x: np.ndarray, size: int) -> np.ndarray:
     return np.median(np.lib.stride_tricks.sliding_window_view(padded, size), -1)
 
 
-def initial_depth(kp: np.ndarray, f: float, rest: np.ndarray, min_conf: float = 0.3) -> np.ndarray:
+def torso_depth(kp: np.ndarray, f: float, rest: np.ndarray, min_conf: float = 0.3) -> tuple[np.ndarray, np.ndarray]:
     """Per-frame depth (T,) of a person from their torso (mid-hips to mid-shoulders) in pixels against the
-    body's, the bone least foreshortened in upright poses. The series is median-filtered and held within
-    [0.6, 1.6] × its median, because one bad detection (a partner's limb taken for one's own) must not throw a
-    person metres away."""
+    body's, the bone least foreshortened in upright poses, and where it could be measured (T,) bool."""
     conf = kp[..., 2]
 
     def mid(a: str, b: str) -> tuple[np.ndarray, np.ndarray]:
@@ -130,24 +138,32 @@ def initial_depth(kp: np.ndarray, f: float, rest: np.ndarray, min_conf: float = 
     torso_3d = np.linalg.norm((rest[J["left_shoulder"]] + rest[J["right_shoulder"]]) / 2
                               - (rest[J["left_hip"]] + rest[J["right_hip"]]) / 2)
     valid = (np.minimum(ch, cs) > min_conf) & (torso_px > 2)
+    return f * torso_3d / np.maximum(torso_px, 1e-6), valid
+
+
+def initial_depth(kp: np.ndarray, f: float, rest: np.ndarray, min_conf: float = 0.3) -> np.ndarray:
+    """Per-frame depth (T,) from :func:`torso_depth`, median-filtered and held within [0.6, 1.6] × its median,
+    because one bad detection (a partner's limb taken for one's own) must not throw a person metres away."""
+    est, valid = torso_depth(kp, f, rest, min_conf)
     if not valid.any():
         return np.full(len(kp), 4.0)
-    est = _interpolate_missing(np.where(valid, f * torso_3d / np.maximum(torso_px, 1e-6), 0.0), valid)
-    est = _median_filter(est, 9)
+    est = _median_filter(_interpolate_missing(np.where(valid, est, 0.0), valid), 9)
     centre = float(np.median(est))
     return np.clip(est, 0.6 * centre, 1.6 * centre)
 
 
-def initial_guess(kp: np.ndarray, K: np.ndarray, rest: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def initial_guess(kp: np.ndarray, K: np.ndarray, rest: np.ndarray,
+                  depth: Optional[np.ndarray] = None) -> tuple[np.ndarray, np.ndarray]:
     """Root rotation (T, 3) axis-angle and translation (T, 3) in the camera for one person's keypoints (T, 22, 3).
 
-    Depth from torso length (:func:`initial_depth`); facing from whether the person's left shoulder/hip appear
-    right of the right ones (facing the camera) or left of them (facing away)."""
+    Depth as given (from the floor) or from torso length (:func:`initial_depth`); facing from whether the
+    person's left shoulder/hip appear right of the right ones (facing the camera) or left of them (facing away)."""
     f = float(K[0, 0])
     conf = kp[..., 2]
     hips = (kp[:, J["left_hip"], :2] + kp[:, J["right_hip"], :2]) / 2
     ch = np.minimum(conf[:, J["left_hip"]], conf[:, J["right_hip"]])
-    depth = initial_depth(kp, f, rest)
+    if depth is None:
+        depth = initial_depth(kp, f, rest)
     centre = np.stack([_interpolate_missing(hips[:, i], ch > 0.1) for i in range(2)], -1)
     pelvis = np.concatenate([(centre - K[:2, 2]) / f * depth[:, None], depth[:, None]], -1)
     side = (kp[:, J["left_shoulder"], 0] - kp[:, J["right_shoulder"], 0]
@@ -227,15 +243,29 @@ def _fit(keypoints: np.ndarray, width: int, height: int, fps: float, K: Optional
     sigma = cfg.robust_sigma
 
     with torch.no_grad():
-        rest0 = body.rest(torch.zeros(body.num_betas))[1].cpu().numpy().astype(np.float64)
-    inits = [initial_guess(kp_np[p], K, rest0) for p in range(2)]
+        rest_v, rest_j = (x.cpu().numpy().astype(np.float64) for x in body.rest(torch.zeros(body.num_betas)))
+    rest0 = rest_j
+    lifts = {n: float(rest_j[J[n], 1] - rest_v[:, 1].min()) for n in CONTACT_JOINTS}
+    floor, depths = None, [None, None]
+    if cfg.floor:
+        sizes = [torso_depth(kp_np[p], float(K[0, 0]), rest0) for p in range(2)]
+        size_depth, size_valid = np.stack([s[0] for s in sizes]), np.stack([s[1] for s in sizes])
+        neck_height = float(rest_j[J["neck"], 1] - rest_v[:, 1].min())
+        floor = estimate_floor(kp_np, size_depth, size_valid, K, lifts, neck_height)
+        if floor is not None:
+            feet, _ = floor_depths(kp_np, floor, K, lifts, size_depth, size_valid)
+            # a person whose torso was never measured has nothing to check their feet against: no floor depth
+            depths = [_median_filter(feet[p], 5) if size_valid[p].any() else None for p in range(2)]
+    inits = [initial_guess(kp_np[p], K, rest0, depths[p]) for p in range(2)]
     orient = torch.tensor(np.stack([i[0] for i in inits]), dtype=dtype, requires_grad=True)  # (2, T, 3)
     transl = torch.tensor(np.stack([i[1] for i in inits]), dtype=dtype, requires_grad=True)
     pose = torch.zeros(2, T, NUM_BODY_JOINTS - 1, 3, dtype=dtype, requires_grad=True)
     betas = torch.zeros(2, body.num_betas, dtype=dtype, requires_grad=True)
     # ground plane in the camera: normal from two tilt angles about "up" (-y), offset along it
-    tilt = torch.zeros(2, dtype=dtype, requires_grad=True)
-    ground = torch.zeros(1, dtype=dtype, requires_grad=True)
+    # (fixed where the floor was estimated from the feet: it then places the people instead of following them)
+    tilt = torch.tensor(floor.tilt if floor else (0.0, 0.0), dtype=dtype, requires_grad=floor is None)
+    ground = torch.tensor([floor.height if floor else 0.0], dtype=dtype, requires_grad=floor is None)
+    lift_t = torch.tensor([lifts[n] for n in CONTACT_JOINTS], dtype=dtype)
 
     def plane_normal() -> Tensor:
         ax, az = tilt[0], tilt[1]
@@ -285,9 +315,9 @@ def _fit(keypoints: np.ndarray, width: int, height: int, fps: float, K: Optional
         out["smooth"] = cfg.w_smooth * _second_diff(joints.reshape(2, T, -1), 1) / NUM_BODY_JOINTS
         out["relative"] = cfg.w_relative * _second_diff(joints[0, :, 0] - joints[1, :, 0], 0)
         n = plane_normal()
-        h = joints[:, :, FEET] @ n + ground  # heights above the plane (2, T, 4)
+        h = joints[:, :, FEET] @ n + ground - lift_t  # soles' heights above the plane (2, T, 4)
         out["ground"] = cfg.w_ground * (torch.relu(-h) ** 2).mean()
-        out["contact"] = cfg.w_contact * (h.min(-1).values ** 2).mean()
+        out["contact"] = (cfg.w_contact_floor if floor else cfg.w_contact) * (h.min(-1).values ** 2).mean()
         d = torch.cdist(joints[0], joints[1])  # (T, 22, 22)
         out["penetration"] = cfg.w_penetration * (torch.relu(pair_r - d) ** 2).sum((-1, -2)).mean()
         if placement:
@@ -307,10 +337,11 @@ def _fit(keypoints: np.ndarray, width: int, height: int, fps: float, K: Optional
                 progress(done + step, total)
         return terms
 
-    total = len(cfg.facing_hypotheses) * cfg.steps_root + cfg.steps_full + cfg.steps_placement
-    with torch.no_grad():
-        j0 = joints_cam()
-        ground.fill_(float(-(j0[:, :, FEET] @ plane_normal()).min(-1).values.median()))
+    total = cfg.total_steps
+    if floor is None:
+        with torch.no_grad():
+            j0 = joints_cam()
+            ground.fill_(float(-(j0[:, :, FEET] @ plane_normal() - lift_t).min(-1).values.median()))
     initial_state = (orient.detach().clone(), transl.detach().clone())
     # Stage 1, once per facing hypothesis (a side view is ambiguous by ±90°, noisy left/right labels by 180°):
     # keep, per person, the roots that explain the torso keypoints best.
@@ -333,7 +364,7 @@ def _fit(keypoints: np.ndarray, width: int, height: int, fps: float, K: Optional
         for p in range(2):
             orient[p], transl[p] = best[p][1], best[p][2]
     done = total - cfg.steps_full - cfg.steps_placement
-    terms = run([orient, transl, pose, betas, tilt, ground], cfg.steps_full, False, done, total)
+    terms = run([orient, transl, pose, betas] + ([] if floor else [tilt, ground]), cfg.steps_full, False, done, total)
     # Stage 3: each person only slides along the camera ray through their pelvis, so contacts seen in 2D fix the
     # two people's relative depth instead of stretching arms towards a partner placed at the wrong depth.
     if cfg.steps_placement:

@@ -15,7 +15,7 @@ ankle to toe tip.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Optional
 
@@ -23,6 +23,7 @@ import numpy as np
 
 from ..motion import MotionError
 from ..skeleton import JOINT_INDEX, NUM_BODY_JOINTS
+from .native_log import quiet_native_stderr
 
 MODEL_PATH = Path(__file__).resolve().parents[2] / "resources" / "pose" / "pose_landmarker_full.task"
 SYNTH_CONFIDENCE = 0.7
@@ -79,37 +80,82 @@ def blazepose_to_body22(landmarks: np.ndarray) -> np.ndarray:
 
 @dataclass
 class Detection:
-    """One person found in one frame: BlazePose landmarks in pixels and their bounding box."""
+    """One person found in one frame: BlazePose landmarks in pixels, their bounding box and, when the frame
+    was at hand, the colours of their clothes (:func:`clothing_colour`)."""
 
     landmarks: np.ndarray  # (33, 3): x, y (pixels), confidence (visibility × presence)
     box: np.ndarray  # (4,) x0, y0, x1, y1 over the confident landmarks
+    colour: Optional[np.ndarray] = None  # (6,) mean RGB in [0, 1] of torso and thighs
 
     @classmethod
-    def from_landmarks(cls, landmarks: np.ndarray) -> "Detection":
+    def from_landmarks(cls, landmarks: np.ndarray, rgb: Optional[np.ndarray] = None) -> "Detection":
         good = landmarks[:, 2] > 0.3
         pts = landmarks[good if good.sum() >= 4 else slice(None), :2]
-        return cls(landmarks, np.concatenate([pts.min(0), pts.max(0)]))
+        colour = clothing_colour(rgb, landmarks) if rgb is not None else None
+        return cls(landmarks, np.concatenate([pts.min(0), pts.max(0)]), colour)
+
+
+def clothing_colour(rgb: np.ndarray, landmarks: np.ndarray) -> np.ndarray:
+    """Mean colour (6,) of a person's torso (a 4×4 grid inside the shoulder–hip quadrilateral) and thighs
+    (points along hip→knee): what tells two people apart when their skeletons overlap in the image."""
+    h, w = rgb.shape[:2]
+
+    def p(name: str) -> np.ndarray:
+        return landmarks[BP[name], :2]
+
+    s = np.linspace(0.2, 0.8, 4)
+    top = p("left_shoulder")[None] * (1 - s[:, None]) + p("right_shoulder")[None] * s[:, None]
+    bottom = p("left_hip")[None] * (1 - s[:, None]) + p("right_hip")[None] * s[:, None]
+    torso = (top[:, None] * (1 - s[None, :, None]) + bottom[:, None] * s[None, :, None]).reshape(-1, 2)
+    legs = np.concatenate([p(f"{side}_hip")[None] * (1 - s[:, None]) + p(f"{side}_knee")[None] * s[:, None]
+                           for side in ("left", "right")])
+
+    def mean(points: np.ndarray) -> np.ndarray:
+        xs = np.clip(np.round(points[:, 0]).astype(int), 0, w - 1)
+        ys = np.clip(np.round(points[:, 1]).astype(int), 0, h - 1)
+        return rgb[ys, xs].reshape(-1, 3).mean(0) / 255.0
+
+    return np.concatenate([mean(torso), mean(legs)])
+
+
+COLOUR_DIM = 6  # clothing_colour: mean RGB of torso and thighs
 
 
 class DetectionStore:
-    """Per-frame detections of a whole video in one growing float32 array instead of a Python list of objects
-    (~0.8 KiB per frame instead of ~6 KiB: an hour of video is 108,000 frames). Reads back as a sequence of
-    ``list[Detection]`` per frame, rebuilt on access, which is what tracking iterates over."""
+    """Per-frame detections of a whole video in compact float32 arrays instead of a Python list of objects
+    (~1 KiB per frame instead of ~6 KiB: an hour of video is 108,000 frames): landmarks and clothing colours
+    (NaN where a detection had none). Reads back as a sequence of ``list[Detection]`` per frame, rebuilt on access,
+    which is what tracking iterates over."""
 
     def __init__(self, people: int = 2, landmarks: int = 33) -> None:
         self._data = np.zeros((64, people, landmarks, 3), np.float32)
+        self._colour = np.full((64, people, COLOUR_DIM), np.nan, np.float32)
         self._count = np.zeros(64, np.int8)
         self._frames = 0
 
     def append(self, detections: list[Detection]) -> None:
         if self._frames == len(self._count):
             self._data = np.concatenate([self._data, np.zeros_like(self._data)])
+            self._colour = np.concatenate([self._colour, np.full_like(self._colour, np.nan)])
             self._count = np.concatenate([self._count, np.zeros_like(self._count)])
-        kept = detections[:self._data.shape[1]]
-        for k, det in enumerate(kept):
-            self._data[self._frames, k] = det.landmarks
-        self._count[self._frames] = len(kept)
         self._frames += 1
+        for det in detections[:self._data.shape[1]]:
+            self._put(self._frames - 1, det)
+
+    def add(self, frame: int, detection: Detection) -> None:
+        """One more detection on an already stored frame (re-detection), widening the store when it is full."""
+        if not 0 <= frame < self._frames:
+            raise IndexError(frame)
+        if self._count[frame] == self._data.shape[1]:
+            self._data = np.concatenate([self._data, np.zeros_like(self._data[:, :1])], axis=1)
+            self._colour = np.concatenate([self._colour, np.full_like(self._colour[:, :1], np.nan)], axis=1)
+        self._put(frame, detection)
+
+    def _put(self, frame: int, det: Detection) -> None:
+        slot = int(self._count[frame])
+        self._data[frame, slot] = det.landmarks
+        self._colour[frame, slot] = np.nan if det.colour is None else det.colour
+        self._count[frame] = slot + 1
 
     def __len__(self) -> int:
         return self._frames
@@ -117,8 +163,12 @@ class DetectionStore:
     def __getitem__(self, frame: int) -> list[Detection]:
         if not 0 <= frame < self._frames:
             raise IndexError(frame)
-        return [Detection.from_landmarks(self._data[frame, k].astype(np.float64))
-                for k in range(int(self._count[frame]))]
+        out = []
+        for k in range(int(self._count[frame])):
+            det = Detection.from_landmarks(self._data[frame, k].astype(np.float64))
+            colour = self._colour[frame, k]
+            out.append(det if np.isnan(colour).any() else replace(det, colour=colour.astype(np.float64)))
+        return out
 
 
 class PoseDetector:
@@ -146,14 +196,16 @@ class PoseDetector:
                 min_tracking_confidence=min_confidence)
             return vision.PoseLandmarker.create_from_options(opts)
 
-        self._video = make(vision.RunningMode.VIDEO)
-        self._image = make(vision.RunningMode.IMAGE)
+        with quiet_native_stderr():
+            self._video = make(vision.RunningMode.VIDEO)
+            self._image = make(vision.RunningMode.IMAGE)
         self._last_boxes: list[np.ndarray] = []
         self.num_poses = num_poses
 
     def close(self) -> None:
-        for lm in (self._video, self._image):
-            lm.close()  # type: ignore[attr-defined]
+        with quiet_native_stderr():
+            for lm in (self._video, self._image):
+                lm.close()  # type: ignore[attr-defined]
 
     def __enter__(self) -> "PoseDetector":
         return self
@@ -165,10 +217,11 @@ class PoseDetector:
         import mediapipe as mp
 
         image = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(rgb))
-        if frame is None:
-            result = landmarker.detect(image)  # type: ignore[attr-defined]
-        else:
-            result = landmarker.detect_for_video(image, int(round(frame * 1000.0 / self.fps)))  # type: ignore
+        with quiet_native_stderr():
+            if frame is None:
+                result = landmarker.detect(image)  # type: ignore[attr-defined]
+            else:
+                result = landmarker.detect_for_video(image, int(round(frame * 1000.0 / self.fps)))  # type: ignore
         h, w = rgb.shape[:2]
         people = []
         for pose in result.pose_landmarks:
@@ -183,25 +236,28 @@ class PoseDetector:
             cropped = self._crop_retry(rgb)
             if len(cropped) > len(people):
                 people = cropped
-        dets = [Detection.from_landmarks(p) for p in people]
+        dets = [Detection.from_landmarks(p, rgb) for p in people]
         if dets:
             self._last_boxes = [d.box for d in dets]
         return dets
 
     def _crop_retry(self, rgb: np.ndarray) -> list[np.ndarray]:
         """Run on a square crop around the last boxes (enlarged), mapping landmarks back to the frame."""
-        h, w = rgb.shape[:2]
         boxes = np.stack(self._last_boxes)
-        x0, y0 = boxes[:, :2].min(0)
-        x1, y1 = boxes[:, 2:].max(0)
-        side = 1.4 * max(x1 - x0, y1 - y0, 32.0)
+        return self.detect_in_box(rgb, np.concatenate([boxes[:, :2].min(0), boxes[:, 2:].max(0)]))
+
+    def detect_in_box(self, rgb: np.ndarray, box: np.ndarray, enlarge: float = 1.4) -> list[np.ndarray]:
+        """Landmarks ``(33, 3)`` of the people found in a square crop around ``box`` (x0, y0, x1, y1) enlarged by
+        ``enlarge``, in frame pixels; the still-image landmarker, so no temporal state is disturbed."""
+        h, w = rgb.shape[:2]
+        x0, y0, x1, y1 = box
+        side = enlarge * max(x1 - x0, y1 - y0, 32.0)
         cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
         left, top = int(max(0, cx - side / 2)), int(max(0, cy - side / 2))
         right, bottom = int(min(w, cx + side / 2)), int(min(h, cy + side / 2))
         if right - left < 32 or bottom - top < 32:
             return []
-        crop = rgb[top:bottom, left:right]
-        people = self._run(self._image, crop, None)
+        people = self._run(self._image, rgb[top:bottom, left:right], None)
         for p in people:
             p[:, 0] += left
             p[:, 1] += top

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Optional, Union
 
@@ -23,12 +23,14 @@ from ..session import Session
 from ..skeleton import BODY_PARENTS, NUM_BODY_JOINTS
 from ..video import VideoReader
 from .fit import FitConfig
-from .flags import FlagConfig, detect_flags
+from .flags import FlagConfig, detect_flags, fit_evidence
 from .keypoints import DetectionStore, PoseDetector, blazepose_to_body22
+from .redetect import redetect
 from .tracking import track_two_people
 from .windowed import fit_long
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
+REDETECT_ROUNDS = 2
 
 
 @dataclass
@@ -58,18 +60,29 @@ def keypoints_from_video(path: Union[str, Path], max_frames: Optional[int] = Non
             per_frame.append(det.detect(np.array(rgb), len(per_frame)))
             if progress is not None:
                 progress("keypoints", len(per_frame), total)
+        reader.close()
+        if not per_frame:
+            raise MotionError(f"{path}: no frames could be decoded")
+        landmarks, found = track_two_people(per_frame)
+        first_found = found.mean(1)
+        # a second look, on a crop around the track's prediction, where one person was lost (twice: people found
+        # again give predictions for the frames around them)
+        for _ in range(REDETECT_ROUNDS):
+            if not redetect(path, per_frame, landmarks, found, det,
+                            progress=None if progress is None else (lambda d, t: progress("re-detect", d, t))):
+                break
+            landmarks, found = track_two_people(per_frame)
     finally:
         reader.close()
         if own:
             det.close()
     detect_s = time.perf_counter() - start
-    if not per_frame:
-        raise MotionError(f"{path}: no frames could be decoded")
-    landmarks, found = track_two_people(per_frame)
     kp = blazepose_to_body22(landmarks)
     return VideoKeypoints(kp.astype(np.float32), width, height, fps, found,
                           {"detect_seconds": detect_s, "frames": float(len(per_frame)),
-                           "detect_fps": len(per_frame) / max(detect_s, 1e-9)})
+                           "detect_fps": len(per_frame) / max(detect_s, 1e-9),
+                           "found_first_pass_A": float(first_found[0]), "found_first_pass_B": float(first_found[1]),
+                           "found_A": float(found[0].mean()), "found_B": float(found[1].mean())})
 
 
 def save_keypoints(vk: VideoKeypoints, path: Union[str, Path]) -> None:
@@ -135,13 +148,20 @@ def reconstruct(vk: VideoKeypoints, video_path: Optional[Union[str, Path]] = Non
                 K: Optional[np.ndarray] = None, fit_config: Optional[FitConfig] = None,
                 flag_config: Optional[FlagConfig] = None, progress: Optional[Progress] = None) -> Session:
     """Keypoints → flags → fit → a Session whose segments mark the frames to review."""
-    flags = detect_flags(vk.keypoints, vk.found, BODY_PARENTS, flag_config)
+    # before the fit, only a missed person or skeletons sharing pixels lower the keypoints' weight
+    prefit = replace(flag_config or FlagConfig(), missing_confidence=0.0)
+    flags = detect_flags(vk.keypoints, vk.found, BODY_PARENTS, prefit)
     kp = vk.keypoints.astype(np.float64).copy()
-    kp[..., 2] = np.where(flags.occluded[..., None], kp[..., 2] * 0.3, kp[..., 2])  # trust overlaps less
+    kp[..., 2] = np.where(flags.occluded[..., None], kp[..., 2] * 0.3, kp[..., 2])  # shared evidence: trust less
     start = time.perf_counter()
-    recon = fit_long(kp, vk.width, vk.height, vk.fps, K=K, config=fit_config,  # windows: bounded memory
-                     progress=None if progress is None else (lambda d, t: progress("fit", d, t)))
+    result = fit_long(kp, vk.width, vk.height, vk.fps, K=K, config=fit_config,  # windows: bounded memory
+                      progress=None if progress is None else (lambda d, t: progress("fit", d, t)))
     fit_s = time.perf_counter() - start
+    recon = result.reconstruction
+    assert recon.camera is not None and result.joints_cam is not None
+    # the fitted bodies say which joints the other person hides (touching is not occlusion)
+    flags = detect_flags(vk.keypoints, vk.found, BODY_PARENTS, flag_config,
+                         **fit_evidence(result.joints_cam, recon.camera.K, vk.keypoints))
     reliability = flags.reliability(vk.keypoints)
     people = []
     for k, person in enumerate(recon.people):

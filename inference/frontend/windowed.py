@@ -20,8 +20,9 @@ import numpy as np
 import torch
 from scipy.spatial.transform import Rotation
 
+from ..body.kinematics import pose_joints
 from ..motion import Camera, PersonMotion, Reconstruction
-from .fit import FitConfig, fit_two_people
+from .fit import FitConfig, FitResult, fit_two_people
 
 WINDOW = 2048
 OVERLAP = 48
@@ -70,12 +71,13 @@ class _Person:
 
 def fit_long(keypoints: np.ndarray, width: int, height: int, fps: float, K: Optional[np.ndarray] = None,
              config: Optional[FitConfig] = None, progress: Optional[Callable[[int, int], None]] = None,
-             window: int = WINDOW, overlap: int = OVERLAP) -> Reconstruction:
-    """:func:`fit_two_people`'s reconstruction for ``keypoints (2, T, 22, 3)``, fitted in windows when long."""
+             window: int = WINDOW, overlap: int = OVERLAP) -> FitResult:
+    """:func:`fit_two_people`'s result for ``keypoints (2, T, 22, 3)``, fitted in windows when long (the joined
+    windows are then also the result's initialisation)."""
     frames = keypoints.shape[1]
     starts = window_starts(frames, window, overlap)
     if len(starts) == 1:
-        return fit_two_people(keypoints, width, height, fps, K=K, config=config, progress=progress).reconstruction
+        return fit_two_people(keypoints, width, height, fps, K=K, config=config, progress=progress)
     from ..body import load_body_model
 
     body = load_body_model()
@@ -115,4 +117,19 @@ def fit_long(keypoints: np.ndarray, width: int, height: int, fps: float, K: Opti
     meta = {**first.meta, "fit_windows": len(starts),
             "fit_losses": {k: float(np.mean([w[k] for w in losses])) for k in losses[0]}}
     camera = Camera.static(first.camera.K, R0, t0, frames, width, height)
-    return Reconstruction((joined[0], joined[1]), fps, camera, meta=meta)
+    recon = Reconstruction((joined[0], joined[1]), fps, camera, meta=meta)
+    return FitResult(recon, recon, meta["fit_losses"], _camera_joints(recon, body))
+
+
+def _camera_joints(recon: Reconstruction, body) -> np.ndarray:  # type: ignore[no-untyped-def]
+    """``(2, T, 22, 3)`` joints in the (static) camera's frame, posed without the mesh (memory stays per joint)."""
+    assert recon.camera is not None
+    R, t = recon.camera.R[0], recon.camera.t[0]
+    out = []
+    with torch.no_grad():
+        for motion in recon.people:
+            f = lambda a: torch.as_tensor(np.asarray(a), dtype=torch.float32)  # noqa: E731
+            rest = body.rest(body.fit_betas(f(motion.betas)))[1]
+            world = pose_joints(f(motion.global_orient), f(motion.body_pose), f(motion.transl), rest).double().numpy()
+            out.append(world @ R.T + t)
+    return np.stack(out)

@@ -96,10 +96,11 @@ def look_at_camera(eye: np.ndarray, target: np.ndarray) -> tuple[np.ndarray, np.
 PAN_EXTENT = 2.0  # metres the pair travels beyond which the camera pans to follow them
 
 
-def _camera(rng: np.random.Generator, joints: dict[str, np.ndarray], width: int, height: int) -> Camera:
-    """A camera at eye height from a random direction, as close as framing both people on every frame allows
-    (everything within the central 85% of the image). It stays still, or — when the pair travels more than
-    ``PAN_EXTENT`` — stays in place and pans to follow them, as a person filming would."""
+def pair_camera(rng: np.random.Generator, joints: dict[str, np.ndarray], width: int, height: int,
+                eye_height: Optional[float] = None) -> Camera:
+    """A camera at eye height (random 1.2–1.8 m unless given) from a random direction, as close as framing both
+    people on every frame allows (everything within the central 85% of the image). It stays still, or — when the
+    pair travels more than ``PAN_EXTENT`` — stays in place and pans to follow them, as a person filming would."""
     per_frame = np.concatenate(list(joints.values()), axis=1)  # (T, 44, 3)
     T = per_frame.shape[0]
     pts = np.concatenate([per_frame, per_frame + UP * 0.15, per_frame * np.array([1.0, 0.0, 1.0])], 1)
@@ -107,7 +108,8 @@ def _camera(rng: np.random.Generator, joints: dict[str, np.ndarray], width: int,
     centre = 0.5 * (flat.min(0) + flat.max(0))
     fov = rng.uniform(50.0, 65.0)
     direction = facing(rng.uniform(0, 2 * np.pi))
-    eye_height = rng.uniform(1.2, 1.8)
+    drawn_height = rng.uniform(1.2, 1.8)  # drawn either way, so a given seed's other draws stay the same
+    eye_height = drawn_height if eye_height is None else eye_height
     look_height = rng.uniform(0.8, 1.0)
     middle = per_frame.mean(1)
     if np.ptp(middle[:, [0, 2]], axis=0).max() > PAN_EXTENT:
@@ -173,7 +175,7 @@ def generate_clip(kind: str, seed: int, fps: float = 30.0, seconds: float = 4.0,
         _place(script, yaw, offset)
     posed = pose_people(choreo.scripts, fps)
     joints = {pid: p.joints for pid, p in posed.items()}
-    camera = _camera(rng, joints, width, height)
+    camera = pair_camera(rng, joints, width, height)
     recon = Reconstruction((posed["A"].motion, posed["B"].motion), fps, camera,
                            meta={"source": "sm-studio generator", "kind": kind, "seed": int(seed),
                                  "label": choreo.label})

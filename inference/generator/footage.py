@@ -59,12 +59,13 @@ class FootageFiles:
 
 
 def render_footage(clip: GeneratedClip, video_path: "str | Path", body: Optional[BodyModel] = None,
-                   crf: int = 23, min_hidden_joints: int = MIN_HIDDEN_JOINTS) -> Footage:
+                   crf: int = 23, min_hidden_joints: int = MIN_HIDDEN_JOINTS, clothed: bool = False) -> Footage:
     """Render ``clip`` to ``video_path`` (H.264) and derive keypoints, occlusion flags and the noisy estimate.
 
-    Makes (and closes) its own ``OverlayRenderer``, so call it from the thread that should own the GL context.
+    ``clothed``: shirts, trousers, skin and hair (:mod:`.appearance`) instead of the overlay's plain orange and
+    blue. Makes (and closes) its own ``OverlayRenderer``, so call it from the thread that should own the GL context.
     """
-    from ..render import OverlayRenderer
+    from ..render import OverlayRenderer, PersonStyle
     from ..render.ground import ground_plane
     from ..render.video_writer import Mp4Writer
     from ..render.visibility import hidden_by_other, in_frame
@@ -81,13 +82,19 @@ def render_footage(clip: GeneratedClip, video_path: "str | Path", body: Optional
     hidden = {pid: np.zeros((T, NUM_BODY_JOINTS), bool) for pid in PERSON_IDS}
     seen = {pid: np.zeros((T, NUM_BODY_JOINTS), bool) for pid in PERSON_IDS}
     centre = 0.5 * (joints[0][0, 0] + joints[1][0, 0])
+    colors, styles = None, None
+    if clothed:
+        from .appearance import clothing_colors
+
+        colors = [clothing_colors(body, p.betas, 2 * clip.seed + i) for i, p in enumerate(recon.people)]
+        styles = (PersonStyle((1.0, 1.0, 1.0)),) * 2
     with OverlayRenderer(cam.width, cam.height, body.faces, background=(0.62, 0.68, 0.74),
-                         num_vertices=body.num_vertices) as renderer, \
+                         num_vertices=body.num_vertices, vertex_colors=colors) as renderer, \
             Mp4Writer(video_path, cam.width, cam.height, recon.fps, crf=crf) as video:
         renderer.add_static(ground_plane(centre=(float(centre[0]), float(centre[2])), seed=clip.seed))
         for f in range(T):
             frame_verts = [v[f] for v in verts]
-            video.write(renderer.render(None, frame_verts, cam.K, cam.R[f], cam.t[f]))
+            video.write(renderer.render(None, frame_verts, cam.K, cam.R[f], cam.t[f], styles))
             id_depth = renderer.id_depth(frame_verts, cam.K, cam.R[f], cam.t[f])
             for i, pid in enumerate(PERSON_IDS):
                 hidden[pid][f] = hidden_by_other(uvz[i][f], i, id_depth)
@@ -182,11 +189,11 @@ def save_footage(footage: Footage, directory: "str | Path") -> FootageFiles:
 
 
 def make_footage(clip: GeneratedClip, directory: "str | Path", body: Optional[BodyModel] = None,
-                 crf: int = 23) -> tuple[Footage, FootageFiles]:
+                 crf: int = 23, clothed: bool = False) -> tuple[Footage, FootageFiles]:
     """Render and save everything for ``clip`` into ``directory`` (the layout of ``FootageFiles``)."""
     files = FootageFiles.in_dir(directory)
     files.video.parent.mkdir(parents=True, exist_ok=True)
-    footage = render_footage(clip, files.video, body, crf)
+    footage = render_footage(clip, files.video, body, crf, clothed=clothed)
     return footage, save_footage(footage, directory)
 
 

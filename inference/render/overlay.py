@@ -45,13 +45,18 @@ class IdDepth:
 
 
 class _PersonMesh:
-    def __init__(self, faces: np.ndarray, num_vertices: int, style: PersonStyle) -> None:
+    def __init__(self, faces: np.ndarray, num_vertices: int, style: PersonStyle,
+                 vertex_colors: Optional[np.ndarray] = None) -> None:
         self.normals = VertexNormals(faces, num_vertices)
         self.material = pyrender.MetallicRoughnessMaterial(
             baseColorFactor=(*style.color, 1.0), metallicFactor=0.0, roughnessFactor=0.7, doubleSided=False)
         placeholder = np.zeros((num_vertices, 3), np.float32)
+        # per-vertex RGBA (clothes, skin) multiplies the material colour; it rides in the same interleaved buffer
+        self.colors = None if vertex_colors is None else np.column_stack(
+            [np.asarray(vertex_colors, np.float32)[:, :3], np.ones(num_vertices, np.float32)])
         self.primitive = pyrender.Primitive(positions=placeholder, normals=placeholder, indices=faces,
-                                            material=self.material, mode=pyrender.constants.GLTF.TRIANGLES)
+                                            color_0=self.colors, material=self.material,
+                                            mode=pyrender.constants.GLTF.TRIANGLES)
         self.mesh = pyrender.Mesh([self.primitive])
         self.node = pyrender.Node(mesh=self.mesh)
 
@@ -62,7 +67,8 @@ class _PersonMesh:
         self.primitive.positions = positions
         self.primitive.normals = normals
         if self.primitive._in_context():  # noqa: SLF001 - pyrender has no public buffer-update API
-            data = np.ascontiguousarray(np.hstack([positions, normals]).reshape(-1))
+            columns = [positions, normals] + ([self.colors] if self.colors is not None else [])
+            data = np.ascontiguousarray(np.hstack(columns).reshape(-1))
             GL.glBindBuffer(GL.GL_ARRAY_BUFFER, self.primitive._buffers[0])  # noqa: SLF001
             GL.glBufferSubData(GL.GL_ARRAY_BUFFER, 0, data.nbytes, data)
             GL.glBindBuffer(GL.GL_ARRAY_BUFFER, 0)
@@ -76,12 +82,15 @@ class OverlayRenderer:
     ``render`` returns the composited RGB frame; ``id_depth`` the occlusion map. Static scenery (a ground plane for
     synthetic footage) can be added with ``add_static``; it is drawn in colour passes but never gets a person id.
     ``num_vertices`` defaults to the highest index in ``faces`` + 1 (pass ``body.num_vertices`` to be explicit).
+    ``vertex_colors``: optional ``(V, 3)`` RGB in [0, 1] per person (clothing for synthetic footage), multiplied
+    by the style's colour.
     Meshes are single-sided (closed bodies: back faces are culled, which halves the rasterisation on llvmpipe).
     """
 
     def __init__(self, width: int, height: int, faces: np.ndarray, num_people: int = 2,
                  background: tuple[float, float, float] = (0.12, 0.12, 0.14),
-                 num_vertices: Optional[int] = None) -> None:
+                 num_vertices: Optional[int] = None,
+                 vertex_colors: Optional[Sequence[np.ndarray]] = None) -> None:
         if width <= 0 or height <= 0:
             raise RenderError(f"image size must be positive, got {width}×{height}")
         faces = np.asarray(faces)
@@ -98,7 +107,11 @@ class OverlayRenderer:
         except Exception as exc:  # no EGL/GL driver: the caller falls back to 2D drawing
             raise RenderError(f"cannot create an offscreen GL context ({type(exc).__name__}: {exc})") from exc
         self.scene = pyrender.Scene(bg_color=(0.0, 0.0, 0.0, 0.0), ambient_light=(0.25, 0.25, 0.25))
-        self._people = [_PersonMesh(self.faces, self.num_vertices, DEFAULT_STYLES[i % 2]) for i in range(num_people)]
+        if vertex_colors is not None and any(np.shape(c) != (self.num_vertices, 3) for c in vertex_colors):
+            raise RenderError(f"vertex_colors: expected one ({self.num_vertices}, 3) array per person")
+        colors = list(vertex_colors or [])
+        self._people = [_PersonMesh(self.faces, self.num_vertices, DEFAULT_STYLES[i % 2],
+                                    colors[i] if i < len(colors) else None) for i in range(num_people)]
         for p in self._people:
             self.scene.add_node(p.node)
         self._camera = pyrender.IntrinsicsCamera(1.0, 1.0, 0.0, 0.0, znear=0.05, zfar=200.0)

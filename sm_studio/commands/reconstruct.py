@@ -17,22 +17,27 @@ import numpy as np
 
 
 class ProgressBar:
-    """One line on stderr, redrawn in place: ``stage [#####-----] done/total  rate/s``."""
+    """One line on stderr, redrawn in place: ``stage [#####-----] done/total  rate/s``.
+
+    The rate counts from the stage's first report (whose work was done before any clock ran) and is shown once
+    it rests on at least :attr:`MIN_RATE_SECONDS`, so it never opens with a meaningless spike."""
+
+    MIN_RATE_SECONDS = 0.5
 
     def __init__(self, stream: Optional[TextIO] = None, width: int = 30) -> None:
         self.stream, self.width = stream or sys.stderr, width
         self.stage: Optional[str] = None
-        self.start = time.perf_counter()
+        self.start, self.first_done = time.perf_counter(), 0
 
     def __call__(self, stage: str, done: int, total: int) -> None:
         if stage != self.stage:
             if self.stage is not None:
                 self.stream.write("\n")
-            self.stage, self.start = stage, time.perf_counter()
+            self.stage, self.start, self.first_done = stage, time.perf_counter(), done
         filled = int(self.width * done / max(total, 1))
-        rate = done / max(time.perf_counter() - self.start, 1e-9)
-        self.stream.write(f"\r{stage:10s} [{'#' * filled}{'-' * (self.width - filled)}] {done}/{total} "
-                          f"{rate:6.1f}/s")
+        elapsed = time.perf_counter() - self.start
+        rate = f"{(done - self.first_done) / elapsed:6.1f}/s" if elapsed >= self.MIN_RATE_SECONDS else " " * 8
+        self.stream.write(f"\r{stage:10s} [{'#' * filled}{'-' * (self.width - filled)}] {done}/{total} {rate}")
         self.stream.flush()
 
     def close(self) -> None:
@@ -48,6 +53,14 @@ def _intrinsics(text: str) -> np.ndarray:
     return np.array([[fx, 0, cx], [0, fy, cy], [0, 0, 1]])
 
 
+def _steps_help() -> str:
+    from inference.frontend.fit import FitConfig
+
+    cfg = FitConfig()
+    return (f"optimisation steps of the full fit (default {cfg.steps_full}; the progress bar also counts "
+            f"{cfg.total_steps - cfg.steps_full} steps placing the roots, {cfg.total_steps} in all)")
+
+
 def register(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
     p = sub.add_parser("reconstruct", help="initial two-person reconstruction from a video (or 2D keypoints)")
     p.add_argument("video", type=Path, nargs="?", help="the video (optional with --keypoints)")
@@ -57,7 +70,7 @@ def register(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None
     p.add_argument("--max-frames", type=int, default=None, help="only the first N frames")
     p.add_argument("--fov", type=float, default=None, help="horizontal field of view in degrees (default 55)")
     p.add_argument("--intrinsics", type=_intrinsics, default=None, help="fx,fy,cx,cy in pixels")
-    p.add_argument("--steps", type=int, default=None, help="optimisation steps of the full fit (default 220)")
+    p.add_argument("--steps", type=int, default=None, help=_steps_help())
     p.set_defaults(func=run)
 
 
@@ -92,6 +105,7 @@ def run(args: argparse.Namespace) -> int:
     save_session(session, args.output)
     info = session.current.meta["frontend"]
     speed = f", keypoints {info['detect_fps']:.1f} frames/s" if "detect_fps" in info else ""
-    print(f"wrote {args.output}: {session.current.num_frames} frames, {len(session.segments)} segments to review"
+    n = len(session.segments)
+    print(f"wrote {args.output}: {session.current.num_frames} frames, {n} segment{'' if n == 1 else 's'} to review"
           f"{speed}, fit {info['fit_seconds']:.1f} s")
     return 0
