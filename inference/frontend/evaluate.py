@@ -15,15 +15,8 @@ from ..body.base import BodyModel
 from ..motion import Reconstruction
 from ..generator import generate_clip
 from . import metrics
-from .fit import FitConfig, fit_two_people
+from .fit import FitConfig, camera_joints, fit_two_people
 from .synthetic import synthetic_keypoints
-
-
-def camera_joints(recon: Reconstruction, body: BodyModel) -> list[np.ndarray]:
-    """Each person's 22 joints in the camera frame of every frame, ``(T, 22, 3)``."""
-    cam = recon.camera
-    return [np.einsum("tij,tnj->tni", cam.R, body.pose_motion(p).joints.numpy()) + cam.t[:, None]
-            for p in recon.people]
 
 
 def scores(pred: list[np.ndarray], truth: list[np.ndarray]) -> dict[str, float]:

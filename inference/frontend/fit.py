@@ -35,7 +35,7 @@ import torch
 from torch import Tensor
 
 from ..body.base import BodyModel
-from ..body.kinematics import forward_kinematics
+from ..body.kinematics import forward_kinematics, pose_joints
 from ..motion import Camera, MotionError, PersonMotion, Reconstruction
 from ..rotations import axis_angle_to_matrix, matrix_to_axis_angle
 from ..skeleton import JOINT_INDEX, NUM_BODY_JOINTS
@@ -97,6 +97,21 @@ class FitResult:
     initial: Reconstruction  # the initialisation, for comparison
     losses: dict[str, float] = field(default_factory=dict)  # final value of each term
     joints_cam: Optional[np.ndarray] = None  # (2, T, 22, 3) fitted joints in camera coordinates
+
+
+def camera_joints(recon: Reconstruction, body: BodyModel) -> list[np.ndarray]:
+    """Each person's 22 body joints in the camera frame of every frame, ``(T, 22, 3)``, posed without the mesh
+    (memory stays per joint, also for an hour of video)."""
+    cam = recon.camera
+    assert cam is not None
+    out = []
+    with torch.no_grad():
+        for p in recon.people:
+            f = lambda a: torch.as_tensor(np.asarray(a), dtype=torch.float32)  # noqa: E731
+            rest = body.rest(body.fit_betas(f(p.betas)))[1]
+            world = pose_joints(f(p.global_orient), f(p.body_pose), f(p.transl), rest).double().numpy()
+            out.append(np.einsum("tij,tnj->tni", cam.R, world) + cam.t[:, None])
+    return out
 
 
 def _gmof(residual_sq: Tensor, sigma: float) -> Tensor:

@@ -20,9 +20,8 @@ import numpy as np
 import torch
 from scipy.spatial.transform import Rotation
 
-from ..body.kinematics import pose_joints
 from ..motion import Camera, PersonMotion, Reconstruction
-from .fit import FitConfig, FitResult, fit_two_people
+from .fit import FitConfig, FitResult, camera_joints, fit_two_people
 
 WINDOW = 2048
 OVERLAP = 48
@@ -118,18 +117,5 @@ def fit_long(keypoints: np.ndarray, width: int, height: int, fps: float, K: Opti
             "fit_losses": {k: float(np.mean([w[k] for w in losses])) for k in losses[0]}}
     camera = Camera.static(first.camera.K, R0, t0, frames, width, height)
     recon = Reconstruction((joined[0], joined[1]), fps, camera, meta=meta)
-    return FitResult(recon, recon, meta["fit_losses"], _camera_joints(recon, body))
+    return FitResult(recon, recon, meta["fit_losses"], np.stack(camera_joints(recon, body)))
 
-
-def _camera_joints(recon: Reconstruction, body) -> np.ndarray:  # type: ignore[no-untyped-def]
-    """``(2, T, 22, 3)`` joints in the (static) camera's frame, posed without the mesh (memory stays per joint)."""
-    assert recon.camera is not None
-    R, t = recon.camera.R[0], recon.camera.t[0]
-    out = []
-    with torch.no_grad():
-        for motion in recon.people:
-            f = lambda a: torch.as_tensor(np.asarray(a), dtype=torch.float32)  # noqa: E731
-            rest = body.rest(body.fit_betas(f(motion.betas)))[1]
-            world = pose_joints(f(motion.global_orient), f(motion.body_pose), f(motion.transl), rest).double().numpy()
-            out.append(world @ R.T + t)
-    return np.stack(out)
