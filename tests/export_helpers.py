@@ -12,6 +12,7 @@ import json
 import os
 import subprocess
 import sys
+from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 from typing import Optional
@@ -140,10 +141,22 @@ def filmed_recon() -> Reconstruction:
     return Reconstruction(recon.people, recon.fps, cam)
 
 
-def read_video(path: Path) -> tuple[list[np.ndarray], "av.video.stream.VideoStream"]:
+@dataclass(frozen=True)
+class VideoStreamInfo:
+    """What the tests check of a written video stream, read while its container is open (PyAV ≥ 18.1 refuses
+    reads from a stream whose container has been closed)."""
+
+    width: int
+    height: int
+    average_rate: Fraction
+    codec: str
+
+
+def read_video(path: Path) -> tuple[list[np.ndarray], VideoStreamInfo]:
     with av.open(str(path)) as container:
         stream = container.streams.video[0]
-        return [f.to_ndarray(format="rgb24") for f in container.decode(stream)], stream
+        frames = [f.to_ndarray(format="rgb24") for f in container.decode(stream)]
+        return frames, VideoStreamInfo(stream.width, stream.height, stream.average_rate, stream.codec_context.name)
 
 
 def reference_joints(recon: Reconstruction, body: BodyModel, person: str, up: str = "y",

@@ -40,7 +40,7 @@ def test_overlay_video_draws_people_at_source_size_and_rate(tmp_path):
                   progress=lambda d, t: calls.append((d, t))) == [out]
     frames, stream = read_video(out)
     assert len(frames) == 10 and (stream.width, stream.height) == (W, H)
-    assert stream.average_rate == 25 and stream.codec_context.name == "h264"
+    assert stream.average_rate == 25 and stream.codec == "h264"
     assert calls[0] == (0, 10) and calls[-1] == (10, 10)
     image = frames[3]  # source frame 8
     assert _warm(image[_box(recon, body, "A", 8)]).sum() > 5
