@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import torch
 
 from engine_support import single_thread  # noqa: F401 (fixture)
 from inference.engine import GuidanceWeights, InfillOptions, infill_segment
 from inference.engine.bodies import pair_rest_joints
 from inference.engine.dataset import clip_from_reconstruction
 from inference.engine.motion_library import build_library, load_library, save_library
+from inference.engine.pair_frame import PairFrame, rot_y
 from inference.engine.window_io import read_window, recon_joints
 from inference.generator import generate_clip
 from inference.motion import MotionError
@@ -42,6 +44,23 @@ def test_a_gap_in_a_take_of_the_library_is_filled_with_that_take(takes, library_
     filled = library.fill(window.features, keep, window.rest_joints, k=1)
     assert np.array_equal(filled[keep].numpy(), window.features[keep].numpy())  # kept entries untouched
     assert (filled - window.features).abs().max() < 0.02  # float16 storage: the same motion, found again
+
+
+def test_matching_finds_the_turn_and_shift_that_lay_a_window_on_the_query(library_path):
+    """The closed-form alignment (turn about the vertical + shift on the ground, least squares over the visible
+    entries) recovers a known one exactly, whatever pose the window starts in, and scores the true window 0."""
+    library = load_library(library_path)
+    start, frames = 70, np.arange(0, 40, 3)
+    yaw, shift = 0.9, np.array([0.4, 0.0, -1.3])
+    frame = PairFrame(rot_y(torch.tensor(yaw, dtype=torch.float64)), torch.as_tensor(shift))
+    world = torch.as_tensor(library._joints[start + frames], dtype=torch.float64)  # (F, 2, J, 3)
+    query = ((world - frame.origin) @ frame.rotation.T).numpy()  # p_pair = R (p - origin)
+    weights = np.ones((len(frames), 2))
+    weights[4:9, 1] = 0.0  # B hidden for a while: those entries must not count
+    query[4:9, 1] += 5.0
+    dist, got_yaw, origin = library._aligned_distances(np.array([start, start + 30]), frames, [0, 1], query, weights)
+    assert dist[0] < 1e-8 < dist[1]
+    assert abs(got_yaw[0] - yaw) < 1e-6 and np.allclose(origin[0], shift, atol=1e-6)
 
 
 def test_library_prior_changes_only_the_segment_and_steps_like_the_truth(takes, library_path):
