@@ -75,7 +75,13 @@ class MotionLibrary:
 
     def fill(self, features: Tensor, keep: np.ndarray, rest_joints: Tensor, k: int = 4) -> Tensor:
         """Features ``(W, 2, F)`` (pair frame, as ``read_window`` makes them) whose entries not in ``keep``
-        ``(W, 2)`` are replaced by the average of the ``k`` best-matching library windows, bent to the borders."""
+        ``(W, 2)`` are replaced by the average of the ``k`` best-matching library windows, bent to the borders.
+
+        When both people are hidden, each is matched on their own visible frames alone: a window that must
+        match both people's surroundings at once is rarer in a small library than one per person (training
+        takes, each left out of the library in turn: both hidden 1 s 69.6 → 62.0 mm), and nothing inside the
+        gap ties the two together but the contacts, which guidance restores.
+        """
         w = features.shape[0]
         starts = self._starts(w)
         if starts.size == 0 or keep.all():
@@ -83,7 +89,21 @@ class MotionLibrary:
         with torch.no_grad():
             query = window_joints(features, rest_joints)[:, :, MATCH_JOINTS].numpy().astype(np.float64)
         frames = np.arange(0, w, FRAME_STRIDE)
-        weights = keep[frames].astype(np.float64)  # (F, 2): visible entries only
+        groups = ([0], [1]) if not keep.all(0).any() else ([0, 1],)
+        filled = features.clone()
+        for people in groups:
+            weights = np.zeros((len(frames), 2))
+            weights[:, people] = keep[frames][:, people]  # visible entries of the people matched
+            if not weights.any():  # nothing seen of them in the window: nothing to match on
+                continue
+            filled[:, people] = self._matched(features, keep, starts, frames, query, weights, k)[:, people]
+        return torch.where(torch.as_tensor(keep)[..., None], features, filled)
+
+    def _matched(self, features: Tensor, keep: np.ndarray, starts: np.ndarray, frames: np.ndarray,
+                 query: np.ndarray, weights: np.ndarray, k: int) -> Tensor:
+        """The average of the ``k`` library windows (either role assignment) nearest the query's entries with
+        ``weights``, each bent to meet the query's kept entries at the gap's borders."""
+        w = features.shape[0]
         best = []  # (distance, start, swapped, yaw, origin)
         for swapped in (False, True):
             order = [1, 0] if swapped else [0, 1]
@@ -91,10 +111,7 @@ class MotionLibrary:
             best += [(float(dist[i]), int(starts[i]), swapped, float(yaw[i]), origin[i]) for i in np.argsort(dist)[:k]]
         best.sort(key=lambda item: item[0])
         fills = [self._window_features(start, w, swapped, yaw, origin) for _, start, swapped, yaw, origin in best[:k]]
-        keep_t = torch.as_tensor(keep)
-        filled = [cand + interpolation_base((features - cand)[None], keep[None])[0] for cand in fills]
-        mean = torch.stack(filled).mean(0)
-        return torch.where(keep_t[..., None], features, mean)
+        return torch.stack([cand + interpolation_base((features - cand)[None], keep[None])[0] for cand in fills]).mean(0)
 
     def _aligned_distances(self, starts: np.ndarray, frames: np.ndarray, order: list[int], query: np.ndarray,
                            weights: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
