@@ -100,15 +100,13 @@ def same_person(a: Detection, b: Detection) -> bool:
     return bool(dist < 0.025)
 
 
-def distinct(dets: Sequence[Detection], rank: Optional[Sequence[float]] = None) -> list[int]:
-    """Indices into ``dets`` without repeats of one person: of each group of repeats the one with the lowest
-    ``rank`` is kept (default: the most confident)."""
-    if rank is None:
-        rank = [-float(d.landmarks[:, 2].mean()) for d in dets]
-    kept: list[int] = []
-    for i in sorted(range(len(dets)), key=lambda i: rank[i]):
-        if not any(same_person(dets[i], dets[k]) for k in kept):
-            kept.append(i)
+def distinct(dets: Sequence[Detection]) -> list[Detection]:
+    """``dets`` without repeats of one person (the more confident detection of each is kept)."""
+    order = sorted(dets, key=lambda d: -float(d.landmarks[:, 2].mean()))
+    kept: list[Detection] = []
+    for d in order:
+        if not any(same_person(d, k) for k in kept):
+            kept.append(d)
     return kept
 
 
@@ -123,21 +121,17 @@ def track_two_people(frames: Sequence[Sequence[Detection]], num_landmarks: int =
     found = np.zeros((2, num_frames), bool)
     tracks: list[Optional[_Track]] = [None, None]
     for t, dets in enumerate(frames):
-        live = [k for k in range(2) if tracks[k] is not None]
-        preds = {k: tracks[k].predict(t) for k in live}  # type: ignore[union-attr]
-        cost = np.array([[match_cost(*preds[k], d, tracks[k].colour, t - tracks[k].frame)  # type: ignore
-                          for d in dets] for k in live]).reshape(len(live), len(dets))
-        # of the repeats of one person keep the one that best continues a track: the landmarker's most confident
-        # repeat is, when two people overlap, often a skeleton half on each (on rendered salsa it displaced the
-        # clean detection of the person in front, whose track then lost them while the partner's took it)
-        keep = distinct(dets, cost.min(0) if live else None)
-        dets, cost = [dets[i] for i in keep], cost[:, keep]
+        dets = distinct(dets)
         if tracks[0] is None and tracks[1] is None and dets:
             order = sorted(range(len(dets)), key=lambda i: dets[i].box[0] + dets[i].box[2])
             for slot, i in enumerate(order[:2]):
                 tracks[slot] = _Track(dets[i], t)
                 out[slot, t], found[slot, t] = dets[i].landmarks, True
             continue
+        live = [k for k in range(2) if tracks[k] is not None]
+        preds = {k: tracks[k].predict(t) for k in live}  # type: ignore[union-attr]
+        cost = np.array([[match_cost(*preds[k], d, tracks[k].colour, t - tracks[k].frame)  # type: ignore
+                          for d in dets] for k in live]).reshape(len(live), len(dets))
         used: set[int] = set()
         if cost.size:
             for r, c in zip(*linear_sum_assignment(cost)):
