@@ -215,7 +215,7 @@ def table(rows: list[dict]) -> str:
         return " / ".join(format(x, fmt) for x in v)
 
     for r in rows:
-        lines.append(f"| {r['clip']} | {r['frames']} | {pair(r['detected'], '.0%')} "
+        lines.append(f"| {r['clip']} ({r.get('group', 'train')}) | {r['frames']} | {pair(r['detected'], '.0%')} "
                      f"({r['detected_first_pass']:.0%} → {np.mean(r['detected']):.0%}) | "
                      f"{pair(r['mpjpe_mm'], '.0f')} | "
                      f"{pair(r['pa_mpjpe_mm'], '.0f')} | {pair(r['root_mm'], '.0f')} | {pair(r['depth_err'], '.1%')} "
@@ -240,13 +240,16 @@ def main(argv: "list[str] | None" = None) -> int:
     parser.add_argument("--redo", choices=("render", "detect"), default=None,
                         help="redo from this step on instead of using the cache")
     parser.add_argument("--json", type=Path, default=None, help="write the per-clip rows here")
+    parser.add_argument("--rows", type=Path, default=None,
+                        help="rows of an earlier run (its --json) to table with this run's, e.g. the train and "
+                             "validation clips measured before the test clip is run alone: --groups '' --test")
     parser.add_argument("--docs", type=str, default=str(ROOT / "docs" / "frontend_eval.md"),
                         help="page whose marked table to replace ('' for none)")
     args = parser.parse_args(argv)
     from inference.body import load_body_model
 
     body = load_body_model(device="cpu")
-    rows = []
+    rows = json.loads(args.rows.read_text()) if args.rows else []
     groups = {"train": TRAIN_CLIPS, "validation": VALIDATION_CLIPS, "test": TEST_CLIPS}
     chosen = [g for g in args.groups.split(",") if g] + (["test"] if args.test else [])
     unknown = [g for g in chosen if g not in groups]

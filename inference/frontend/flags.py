@@ -67,12 +67,16 @@ class Flags:
         return np.where(self.occluded, 0.0, rel).astype(np.float32)
 
     def segments(self, min_length: int = 3, merge_gap: int = 2) -> list[Segment]:
+        """Runs of occluded and of ambiguous frames, at least ``min_length`` long — except that frames where a
+        person was missed in view make a segment however short: their pose is made up, never seen."""
         out: list[Segment] = []
-        for kind, mask in ((SegmentKind.OCCLUDED, self.occluded), (SegmentKind.AMBIGUOUS,
-                                                                    self.ambiguous & ~self.occluded)):
+        missed = np.zeros_like(self.occluded) if self.missed is None else self.missed
+        for kind, mask, shortest in ((SegmentKind.OCCLUDED, self.occluded, min_length),
+                                     (SegmentKind.AMBIGUOUS, self.ambiguous & ~self.occluded & ~missed, min_length),
+                                     (SegmentKind.AMBIGUOUS, missed, 1)):
             a, b = mask
             for who, m in (("both", a & b), ("A", a & ~b), ("B", b & ~a)):
-                out += segments_from_mask(m, who, kind, min_length, merge_gap)
+                out += segments_from_mask(m, who, kind, shortest, merge_gap)
         return sorted(out, key=lambda s: (s.start, s.who))
 
 
