@@ -3,8 +3,8 @@
 Reliability follows the *quality of the evidence*, not the people's proximity: touching, holding hands or
 hugging in plain view is the normal case of this product and stays trusted. A person-frame is
 
-* **occluded** — the person was not found where nothing else explains it; or at least ``min_hidden`` of their
-  joints are hidden: behind a body
+* **occluded** — the person was not found where their body, filled in from time by the fit, is behind the
+  partner (without a fit: wherever not found); or at least ``min_hidden`` of their joints are hidden: behind a body
   part of the other person according to the fitted 3D skeletons (:mod:`.occlusion`, when given; capsules
   slightly narrower than the body, as the fit's placement is uncertain), or *claimed by both* people (a whole
   bone of one lies on joints of the other in the image: two skeletons explaining the same pixels, the
@@ -13,10 +13,10 @@ hugging in plain view is the normal case of this product and stays trusted. A pe
   heights between consecutive frames (a swap or a snap), a fit that explains the keypoints badly (mean
   reprojection error above ``max_residual`` body heights) or a fitted depth jumping more than ``max_depth_step``
   metres between frames; or **missed in view** — with a fit, a person not found on a frame where their body,
-  filled in from the frames around, is not behind the partner: the detector lost them in plain view (the
-  landmarker misses people at the image's edge, mid-turn or lying close to the partner), so the frame is
-  interpolated in time and not trusted, but nothing hides the person and a reviewer looking for occlusions
-  would find none (on the real-motion benchmark these were a third of the occluded flags on visible people).
+  filled in from the frames around, is not behind the partner: the detector lost them in plain view, so the
+  frame is interpolated in time and not trusted, but nothing hides the person and a reviewer looking for
+  occlusions would find none (on the real-motion benchmark's train and validation clips such misses were more
+  than half of the occluded flags on visible people, often on the person in front).
 """
 
 from __future__ import annotations
