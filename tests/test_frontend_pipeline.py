@@ -69,8 +69,12 @@ def test_reconstruct_cli_from_keypoints(tmp_path, capsys):
     np.testing.assert_allclose(recon.people[0].keypoints_2d, vk.keypoints[0], atol=1e-5)
     # the frames where B was missed are flagged for review; the hug itself (touching, mostly in view) is not
     assert all(s.stop <= recon.num_frames for s in session.segments)
-    assert any(s.who in ("B", "both") and s.start <= 5 and s.stop >= 10 for s in session.segments)
-    assert (recon.people[1].reliability[5:10] == 0.0).all()
+    reviewed = np.zeros(recon.num_frames, bool)
+    for s in session.segments:
+        reviewed[s.start:s.stop] |= s.who in ("B", "both")
+    assert reviewed[5:10].all()
+    # B, dropped from the keypoints: not trusted (occluded or missed in view, by where the fit puts B)
+    assert (recon.people[1].reliability[5:10] < 0.5).all()
     assert (recon.people[0].reliability > 0.5).mean() > 0.6
     assert main(["reconstruct", "--keypoints", str(kp_path), "-o", str(tmp_path / "x.npz")]) == 1
     assert "reconstruct writes a session" in capsys.readouterr().err

@@ -40,6 +40,7 @@ from ..motion import Camera, MotionError, PersonMotion, Reconstruction
 from ..rotations import axis_angle_to_matrix, matrix_to_axis_angle
 from ..skeleton import JOINT_INDEX, NUM_BODY_JOINTS
 from .floor import CONTACT_JOINTS, estimate_floor, floor_depths
+from .keypoints import NECK_SCALE, TORSO_SCALE
 
 J = JOINT_INDEX
 TORSO = [J[n] for n in ("left_hip", "right_hip", "left_shoulder", "right_shoulder", "pelvis", "neck")]
@@ -77,6 +78,10 @@ class FitConfig:
     w_contact: float = 0.5
     w_contact_floor: float = 5.0  # with a floor estimated from the feet, standing on it places each person
     floor: bool = True  # estimate one floor from both people's feet first (see .floor) and keep it fixed
+    # the keypoints' torso and neck-above-ankle lengths over the body model's (1 for the model's own joints;
+    # the defaults are BlazePose's, see .keypoints)
+    torso_scale: float = TORSO_SCALE
+    neck_scale: float = NECK_SCALE
     w_penetration: float = 50.0
     w_proximity: float = 5.0
     touch_px: float = 0.025  # 2D distance (fraction of the image's longer side) that counts as meeting
@@ -139,9 +144,11 @@ def _median_filter(x: np.ndarray, size: int) -> np.ndarray:
     return np.median(np.lib.stride_tricks.sliding_window_view(padded, size), -1)
 
 
-def torso_depth(kp: np.ndarray, f: float, rest: np.ndarray, min_conf: float = 0.3) -> tuple[np.ndarray, np.ndarray]:
+def torso_depth(kp: np.ndarray, f: float, rest: np.ndarray, min_conf: float = 0.3,
+                scale: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
     """Per-frame depth (T,) of a person from their torso (mid-hips to mid-shoulders) in pixels against the
-    body's, the bone least foreshortened in upright poses, and where it could be measured (T,) bool."""
+    body's (times ``scale``, how much longer the keypoints' torso is than the model's), the bone least
+    foreshortened in upright poses, and where it could be measured (T,) bool."""
     conf = kp[..., 2]
 
     def mid(a: str, b: str) -> tuple[np.ndarray, np.ndarray]:
@@ -153,13 +160,13 @@ def torso_depth(kp: np.ndarray, f: float, rest: np.ndarray, min_conf: float = 0.
     torso_3d = np.linalg.norm((rest[J["left_shoulder"]] + rest[J["right_shoulder"]]) / 2
                               - (rest[J["left_hip"]] + rest[J["right_hip"]]) / 2)
     valid = (np.minimum(ch, cs) > min_conf) & (torso_px > 2)
-    return f * torso_3d / np.maximum(torso_px, 1e-6), valid
+    return f * torso_3d * scale / np.maximum(torso_px, 1e-6), valid
 
 
-def initial_depth(kp: np.ndarray, f: float, rest: np.ndarray, min_conf: float = 0.3) -> np.ndarray:
+def initial_depth(kp: np.ndarray, f: float, rest: np.ndarray, min_conf: float = 0.3, scale: float = 1.0) -> np.ndarray:
     """Per-frame depth (T,) from :func:`torso_depth`, median-filtered and held within [0.6, 1.6] × its median,
     because one bad detection (a partner's limb taken for one's own) must not throw a person metres away."""
-    est, valid = torso_depth(kp, f, rest, min_conf)
+    est, valid = torso_depth(kp, f, rest, min_conf, scale)
     if not valid.any():
         return np.full(len(kp), 4.0)
     est = _median_filter(_interpolate_missing(np.where(valid, est, 0.0), valid), 9)
@@ -167,8 +174,8 @@ def initial_depth(kp: np.ndarray, f: float, rest: np.ndarray, min_conf: float = 
     return np.clip(est, 0.6 * centre, 1.6 * centre)
 
 
-def initial_guess(kp: np.ndarray, K: np.ndarray, rest: np.ndarray,
-                  depth: Optional[np.ndarray] = None) -> tuple[np.ndarray, np.ndarray]:
+def initial_guess(kp: np.ndarray, K: np.ndarray, rest: np.ndarray, depth: Optional[np.ndarray] = None,
+                  torso_scale: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
     """Root rotation (T, 3) axis-angle and translation (T, 3) in the camera for one person's keypoints (T, 22, 3).
 
     Depth as given (from the floor) or from torso length (:func:`initial_depth`); facing from whether the
@@ -178,7 +185,7 @@ def initial_guess(kp: np.ndarray, K: np.ndarray, rest: np.ndarray,
     hips = (kp[:, J["left_hip"], :2] + kp[:, J["right_hip"], :2]) / 2
     ch = np.minimum(conf[:, J["left_hip"]], conf[:, J["right_hip"]])
     if depth is None:
-        depth = initial_depth(kp, f, rest)
+        depth = initial_depth(kp, f, rest, scale=torso_scale)
     centre = np.stack([_interpolate_missing(hips[:, i], ch > 0.1) for i in range(2)], -1)
     pelvis = np.concatenate([(centre - K[:2, 2]) / f * depth[:, None], depth[:, None]], -1)
     side = (kp[:, J["left_shoulder"], 0] - kp[:, J["right_shoulder"], 0]
@@ -263,15 +270,16 @@ def _fit(keypoints: np.ndarray, width: int, height: int, fps: float, K: Optional
     lifts = {n: float(rest_j[J[n], 1] - rest_v[:, 1].min()) for n in CONTACT_JOINTS}
     floor, depths = None, [None, None]
     if cfg.floor:
-        sizes = [torso_depth(kp_np[p], float(K[0, 0]), rest0) for p in range(2)]
+        sizes = [torso_depth(kp_np[p], float(K[0, 0]), rest0, scale=cfg.torso_scale) for p in range(2)]
         size_depth, size_valid = np.stack([s[0] for s in sizes]), np.stack([s[1] for s in sizes])
-        neck_height = float(rest_j[J["neck"], 1] - rest_v[:, 1].min())
+        ankle = lifts["left_ankle"]
+        neck_height = ankle + (float(rest_j[J["neck"], 1] - rest_v[:, 1].min()) - ankle) * cfg.neck_scale
         floor = estimate_floor(kp_np, size_depth, size_valid, K, lifts, neck_height)
         if floor is not None:
             feet, _ = floor_depths(kp_np, floor, K, lifts, size_depth, size_valid)
             # a person whose torso was never measured has nothing to check their feet against: no floor depth
             depths = [_median_filter(feet[p], 5) if size_valid[p].any() else None for p in range(2)]
-    inits = [initial_guess(kp_np[p], K, rest0, depths[p]) for p in range(2)]
+    inits = [initial_guess(kp_np[p], K, rest0, depths[p], cfg.torso_scale) for p in range(2)]
     orient = torch.tensor(np.stack([i[0] for i in inits]), dtype=dtype, requires_grad=True)  # (2, T, 3)
     transl = torch.tensor(np.stack([i[1] for i in inits]), dtype=dtype, requires_grad=True)
     pose = torch.zeros(2, T, NUM_BODY_JOINTS - 1, 3, dtype=dtype, requires_grad=True)

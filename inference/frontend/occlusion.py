@@ -42,8 +42,13 @@ def hidden_joints(joints_cam: np.ndarray, K: np.ndarray, shrink: float = 1.0) ->
         t = np.clip(t, 0.0, 1.0)
         closest = a[:, None] + t[..., None] * ab[:, None]
         dist = np.linalg.norm(p[:, :, None] - closest, axis=-1)  # (T, J, B)
-        z_axis = za[:, None] + t * (zb - za)[:, None]
-        radius_px = shrink * _RADII[None, None] * f / np.maximum(z_axis, 1e-3)
-        in_front = z_axis - _RADII[None, None] < z[k][:, :, None]
-        out[k] = np.any((dist < radius_px) & in_front, -1)
+        z_axis = np.maximum(za[:, None] + t * (zb - za)[:, None], 1e-3)
+        # the capsule's near surface at this pixel: in front of its axis by the half-chord at the sight line's
+        # distance from the axis (the full radius only on the axis itself, nothing at the outline) — taking the
+        # full radius everywhere made a partner side by side at the same depth hide every joint their outline
+        # overlapped
+        off = dist * z_axis / f  # metres from the axis, at its depth
+        radius = _RADII[None, None]
+        surface = z_axis - np.sqrt(np.maximum(radius ** 2 - off ** 2, 0.0))
+        out[k] = np.any((off < shrink * radius) & (surface < z[k][:, :, None]), -1)
     return out

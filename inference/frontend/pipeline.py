@@ -1,6 +1,7 @@
 """From a video (or precomputed 2D keypoints) to an initial two-person session.
 
-``video → BlazePose per frame → two tracks → our 22 keypoints → flags → monocular fit → Session`` with the
+``video → BlazePose per frame → two tracks → our 22 keypoints → flags → monocular fit (twice when the first
+finds a person hidden) → Session`` with the
 occluded/ambiguous frames as Segments and reliabilities. Keypoints can be saved and loaded
 (:func:`save_keypoints`, :func:`load_keypoints`) so a fit can be redone, or fed from another detector, without
 running MediaPipe. Keypoint files: NPZ with ``keypoints (2, T, 22, 3)`` (pixels x, y, confidence; our joint
@@ -22,8 +23,8 @@ from ..motion import MotionError
 from ..session import Session
 from ..skeleton import BODY_PARENTS, NUM_BODY_JOINTS
 from ..video import VideoReader
-from .fit import FitConfig
-from .flags import FlagConfig, detect_flags, fit_evidence
+from .fit import FitConfig, FitResult
+from .flags import FlagConfig, Flags, detect_flags, fit_evidence
 from .keypoints import DetectionStore, PoseDetector, blazepose_to_body22
 from .redetect import redetect
 from .tracking import track_two_people
@@ -144,24 +145,46 @@ def load_keypoints(path: Union[str, Path]) -> VideoKeypoints:
                           found.astype(bool))
 
 
-def reconstruct(vk: VideoKeypoints, video_path: Optional[Union[str, Path]] = None,
-                K: Optional[np.ndarray] = None, fit_config: Optional[FitConfig] = None,
-                flag_config: Optional[FlagConfig] = None, progress: Optional[Progress] = None) -> Session:
-    """Keypoints → flags → fit → a Session whose segments mark the frames to review."""
-    # before the fit, only a missed person or skeletons sharing pixels lower the keypoints' weight
-    prefit = replace(flag_config or FlagConfig(), missing_confidence=0.0)
-    flags = detect_flags(vk.keypoints, vk.found, BODY_PARENTS, prefit)
+def _fit_and_flag(vk: VideoKeypoints, weak: np.ndarray, K: Optional[np.ndarray], fit_config: Optional[FitConfig],
+                  flag_config: Optional[FlagConfig], progress: Optional[Progress],
+                  stage: str) -> tuple[FitResult, Flags]:
+    """The fit with the keypoints of the ``weak`` person-frames trusted less, and the flags its bodies give."""
     kp = vk.keypoints.astype(np.float64).copy()
-    kp[..., 2] = np.where(flags.occluded[..., None], kp[..., 2] * 0.3, kp[..., 2])  # shared evidence: trust less
-    start = time.perf_counter()
+    kp[..., 2] = np.where(weak[..., None], kp[..., 2] * 0.3, kp[..., 2])
     result = fit_long(kp, vk.width, vk.height, vk.fps, K=K, config=fit_config,  # windows: bounded memory
-                      progress=None if progress is None else (lambda d, t: progress("fit", d, t)))
-    fit_s = time.perf_counter() - start
+                      progress=None if progress is None else (lambda d, t: progress(stage, d, t)))
     recon = result.reconstruction
     assert recon.camera is not None and result.joints_cam is not None
     # the fitted bodies say which joints the other person hides (touching is not occlusion)
     flags = detect_flags(vk.keypoints, vk.found, BODY_PARENTS, flag_config,
                          **fit_evidence(result.joints_cam, recon.camera.K, vk.keypoints))
+    return result, flags
+
+
+def reconstruct(vk: VideoKeypoints, video_path: Optional[Union[str, Path]] = None,
+                K: Optional[np.ndarray] = None, fit_config: Optional[FitConfig] = None,
+                flag_config: Optional[FlagConfig] = None, progress: Optional[Progress] = None) -> Session:
+    """Keypoints → flags → fit → flags from the fit → (refit) → a Session whose segments mark the frames to
+    review.
+
+    Evidence of a person hidden behind the other is partly the detector's guess (BlazePose places the hidden
+    joints, often on the partner's body, with undiminished confidence). Before the fit, only a missed person or
+    skeletons sharing pixels say so; the fitted bodies then show which other frames were behind the partner, and
+    when there are any the clip is fitted again trusting those frames' keypoints as little as the shared ones. On
+    the real-motion benchmark's validation clips (one person hidden for seconds) this halved the error of the
+    hidden person's placement on some clips (a one-frame re-detection of the hidden person, read 1.7 m too far,
+    no longer pulls their depth), at a small cost on the train clips (relative placement median 204 → 218 mm)."""
+    # before the fit, only a missed person or skeletons sharing pixels lower the keypoints' weight
+    prefit = replace(flag_config or FlagConfig(), missing_confidence=0.0)
+    weak = detect_flags(vk.keypoints, vk.found, BODY_PARENTS, prefit).occluded
+    start = time.perf_counter()
+    result, flags = _fit_and_flag(vk, weak, K, fit_config, flag_config, progress, "fit")
+    hidden_seen = flags.occluded & vk.found & ~weak
+    if hidden_seen.any():
+        result, flags = _fit_and_flag(vk, weak | hidden_seen, K, fit_config, flag_config, progress, "refit")
+    fit_s = time.perf_counter() - start
+    recon = result.reconstruction
+    assert recon.camera is not None
     reliability = flags.reliability(vk.keypoints)
     people = []
     for k, person in enumerate(recon.people):

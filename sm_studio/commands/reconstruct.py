@@ -58,7 +58,8 @@ def _steps_help() -> str:
 
     cfg = FitConfig()
     return (f"optimisation steps of the full fit (default {cfg.steps_full}; the progress bar also counts "
-            f"{cfg.total_steps - cfg.steps_full} steps placing the roots, {cfg.total_steps} in all)")
+            f"{cfg.total_steps - cfg.steps_full} steps placing the roots, {cfg.total_steps} in all; a second "
+            f"fit, 'refit', follows when the first finds a person hidden behind the other)")
 
 
 def register(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
