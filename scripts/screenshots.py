@@ -108,14 +108,16 @@ def main() -> int:
             if window.description.regenerate.isEnabled():  # a description from the installed backend
                 window.description.regenerate.click()
                 _wait(app, lambda: not window.job_bar.busy, "the description")
-            _wait(app, lambda: window.video_view.composited and window.video_view.frame_index == frame,
-                  "the overlay")
+            _wait(app, lambda: window.video_view.composited and window.video_view.frame_index == frame
+                  and not window.pipeline.note, "the overlay")  # posed, not "posing the bodies…"
+            _pump(app, 1.0)  # the 3D view's mesh picture follows from the overlay worker
             _shoot(app, window, args.out / "main-window.png")
 
             window.actions_by_name["infill"].trigger()
             _wait(app, lambda: not window.job_bar.busy, "the infill job", timeout=600)
-            _wait(app, lambda: window.video_view.composited and window.video_view.frame_index == frame,
-                  "the candidate overlay")
+            _wait(app, lambda: window.video_view.composited and window.video_view.frame_index == frame
+                  and not window.pipeline.note, "the candidate overlay")
+            _pump(app, 1.0)
             _shoot(app, window, args.out / "candidate.png")
             window.doc.discard_candidate()
 

@@ -7,6 +7,7 @@ the body pose, reliability 0) and checks what the describer says about it.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -141,3 +142,19 @@ def test_seen_pelvis_keypoints_pull_the_bridge_onto_their_camera_rays(describer:
     projected = truth.camera.project((bridge_untrusted(seen_recon, seg, pelvis)[0].people[1].transl
                                       + pelvis["B"])[:, None])[55, 0, :2]
     assert np.linalg.norm(projected - uv[55]) < 1.0  # on the keypoint's ray
+
+
+def test_a_hand_is_placed_once_on_the_shipped_demo(describer: OfflineDescriber) -> None:
+    """The demo's first segment (``reconstruct``'s output, B hidden behind A): A's right hand touches B's lower
+    back and waist around the gap; the text must not read as if A had two right hands."""
+    from collections import Counter
+
+    from inference.demo import ensure_demo
+    from inference.generator.footage import load_segments
+    from inference.io.npz import load_reconstruction
+
+    files = ensure_demo()
+    recon, segment = load_reconstruction(files.initial), load_segments(files.segments)[0]
+    text = describer.describe(DescribeInput(recon, segment)).text
+    placed = Counter(re.findall(r"\b([AB])'s (left|right) hands? (?:is|are) on", text))
+    assert placed and max(placed.values()) == 1, text

@@ -138,7 +138,8 @@ def render(an: Analysis, kind: str) -> str:
 
 def _main_contacts(an: Analysis, kind: str) -> list[tuple[set[tuple[str, str]], str]]:
     """Clauses for the active hand and arm contacts, longest first (a left and right part on one spot share
-    one), each with the (person, joint) pairs it pins."""
+    one; a hand already placed by a longer contact is not placed again: "A's right hand is on B's lower back;
+    A's right hand is on B's waist" reads as two hands), each with the (person, joint) pairs it pins."""
     found: list[tuple[int, set[tuple[str, str]], str]] = []
     used: set[int] = set()
     contacts = [c for c in an.active if c.part in ("hand", "arm")]
@@ -154,7 +155,13 @@ def _main_contacts(an: Analysis, kind: str) -> list[tuple[set[tuple[str, str]], 
             keys.add((c.other, f"{c.region_side}_wrist"))
         found.append((c.stop - c.start, keys, _contact_clause(c, twin is not None, kind)))
     found.sort(key=lambda f: -f[0])
-    return [(keys, text) for _, keys, text in found]
+    stated: set[tuple[str, str]] = set()
+    out = []
+    for _, keys, text in found:
+        if not keys <= stated:
+            stated |= keys
+            out.append((keys, text))
+    return out
 
 
 def _turns(an: Analysis, pid: str) -> bool:
