@@ -88,6 +88,21 @@ def test_contact_closed_only_on_editable_frames(posed) -> None:
     assert np.abs(moved[15:] - joints[15:]).max() < 1e-5 and np.abs(moved[:, 1] - joints[:, 1]).max() < 1e-5
 
 
+def test_contact_on_the_lower_back_moves_the_body_that_may_change(posed) -> None:
+    """A's hand on B's lower back with only B editable (B hidden, A seen): the spine joint has no limb of its own
+    between it and the root, so B's body moves to meet the hand (this stopped the app's infill with an L-BFGS
+    error on an empty parameter list)."""
+    recon, rest, joints = posed
+    a, b = JOINT_INDEX["right_wrist"], JOINT_INDEX["spine1"]
+    distance = float(np.linalg.norm(joints[5:15, 0, a] - joints[5:15, 1, b], axis=-1).min()) - 0.08
+    editable = np.zeros((40, 2), bool)
+    editable[5:15, 1] = True
+    moved = recon_joints(enforce(recon, rest, joints, contacts=[EngineContact(5, 15, a, b, distance)],
+                                 editable=editable), rest)
+    assert np.linalg.norm(moved[5:15, 0, a] - moved[5:15, 1, b], axis=-1).max() <= distance + 0.002
+    assert np.abs(moved[:, 0] - joints[:, 0]).max() < 1e-5  # A, seen, is untouched
+
+
 def test_pin_guidance_term_pulls_the_joint_towards_its_target(posed) -> None:
     recon, rest, joints = posed
     window = read_window(recon, 0, 40, np.ones((40, 2), bool), rest)

@@ -149,7 +149,7 @@ def _solve_person(person, rest: np.ndarray, goals: list[Goal], iterations: int, 
     frames = np.unique(np.concatenate([g.frames for g in goals]))
     row = {int(f): k for k, f in enumerate(frames)}
     rotated = sorted({j for g in goals for j in limb_joints(g.joint)})
-    moves_root = any(g.joint == 0 for g in goals)
+    moves_root = any(not limb_joints(g.joint) for g in goals)  # the pelvis, hips, lower spine: the root moves
     f32 = lambda a: torch.as_tensor(np.asarray(a), dtype=torch.float32)  # noqa: E731
     orient, body, transl = f32(person.global_orient[frames]), f32(person.body_pose[frames]), f32(person.transl[frames])
     limb0 = body[:, [j - 1 for j in rotated]].clone()
@@ -174,7 +174,7 @@ def _solve_person(person, rest: np.ndarray, goals: list[Goal], iterations: int, 
 
     # The limb alone first; where a target lies out of the limb's reach (the engine placed the body elsewhere),
     # the root follows too, so a pin is met rather than pointed at.
-    for params in ([limb] + ([shift] if moves_root else []), [limb, shift]):
+    for params in (([limb] if rotated else []) + ([shift] if moves_root else []), [limb, shift]):
         optimiser = torch.optim.LBFGS(params, lr=1.0, max_iter=iterations, line_search_fn="strong_wolfe")
         with torch.enable_grad():
             for _ in range(ROUNDS):  # L-BFGS stops on its tolerances; check the error in mm, go on only if needed
