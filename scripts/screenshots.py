@@ -24,6 +24,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Callable
 
 ROOT = Path(__file__).resolve().parents[1]
 SIZE = (1600, 1000)
@@ -44,13 +45,14 @@ def _pump(app, seconds: float) -> None:
         time.sleep(0.005)
 
 
-def _wait(app, cond, what: str, timeout: float = 180.0) -> None:
+def _wait(app, cond, what: "str | Callable[[], str]", timeout: float = 180.0) -> None:
+    """Process events until ``cond()``; ``what`` (or what it returns, for the state at the time) names it."""
     start = time.perf_counter()
     while not cond():
         app.processEvents()
         time.sleep(0.005)
         if time.perf_counter() - start > timeout:
-            raise TimeoutError(f"screenshots: timed out waiting for {what}")
+            raise TimeoutError(f"screenshots: timed out waiting for {what if isinstance(what, str) else what()}")
 
 
 def _shoot(app, window, path: Path) -> None:
@@ -109,14 +111,14 @@ def main() -> int:
                 window.description.regenerate.click()
                 _wait(app, lambda: not window.job_bar.busy, "the description")
             _wait(app, lambda: window.video_view.composited and window.video_view.frame_index == frame
-                  and not window.pipeline.note, "the overlay")  # posed, not "posing the bodies…"
+                  and not window.pipeline.note, lambda: f"the overlay (note: {window.pipeline.note!r})")
             _pump(app, 1.0)  # the 3D view's mesh picture follows from the overlay worker
             _shoot(app, window, args.out / "main-window.png")
 
             window.actions_by_name["infill"].trigger()
             _wait(app, lambda: not window.job_bar.busy, "the infill job", timeout=600)
             _wait(app, lambda: window.video_view.composited and window.video_view.frame_index == frame
-                  and not window.pipeline.note, "the candidate overlay")
+                  and not window.pipeline.note, lambda: f"the candidate overlay (note: {window.pipeline.note!r})")
             _pump(app, 1.0)
             _shoot(app, window, args.out / "candidate.png")
             window.doc.discard_candidate()

@@ -184,6 +184,7 @@ class FramePipeline(QObject):
             return  # superseded: playing again, another frame or motion, another mode
         faces = self.poser.loaded_body.faces
         view.show_scene(frame, view.rgb, overlay_scene(recon, frame, faces, vertices, self.style))
+        self._set_note("")  # the full body can arrive before the proxy: "posing the bodies…" is over either way
 
     def _posed_more(self) -> None:
         """A chunk of the sequence was posed (or posing turned out impossible): the frame on screen may now get

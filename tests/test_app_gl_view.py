@@ -54,6 +54,12 @@ SCRIPT = textwrap.dedent("""
         window.resize(1600, 1000)  # the video view large enough that scaling differences stay small
         window.doc.set_frame(60)
         print("BEFORE", *meshes_drawn(60), flush=True)
+        # the full body posed for the frame shown can arrive before the sequence's proxy: it ends "posing…" too
+        from sm_studio.frame_pipeline import POSING_NOTE
+        pipeline, recon = window.pipeline, window.doc.shown_reconstruction
+        pipeline._set_note(POSING_NOTE)
+        pipeline._full_body_ready((recon, 60), pipeline.poser.full_vertices(recon, 60))
+        print("POSED", repr(pipeline.note), flush=True)
         modes = ("solid", "wireframe", "skeleton")
         for i in range(50):
             window.resize(900 + 31 * (i % 9), 620 + 19 * (i % 7))
@@ -101,6 +107,7 @@ def test_gl_view_draws_meshes_survives_resizes_and_exits_cleanly(tmp_path: Path)
         changed = int(lines[key][1])
         assert changed > max(2000, 5 * unchanged), (key, out[-2000:])  # the bodies drawn over the video
     assert lines["AFTER"][-1] == "''"  # no overlay problem reported
+    assert lines["POSED"][1] == "''", out[-2000:]  # the frame has its bodies: no "posing the bodies…" left
     assert int(lines["PICK"][1]) > unchanged + 200, out[-2000:]  # the pickable joints are seen over the video
     for bad in ("close failed", "eglMakeCurrent", "Traceback", "Segmentation", "Fatal Python error"):
         assert bad not in out, out[-3000:]
