@@ -87,7 +87,7 @@ def test_default_describer_is_cached_and_honours_the_vlm_setting(monkeypatch: py
     assert isinstance(describer, CachedDescriber) and isinstance(describer.inner, OfflineDescriber)
     inp = DescribeInput(clip("high_five", 0).reconstruction, Segment(40, 80))
     assert not describer.describe(inp).cached and describer.describe(inp).cached
-    assert describer.author == "offline describer v2"
+    assert describer.author == "offline describer v3"
     monkeypatch.setenv(VLM_DIR_ENV, str(tmp_path / "no-model"))
     with pytest.raises(DescribeError, match="no config.json"):
         default_describer()

@@ -29,21 +29,21 @@ def test_describe_session_writes_history_and_reuses_the_cache(session_file: Path
     cache = ["--cache-dir", str(tmp_path / "cache")]
     assert main(["describe", str(session_file), *cache]) == 0
     out = capsys.readouterr().out
-    assert "shake frames 40-79 [offline describer v2]: A and B shake hands." in out
+    assert "shake frames 40-79 [offline describer v3]: A and B shake hands." in out
     assert "  contact: A's right hand → B's right hand, frames " in out and "(estimate)" in out  # the list, shown
     assert "kept the user's description of edited" in out
     session = load_session(session_file)
     shake = session.segment("shake")
-    assert shake.latest.author == "offline describer v2" and shake.description.startswith("A and B shake hands.")
+    assert shake.latest.author == "offline describer v3" and shake.description.startswith("A and B shake hands.")
     assert session.segment("edited").description == "B lets go of A's hand."  # the user's text stays current
 
     assert main(["describe", str(session_file), "--segment", "shake", *cache]) == 0
-    assert "offline describer v2, cached]" in capsys.readouterr().out
+    assert "offline describer v3, cached]" in capsys.readouterr().out
     assert len(load_session(session_file).segment("shake").history) == 1  # same text, no new version
 
     assert main(["describe", str(session_file), "--segment", "edited", "--replace-user", *cache]) == 0
     history = load_session(session_file).segment("edited").history
-    assert [v.author for v in history] == [USER_AUTHOR, "offline describer v2"]
+    assert [v.author for v in history] == [USER_AUTHOR, "offline describer v3"]
 
 
 def test_describe_npz_prints_the_whole_clip(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -51,13 +51,13 @@ def test_describe_npz_prints_the_whole_clip(tmp_path: Path, capsys: pytest.Captu
     save_reconstruction(clip("walk_together", 0).reconstruction, path)
     assert main(["describe", str(path), "--no-cache"]) == 0
     out = capsys.readouterr().out
-    assert out.startswith("whole frames 0-119 [offline describer v2]: A and B walk side by side, B on A's right")
+    assert out.startswith("whole frames 0-119 [offline describer v3]: A and B walk side by side, B on A's right")
 
 
 def test_describe_a_frame_range_writes_nothing(session_file: Path, capsys: pytest.CaptureFixture[str]) -> None:
     before = session_file.read_bytes()
     assert main(["describe", str(session_file), "--frames", "50:70", "--no-cache"]) == 0
-    assert capsys.readouterr().out.startswith("frames-50-70 frames 50-69 [offline describer v2]: A and B shake hands.")
+    assert capsys.readouterr().out.startswith("frames-50-70 frames 50-69 [offline describer v3]: A and B shake hands.")
     assert session_file.read_bytes() == before
     assert main(["describe", str(session_file), "--frames", "70:50", "--no-cache"]) == 1
     assert "START:STOP" in capsys.readouterr().err

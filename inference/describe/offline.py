@@ -30,7 +30,7 @@ from .parts import EFFECTOR, PARTS, effector_joint
 from .capsules import CapsuleShape, PosedBody
 from .evidence import Evidence, bridge_untrusted
 
-VERSION = 2
+VERSION = 3  # 3: a hand is placed once (cached descriptions of v2 may place it twice)
 MAX_STATED = 2  # contacts the text names; all of them are in the details
 TURN_DEG = 270.0  # a heading change this large over a segment is a turn
 
