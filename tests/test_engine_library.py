@@ -64,6 +64,28 @@ def test_matching_finds_the_turn_and_shift_that_lay_a_window_on_the_query(librar
     assert abs(got_yaw[0] - yaw) < 1e-6 and np.allclose(origin[0], shift, atol=1e-6)
 
 
+def test_motion_the_library_does_not_know_is_interpolated(takes, library_path):
+    """B floating a metre up around the gap: no captured window is near it, so the gap is interpolated rather
+    than filled with the nearest (far) match; the same gap on the ground is matched."""
+    from inference.engine.base_motion import interpolation_base
+    from inference.engine.motion_library import match_trust
+
+    assert match_trust(0.1) == 1.0 and match_trust(0.25) == pytest.approx(0.5) and match_trust(0.5) == 0.0
+    library = load_library(library_path)
+    recon = takes[2].copy()
+    rest = pair_rest_joints(recon)
+    keep = np.ones((60, 2), bool)
+    keep[20:45, 1] = False
+    grounded = read_window(recon, 30, 90, keep, rest).features
+    recon.people[1].transl[:, 1] += 1.0
+    window = read_window(recon, 30, 90, keep, rest)
+    glide = interpolation_base(window.features[None], keep[None])[0]
+    assert torch.allclose(library.fill(window.features, keep, window.rest_joints, k=1), glide)
+    matched = library.fill(grounded, keep, window.rest_joints, k=1)
+    grounded_glide = interpolation_base(grounded[None], keep[None])[0]
+    assert (matched - grounded).abs().max() < 0.02 and (matched - grounded_glide).abs().max() > 0.05
+
+
 def test_library_prior_changes_only_the_segment_and_steps_like_the_truth(takes, library_path):
     recon = takes[0]
     segment = Segment(40, 70, "B")
