@@ -134,17 +134,15 @@ def match_identities(vk, truth):
         found = vk.found[order]
         return float((d * found).sum() / max(found.sum(), 1))
 
-    if cost([1, 0]) < cost([0, 1]):
-        return VideoKeypoints(vk.keypoints[::-1].copy(), vk.width, vk.height, vk.fps, vk.found[::-1].copy(),
-                              vk.timings)
-    return vk
+    return vk.swapped() if cost([1, 0]) < cost([0, 1]) else vk
 
 
-def score(spec: ClipSpec, group: str, data: dict, vk, body) -> dict:
+def score(spec: ClipSpec, group: str, data: dict, vk, body, config) -> dict:
+    from dataclasses import replace
+
     from inference.frontend import metrics
     from inference.frontend.evaluate import camera_joints
-    from inference.frontend.fit import FitConfig
-    from inference.frontend.pipeline import VideoKeypoints, reconstruct
+    from inference.frontend.pipeline import reconstruct
 
     truth = data["truth"]
     # share of person-frames found before re-detection (the first pass's A/B labels may differ from the final)
@@ -152,7 +150,7 @@ def score(spec: ClipSpec, group: str, data: dict, vk, body) -> dict:
     vk = match_identities(vk, truth)
     K = truth.camera.K
     start = time.perf_counter()
-    session = reconstruct(vk, data["video"], K=K)
+    session = reconstruct(vk, data["video"], K=K, fit_config=config)
     fit_s = time.perf_counter() - start
     pred = camera_joints(session.current, body)
     true = camera_joints(truth, body)
@@ -163,10 +161,9 @@ def score(spec: ClipSpec, group: str, data: dict, vk, body) -> dict:
     reliability = np.stack([p.reliability for p in session.current.people])
     flagged = reliability == 0.0  # the occluded flag
     occluded = data["occluded"]
-    shifted = VideoKeypoints(vk.keypoints[:, START_SHIFT:], vk.width, vk.height, vk.fps, vk.found[:, START_SHIFT:])
-    pred_s = camera_joints(reconstruct(shifted, data["video"], K=K).current, body)
+    pred_s = camera_joints(reconstruct(vk.frames(START_SHIFT), data["video"], K=K, fit_config=config).current, body)
     shift = np.concatenate([np.abs(a[START_SHIFT:, 0, 2] - b[:, 0, 2]) for a, b in zip(pred, pred_s)])
-    base = camera_joints(reconstruct(vk, data["video"], K=K, fit_config=FitConfig(floor=False)).current, body)
+    base = camera_joints(reconstruct(vk, data["video"], K=K, fit_config=replace(config, floor=False)).current, body)
     base_rel = np.linalg.norm((base[1][:, 0] - base[0][:, 0]) - (true[1][:, 0] - true[0][:, 0]), axis=-1)
     return {
         "clip": spec.name, "group": group, "take": spec.take, "frames": int(vk.keypoints.shape[1]), "fit_s": fit_s,
@@ -243,12 +240,16 @@ def main(argv: "list[str] | None" = None) -> int:
     parser.add_argument("--rows", type=Path, default=None,
                         help="rows of an earlier run (its --json) to table with this run's, e.g. the train and "
                              "validation clips measured before the test clip is run alone: --groups '' --test")
+    parser.add_argument("--w-world", type=float, default=None,
+                        help="weight of the fit's world-landmark term (default: FitConfig's)")
     parser.add_argument("--docs", type=str, default=str(ROOT / "docs" / "frontend_eval.md"),
                         help="page whose marked table to replace ('' for none)")
     args = parser.parse_args(argv)
     from inference.body import load_body_model
+    from inference.frontend.fit import FitConfig
 
     body = load_body_model(device="cpu")
+    config = FitConfig() if args.w_world is None else FitConfig(w_world=args.w_world)
     rows = json.loads(args.rows.read_text()) if args.rows else []
     groups = {"train": TRAIN_CLIPS, "validation": VALIDATION_CLIPS, "test": TEST_CLIPS}
     chosen = [g for g in args.groups.split(",") if g] + (["test"] if args.test else [])
@@ -260,7 +261,7 @@ def main(argv: "list[str] | None" = None) -> int:
         folder = args.cache / spec.name
         data = render_clip(spec, folder, args.redo == "render")
         vk = detect(data["video"], folder, args.redo is not None)
-        rows.append(score(spec, group, data, vk, body))
+        rows.append(score(spec, group, data, vk, body, config))
         print("  " + json.dumps(rows[-1]), flush=True)
     if args.json:
         args.json.write_text(json.dumps(rows, indent=1))
