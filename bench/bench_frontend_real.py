@@ -137,7 +137,7 @@ def match_identities(vk, truth):
     return vk.swapped() if cost([1, 0]) < cost([0, 1]) else vk
 
 
-def score(spec: ClipSpec, group: str, data: dict, vk, body, config) -> dict:
+def score(spec: ClipSpec, group: str, data: dict, vk, body, config, quick: bool = False) -> dict:
     from dataclasses import replace
 
     from inference.frontend import metrics
@@ -161,9 +161,14 @@ def score(spec: ClipSpec, group: str, data: dict, vk, body, config) -> dict:
     reliability = np.stack([p.reliability for p in session.current.people])
     flagged = reliability == 0.0  # the occluded flag
     occluded = data["occluded"]
-    pred_s = camera_joints(reconstruct(vk.frames(START_SHIFT), data["video"], K=K, fit_config=config).current, body)
+    if quick:  # no start-shift run, no baseline: the same fit stands in (shift 0, baseline = fit)
+        pred_s, base = [p[START_SHIFT:] for p in pred], pred
+    else:
+        pred_s = camera_joints(reconstruct(vk.frames(START_SHIFT), data["video"], K=K, fit_config=config).current,
+                               body)
+        base = camera_joints(reconstruct(vk, data["video"], K=K, fit_config=replace(config, floor=False)).current,
+                             body)
     shift = np.concatenate([np.abs(a[START_SHIFT:, 0, 2] - b[:, 0, 2]) for a, b in zip(pred, pred_s)])
-    base = camera_joints(reconstruct(vk, data["video"], K=K, fit_config=replace(config, floor=False)).current, body)
     base_rel = np.linalg.norm((base[1][:, 0] - base[0][:, 0]) - (true[1][:, 0] - true[0][:, 0]), axis=-1)
     return {
         "clip": spec.name, "group": group, "take": spec.take, "frames": int(vk.keypoints.shape[1]), "fit_s": fit_s,
@@ -242,6 +247,8 @@ def main(argv: "list[str] | None" = None) -> int:
                              "validation clips measured before the test clip is run alone: --groups '' --test")
     parser.add_argument("--w-world", type=float, default=None,
                         help="weight of the fit's world-landmark term (default: FitConfig's)")
+    parser.add_argument("--quick", action="store_true",
+                        help="the fit alone: no start-shift refit and no no-floor baseline (for weight sweeps)")
     parser.add_argument("--docs", type=str, default=str(ROOT / "docs" / "frontend_eval.md"),
                         help="page whose marked table to replace ('' for none)")
     args = parser.parse_args(argv)
@@ -261,7 +268,7 @@ def main(argv: "list[str] | None" = None) -> int:
         folder = args.cache / spec.name
         data = render_clip(spec, folder, args.redo == "render")
         vk = detect(data["video"], folder, args.redo is not None)
-        rows.append(score(spec, group, data, vk, body, config))
+        rows.append(score(spec, group, data, vk, body, config, args.quick))
         print("  " + json.dumps(rows[-1]), flush=True)
     if args.json:
         args.json.write_text(json.dumps(rows, indent=1))

@@ -95,7 +95,7 @@ class FitConfig:
     # the defaults are BlazePose's, see .keypoints)
     torso_scale: float = TORSO_SCALE
     neck_scale: float = NECK_SCALE
-    w_world: float = 0.0  # bone directions towards BlazePose's world landmarks (when the keypoints have them)
+    w_world: float = 1.0  # bone directions towards BlazePose's world landmarks (when given); docs/frontend_eval.md §4
     w_penetration: float = 50.0
     w_proximity: float = 5.0
     touch_px: float = 0.025  # 2D distance (fraction of the image's longer side) that counts as meeting

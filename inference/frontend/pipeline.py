@@ -174,13 +174,16 @@ def load_keypoints(path: Union[str, Path]) -> VideoKeypoints:
 def _fit_and_flag(vk: VideoKeypoints, weak: np.ndarray, K: Optional[np.ndarray], fit_config: Optional[FitConfig],
                   flag_config: Optional[FlagConfig], progress: Optional[Progress],
                   stage: str) -> tuple[FitResult, Flags]:
-    """The fit with the keypoints of the ``weak`` person-frames trusted less, and the flags its bodies give."""
+    """The fit with the keypoints of the ``weak`` person-frames trusted less and their world landmarks not at all
+    (BlazePose's 3D pose of a person behind the other is a guess; trusted like their 2D keypoints, × 0.3, it
+    pulled their placement on the benchmark's validation clips: relative error 249 vs 213 mm), and the flags its
+    bodies give."""
     kp = vk.keypoints.astype(np.float64).copy()
     kp[..., 2] = np.where(weak[..., None], kp[..., 2] * 0.3, kp[..., 2])
     world = None
     if vk.world is not None:
         world = vk.world.astype(np.float64).copy()
-        world[..., 3] = np.where(weak[..., None], world[..., 3] * 0.3, world[..., 3])
+        world[..., 3] = np.where(weak[..., None], 0.0, world[..., 3])  # a hidden body's 3D pose is a guess
     result = fit_long(kp, vk.width, vk.height, vk.fps, K=K, config=fit_config,  # windows: bounded memory
                       progress=None if progress is None else (lambda d, t: progress(stage, d, t)), world=world)
     recon = result.reconstruction
