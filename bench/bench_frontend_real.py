@@ -2,6 +2,7 @@
 
     nice .venv/bin/python bench/bench_frontend_real.py --test      # the figures of docs/frontend_eval.md §4
     nice .venv/bin/python bench/bench_frontend_real.py             # train and validation clips only
+    nice .venv/bin/python bench/bench_frontend_real.py --quick --w-world 0.3 --docs ''   # a weight sweep's run
 
 The table is printed and written into ``docs/frontend_eval.md`` between the ``<!-- bench_frontend_real -->``
 markers (``--docs ''`` to leave the page alone).
@@ -26,7 +27,8 @@ matched to the recording's people by 2D distance):
   before issue 17), and the first detection pass (before re-detection).
 
 Rendered footage and detections are cached (``--cache``, default ``~/.cache/sm-studio/bench_real``) so a rerun
-only refits; ``--redo detect`` re-runs the detector on the cached videos, ``--redo render`` redoes everything.
+only refits; ``--redo detect`` re-runs the detector on the cached videos (done by itself where the cached
+detections lack BlazePose's world landmarks), ``--redo render`` redoes everything.
 Clip groups: *train* (four clips of train takes, where the flag thresholds were chosen), *validation* (clips
 resembling the hard case, one person hidden behind the other for seconds: the validation take 12 and train
 takes, chosen by the renderer's truth occlusion; designed on) and *test* (salsa take 15, ``--test``: run once
@@ -112,7 +114,8 @@ def detect(video: Path, folder: Path, fresh: bool):
     from inference.frontend.pipeline import keypoints_from_video, load_keypoints, save_keypoints
 
     path, timings = folder / "keypoints.npz", folder / "detect.json"
-    if fresh or not path.is_file():
+    # detections cached before the world landmarks were kept are redone (the fit would silently lack them)
+    if fresh or not path.is_file() or load_keypoints(path).world is None:
         vk = keypoints_from_video(video)
         save_keypoints(vk, path)
         timings.write_text(json.dumps(vk.timings))
