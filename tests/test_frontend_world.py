@@ -134,6 +134,16 @@ def test_world_term_resolves_depth_that_2d_leaves_open(depth_problem):
     plain, with_world = fit(0.0), fit(1.0)
     # the 2D fit matches the image but not the depths of the limbs; the world landmarks give them
     assert _depth_error(with_world, truth) < 0.5 * _depth_error(plain, truth)
+    # most of all for bones pointing towards or away from the camera, which 2D sees foreshortened
+    steep = np.abs(direction[..., 2]) > 0.5
+    assert steep.sum() > 20
+
+    def steep_angle(joints: np.ndarray) -> float:
+        bone = joints[..., b, :] - joints[..., a, :]
+        cos = (bone * direction).sum(-1) / np.linalg.norm(bone, axis=-1)
+        return float(np.degrees(np.arccos(np.clip(cos[steep], -1, 1))).mean())
+
+    assert steep_angle(with_world) < 0.5 * steep_angle(plain)
     for p in range(2):
         assert metrics.pa_mpjpe(with_world[p], truth[p]) < 0.7 * metrics.pa_mpjpe(plain[p], truth[p])
     with pytest.raises(MotionError, match="world landmarks: expected finite values"):
