@@ -9,6 +9,11 @@ Terms, and why each is there:
 * pose prior: L2 on the joint rotations plus joint-limit hinges (knees and elbows bend one way), the simple prior
   that keeps unobserved joints near rest;
 * shape prior: L2 on betas (our shape space is ~N(0, 1));
+* 3D pose evidence (when the keypoints come with BlazePose's world landmarks): each bone's direction in the camera
+  pulled towards the landmarks' (:func:`world_bone_directions`), confidence-weighted, off where the person was
+  not detected. Directions, not positions, because BlazePose's proportions are not our body's; in the camera
+  because the world landmarks keep the image's axes, which also says which way a limb points in depth, what
+  2D alone cannot;
 * temporal smoothness: second differences of joints in 3D and of the root, so noise in 2D does not become
   jitter, and of the two people's *relative* placement, so their depth order stays consistent over time;
 * ground: feet may not sink below a common plane, and the lower foot of each person touches it;
@@ -46,6 +51,14 @@ J = JOINT_INDEX
 TORSO = [J[n] for n in ("left_hip", "right_hip", "left_shoulder", "right_shoulder", "pelvis", "neck")]
 FEET = [J[n] for n in CONTACT_JOINTS]
 TOUCHERS = [J[n] for n in ("left_wrist", "right_wrist", "left_elbow", "right_elbow")]
+# bones (from, to) whose directions the world landmarks give: limbs, hip and shoulder lines, spine, head
+WORLD_BONES = [(J[a], J[b]) for a, b in (
+    ("left_shoulder", "left_elbow"), ("left_elbow", "left_wrist"), ("right_shoulder", "right_elbow"),
+    ("right_elbow", "right_wrist"), ("left_hip", "left_knee"), ("left_knee", "left_ankle"),
+    ("right_hip", "right_knee"), ("right_knee", "right_ankle"), ("left_ankle", "left_foot"),
+    ("right_ankle", "right_foot"), ("right_hip", "left_hip"), ("right_shoulder", "left_shoulder"),
+    ("pelvis", "neck"), ("neck", "head"))]
+WORLD_TORSO = [i for i, (a, b) in enumerate(WORLD_BONES) if a in TORSO and b in TORSO]
 # SMPLify's limits in our layout: (body_pose joint index, axis, sign of the forbidden direction)
 LIMITS = [(J["left_elbow"] - 1, 1, 1.0), (J["right_elbow"] - 1, 1, -1.0),
           (J["left_knee"] - 1, 0, -1.0), (J["right_knee"] - 1, 0, -1.0)]
@@ -82,6 +95,7 @@ class FitConfig:
     # the defaults are BlazePose's, see .keypoints)
     torso_scale: float = TORSO_SCALE
     neck_scale: float = NECK_SCALE
+    w_world: float = 1.0  # bone directions towards BlazePose's world landmarks (when given); docs/frontend_eval.md §4
     w_penetration: float = 50.0
     w_proximity: float = 5.0
     touch_px: float = 0.025  # 2D distance (fraction of the image's longer side) that counts as meeting
@@ -214,6 +228,35 @@ def touch_pairs(kp: np.ndarray, max_px: float, min_conf: float) -> np.ndarray:
     return out
 
 
+def ray_rotation(uv: np.ndarray, K: np.ndarray) -> np.ndarray:
+    """Rotations ``(..., 3, 3)`` taking the optical axis onto the camera ray through pixels ``uv (..., 2)``: a
+    person off the image's centre is seen from that direction, and a pose read from their crop as if from straight
+    ahead is turned by it in the camera."""
+    ray = np.concatenate([(uv - K[:2, 2]) / np.diag(K)[:2], np.ones(uv.shape[:-1] + (1,))], -1)
+    ray /= np.linalg.norm(ray, axis=-1, keepdims=True)
+    v = np.stack([-ray[..., 1], ray[..., 0], np.zeros(ray.shape[:-1])], -1)  # z × ray
+    c = ray[..., 2]
+    vx = np.zeros(uv.shape[:-1] + (3, 3))
+    vx[..., 0, 1], vx[..., 0, 2], vx[..., 1, 0] = -v[..., 2], v[..., 1], v[..., 2]
+    vx[..., 1, 2], vx[..., 2, 0], vx[..., 2, 1] = -v[..., 0], -v[..., 1], v[..., 0]
+    return np.eye(3) + vx + vx @ vx / (1.0 + c)[..., None, None]
+
+
+def world_bone_directions(world: np.ndarray, kp: np.ndarray, K: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Unit directions ``(..., B, 3)`` in the camera of :data:`WORLD_BONES` from world landmarks
+    ``(..., 22, 4)`` (x, y, z along the image's axes, confidence), each turned by the ray through the person's
+    mid-hips in ``kp (..., 22, 3)`` (:func:`ray_rotation`), and their weights ``(..., B)``: the lesser
+    confidence of the bone's two ends, 0 for a degenerate bone."""
+    a, b = (np.array(idx) for idx in zip(*WORLD_BONES))
+    bone = world[..., b, :3] - world[..., a, :3]
+    length = np.linalg.norm(bone, axis=-1, keepdims=True)
+    hips = (kp[..., J["left_hip"], :2] + kp[..., J["right_hip"], :2]) / 2
+    rot = ray_rotation(hips, K)
+    direction = np.einsum("...ij,...bj->...bi", rot, bone / np.maximum(length, 1e-9))
+    weight = np.minimum(world[..., a, 3], world[..., b, 3]) * (length[..., 0] > 1e-3)
+    return direction, weight
+
+
 def world_frame(normal: np.ndarray, offset: float, pelvis_cam: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """World→camera ``R, t`` (``x_cam = R x_world + t``) for a world with +Y along the ground normal, y = 0 on
     the ground, its origin below the pair's mean pelvis, and +Z pointing from the pair towards the camera."""
@@ -229,26 +272,32 @@ def world_frame(normal: np.ndarray, offset: float, pelvis_cam: np.ndarray) -> tu
 
 def fit_two_people(keypoints: np.ndarray, width: int, height: int, fps: float, K: Optional[np.ndarray] = None,
                    body: Optional[BodyModel] = None, config: Optional[FitConfig] = None,
-                   progress: Optional[Callable[[int, int], None]] = None) -> FitResult:
-    """Fit both people to ``keypoints (2, T, 22, 3)`` (pixels x, y, confidence; our joint order).
+                   progress: Optional[Callable[[int, int], None]] = None,
+                   world: Optional[np.ndarray] = None) -> FitResult:
+    """Fit both people to ``keypoints (2, T, 22, 3)`` (pixels x, y, confidence; our joint order) and, if given,
+    BlazePose's world landmarks ``world (2, T, 22, 4)`` (metres x, y, z along the image's axes, confidence).
 
     ``K``: camera intrinsics (default: from ``config.fov_deg``). Returns the reconstruction in a ground-aligned
     world (camera included), the initialisation, and the final loss terms."""
     threads = torch.get_num_threads()
     torch.set_num_threads(1)  # thousands of tiny ops: threading costs more than it gives (6× slower on 2 cores)
     try:
-        return _fit(keypoints, width, height, fps, K, body, config or FitConfig(), progress)
+        return _fit(keypoints, width, height, fps, K, body, config or FitConfig(), progress, world)
     finally:
         torch.set_num_threads(threads)
 
 
 def _fit(keypoints: np.ndarray, width: int, height: int, fps: float, K: Optional[np.ndarray],
-         body: Optional[BodyModel], cfg: FitConfig, progress: Optional[Callable[[int, int], None]]) -> FitResult:
+         body: Optional[BodyModel], cfg: FitConfig, progress: Optional[Callable[[int, int], None]],
+         world: Optional[np.ndarray]) -> FitResult:
     kp_np = np.asarray(keypoints, np.float64)
     if kp_np.ndim != 4 or kp_np.shape[0] != 2 or kp_np.shape[2:] != (NUM_BODY_JOINTS, 3):
         raise MotionError(f"keypoints: expected shape (2, T, {NUM_BODY_JOINTS}, 3), got {kp_np.shape}")
     if not np.all(np.isfinite(kp_np)):
         raise MotionError("keypoints: non-finite values")
+    if world is not None and (np.shape(world) != kp_np.shape[:3] + (4,) or not np.all(np.isfinite(world))):
+        raise MotionError(f"world landmarks: expected finite values of shape (2, T, {NUM_BODY_JOINTS}, 4), "
+                          f"got {np.shape(world)}")
     if body is None:
         from ..body import load_body_model
 
@@ -317,6 +366,21 @@ def _fit(keypoints: np.ndarray, width: int, height: int, fps: float, K: Optional
     pair_r = radii[:, None] + radii[None, :]
 
     torso_only = torch.zeros(NUM_BODY_JOINTS).index_fill(0, torch.tensor(TORSO), 1.0)
+    use_world = world is not None and cfg.w_world > 0
+    if use_world:
+        assert world is not None
+        w_dir, w_weight = (torch.as_tensor(x, dtype=dtype) for x in world_bone_directions(world, kp_np, K))
+        w_weight = w_weight * (w_weight >= cfg.min_confidence)
+        bone_a, bone_b = (torch.tensor(idx) for idx in zip(*WORLD_BONES))
+        torso_bones = torch.zeros(len(WORLD_BONES)).index_fill(0, torch.tensor(WORLD_TORSO), 1.0)
+
+    def world_pose(joints: Tensor, root_only: bool) -> Tensor:
+        """Per-person confidence-weighted squared distance (2,) between the fitted bones' unit directions and
+        the world landmarks' (torso bones only while fitting the roots)."""
+        bone = joints[:, :, bone_b] - joints[:, :, bone_a]
+        d = bone / bone.norm(dim=-1, keepdim=True).clamp(min=1e-6)
+        w = w_weight * torso_bones if root_only else w_weight
+        return (w * ((d - w_dir) ** 2).sum(-1)).sum((1, 2)) / w.sum((1, 2)).clamp(min=1.0)
 
     def reprojection(joints: Tensor, root_only: bool) -> Tensor:
         """Per-person robust reprojection error (2,)."""
@@ -329,6 +393,8 @@ def _fit(keypoints: np.ndarray, width: int, height: int, fps: float, K: Optional
     def losses(joints: Tensor, root_only: bool, placement: bool = False) -> dict[str, Tensor]:
         out = {"reproj": cfg.w_reproj * reprojection(joints, root_only).sum()}
         out["root_smooth"] = cfg.w_root_smooth * _second_diff(joints[:, :, 0], 1)
+        if use_world:
+            out["world"] = cfg.w_world * world_pose(joints, root_only).sum()
         if root_only:
             return out
         out["pose"] = cfg.w_pose * (pose ** 2).sum(-1).mean() * (NUM_BODY_JOINTS - 1)

@@ -9,7 +9,9 @@ were last seen, with a second landmarker in IMAGE mode (no temporal state to con
 BlazePose-33 → our joints: shoulders, elbows, wrists, hips, knees and ankles map directly; the pelvis, the three
 spine joints, neck, head and collars are interpolated between mid-hips, mid-shoulders and mid-ears (their
 confidence is scaled down by :data:`SYNTH_CONFIDENCE`); the foot joint (ball of the foot) lies 70% of the way from
-ankle to toe tip.
+ankle to toe tip. BlazePose's *world landmarks* (a metric 3D pose in metres, origin between the hips, axes along the
+image's: x right, y down, z away from the camera) are kept with each detection and mapped the same way: they are
+the fit's 3D pose evidence (:attr:`.fit.FitConfig.w_world`).
 """
 
 from __future__ import annotations
@@ -54,22 +56,23 @@ class KeypointError(MotionError):
 
 
 def blazepose_to_body22(landmarks: np.ndarray) -> np.ndarray:
-    """``(..., 33, 3)`` BlazePose (x, y, confidence) → ``(..., 22, 3)`` in our joint order."""
+    """``(..., 33, 3)`` BlazePose (x, y, confidence) → ``(..., 22, 3)`` in our joint order; world landmarks
+    ``(..., 33, 4)`` (x, y, z, confidence) → ``(..., 22, 4)`` alike."""
     lm = np.asarray(landmarks, np.float64)
-    if lm.shape[-2:] != (33, 3):
-        raise KeypointError(f"landmarks: expected shape (..., 33, 3), got {lm.shape}")
-    out = np.zeros(lm.shape[:-2] + (NUM_BODY_JOINTS, 3))
+    if lm.shape[-2] != 33 or lm.shape[-1] not in (3, 4):
+        raise KeypointError(f"landmarks: expected shape (..., 33, 3) or (..., 33, 4), got {lm.shape}")
+    out = np.zeros(lm.shape[:-2] + (NUM_BODY_JOINTS, lm.shape[-1]))
 
     def p(name: str) -> np.ndarray:
         return lm[..., BP[name], :]
 
     def mid(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        xy = (a[..., :2] + b[..., :2]) / 2
-        return np.concatenate([xy, np.minimum(a[..., 2:], b[..., 2:])], -1)
+        xy = (a[..., :-1] + b[..., :-1]) / 2
+        return np.concatenate([xy, np.minimum(a[..., -1:], b[..., -1:])], -1)
 
     def lerp(a: np.ndarray, b: np.ndarray, w: float, synth: float = SYNTH_CONFIDENCE) -> np.ndarray:
-        xy = a[..., :2] * (1 - w) + b[..., :2] * w
-        return np.concatenate([xy, np.minimum(a[..., 2:], b[..., 2:]) * synth], -1)
+        xy = a[..., :-1] * (1 - w) + b[..., :-1] * w
+        return np.concatenate([xy, np.minimum(a[..., -1:], b[..., -1:]) * synth], -1)
 
     for name in DIRECT:
         out[..., JOINT_INDEX[name], :] = p(name)
@@ -88,19 +91,22 @@ def blazepose_to_body22(landmarks: np.ndarray) -> np.ndarray:
 
 @dataclass
 class Detection:
-    """One person found in one frame: BlazePose landmarks in pixels, their bounding box and, when the frame
-    was at hand, the colours of their clothes (:func:`clothing_colour`)."""
+    """One person found in one frame: BlazePose landmarks in pixels, their bounding box, when the frame
+    was at hand the colours of their clothes (:func:`clothing_colour`) and, when the detector gave them, the
+    world landmarks."""
 
     landmarks: np.ndarray  # (33, 3): x, y (pixels), confidence (visibility × presence)
     box: np.ndarray  # (4,) x0, y0, x1, y1 over the confident landmarks
     colour: Optional[np.ndarray] = None  # (6,) mean RGB in [0, 1] of torso and thighs
+    world: Optional[np.ndarray] = None  # (33, 4): x, y, z (metres, hip-centred, image axes), confidence
 
     @classmethod
-    def from_landmarks(cls, landmarks: np.ndarray, rgb: Optional[np.ndarray] = None) -> "Detection":
+    def from_landmarks(cls, landmarks: np.ndarray, rgb: Optional[np.ndarray] = None,
+                       world: Optional[np.ndarray] = None) -> "Detection":
         good = landmarks[:, 2] > 0.3
         pts = landmarks[good if good.sum() >= 4 else slice(None), :2]
         colour = clothing_colour(rgb, landmarks) if rgb is not None else None
-        return cls(landmarks, np.concatenate([pts.min(0), pts.max(0)]), colour)
+        return cls(landmarks, np.concatenate([pts.min(0), pts.max(0)]), colour, world)
 
 
 def clothing_colour(rgb: np.ndarray, landmarks: np.ndarray) -> np.ndarray:
@@ -132,12 +138,13 @@ COLOUR_DIM = 6  # clothing_colour: mean RGB of torso and thighs
 class DetectionStore:
     """Per-frame detections of a whole video in compact float32 arrays instead of a Python list of objects
     (~1 KiB per frame instead of ~6 KiB: an hour of video is 108,000 frames): landmarks and clothing colours
-    (NaN where a detection had none). Reads back as a sequence of ``list[Detection]`` per frame, rebuilt on access,
-    which is what tracking iterates over."""
+    and world landmarks (NaN where a detection had none). Reads back as a sequence of ``list[Detection]`` per
+    frame, rebuilt on access, which is what tracking iterates over."""
 
     def __init__(self, people: int = 2, landmarks: int = 33) -> None:
         self._data = np.zeros((64, people, landmarks, 3), np.float32)
         self._colour = np.full((64, people, COLOUR_DIM), np.nan, np.float32)
+        self._world = np.full((64, people, landmarks, 4), np.nan, np.float32)
         self._count = np.zeros(64, np.int8)
         self._frames = 0
 
@@ -145,6 +152,7 @@ class DetectionStore:
         if self._frames == len(self._count):
             self._data = np.concatenate([self._data, np.zeros_like(self._data)])
             self._colour = np.concatenate([self._colour, np.full_like(self._colour, np.nan)])
+            self._world = np.concatenate([self._world, np.full_like(self._world, np.nan)])
             self._count = np.concatenate([self._count, np.zeros_like(self._count)])
         self._frames += 1
         for det in detections[:self._data.shape[1]]:
@@ -157,12 +165,14 @@ class DetectionStore:
         if self._count[frame] == self._data.shape[1]:
             self._data = np.concatenate([self._data, np.zeros_like(self._data[:, :1])], axis=1)
             self._colour = np.concatenate([self._colour, np.full_like(self._colour[:, :1], np.nan)], axis=1)
+            self._world = np.concatenate([self._world, np.full_like(self._world[:, :1], np.nan)], axis=1)
         self._put(frame, detection)
 
     def _put(self, frame: int, det: Detection) -> None:
         slot = int(self._count[frame])
         self._data[frame, slot] = det.landmarks
         self._colour[frame, slot] = np.nan if det.colour is None else det.colour
+        self._world[frame, slot] = np.nan if det.world is None else det.world
         self._count[frame] = slot + 1
 
     def __len__(self) -> int:
@@ -173,7 +183,9 @@ class DetectionStore:
             raise IndexError(frame)
         out = []
         for k in range(int(self._count[frame])):
-            det = Detection.from_landmarks(self._data[frame, k].astype(np.float64))
+            world = self._world[frame, k]
+            det = Detection.from_landmarks(self._data[frame, k].astype(np.float64),
+                                           world=None if np.isnan(world).any() else world.astype(np.float64))
             colour = self._colour[frame, k]
             out.append(det if np.isnan(colour).any() else replace(det, colour=colour.astype(np.float64)))
         return out
@@ -221,7 +233,9 @@ class PoseDetector:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _run(self, landmarker: object, rgb: np.ndarray, frame: Optional[int]) -> list[np.ndarray]:
+    def _run(self, landmarker: object, rgb: np.ndarray,
+             frame: Optional[int]) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Each person's landmarks ``(33, 3)`` in pixels and world landmarks ``(33, 4)``."""
         import mediapipe as mp
 
         image = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(rgb))
@@ -231,10 +245,14 @@ class PoseDetector:
             else:
                 result = landmarker.detect_for_video(image, int(round(frame * 1000.0 / self.fps)))  # type: ignore
         h, w = rgb.shape[:2]
+
+        def conf(lm: object) -> float:
+            return (lm.visibility or 0.0) * (lm.presence or 1.0)  # type: ignore[attr-defined]
+
         people = []
-        for pose in result.pose_landmarks:
-            people.append(np.array([[lm.x * w, lm.y * h, (lm.visibility or 0.0) * (lm.presence or 1.0)]
-                                    for lm in pose], np.float64))
+        for pose, world in zip(result.pose_landmarks, result.pose_world_landmarks):
+            people.append((np.array([[lm.x * w, lm.y * h, conf(lm)] for lm in pose], np.float64),
+                           np.array([[lm.x, lm.y, lm.z, conf(lm)] for lm in world], np.float64)))
         return people
 
     def detect(self, rgb: np.ndarray, frame: int) -> list[Detection]:
@@ -244,19 +262,21 @@ class PoseDetector:
             cropped = self._crop_retry(rgb)
             if len(cropped) > len(people):
                 people = cropped
-        dets = [Detection.from_landmarks(p, rgb) for p in people]
+        dets = [Detection.from_landmarks(p, rgb, world) for p, world in people]
         if dets:
             self._last_boxes = [d.box for d in dets]
         return dets
 
-    def _crop_retry(self, rgb: np.ndarray) -> list[np.ndarray]:
+    def _crop_retry(self, rgb: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
         """Run on a square crop around the last boxes (enlarged), mapping landmarks back to the frame."""
         boxes = np.stack(self._last_boxes)
         return self.detect_in_box(rgb, np.concatenate([boxes[:, :2].min(0), boxes[:, 2:].max(0)]))
 
-    def detect_in_box(self, rgb: np.ndarray, box: np.ndarray, enlarge: float = 1.4) -> list[np.ndarray]:
+    def detect_in_box(self, rgb: np.ndarray, box: np.ndarray,
+                      enlarge: float = 1.4) -> list[tuple[np.ndarray, np.ndarray]]:
         """Landmarks ``(33, 3)`` of the people found in a square crop around ``box`` (x0, y0, x1, y1) enlarged by
-        ``enlarge``, in frame pixels; the still-image landmarker, so no temporal state is disturbed."""
+        ``enlarge``, in frame pixels, each with its world landmarks ``(33, 4)``; the still-image landmarker, so no
+        temporal state is disturbed."""
         h, w = rgb.shape[:2]
         x0, y0, x1, y1 = box
         side = enlarge * max(x1 - x0, y1 - y0, 32.0)
@@ -266,7 +286,7 @@ class PoseDetector:
         if right - left < 32 or bottom - top < 32:
             return []
         people = self._run(self._image, rgb[top:bottom, left:right], None)
-        for p in people:
+        for p, _ in people:
             p[:, 0] += left
             p[:, 1] += top
         return people

@@ -63,19 +63,22 @@ def mask_person(rgb: np.ndarray, landmarks: np.ndarray, min_conf: float = 0.3) -
     return out
 
 
-def _anyone_else(candidates: list[np.ndarray], rgb: np.ndarray, partner: Detection,
+Candidates = list[tuple[np.ndarray, np.ndarray]]  # PoseDetector.detect_in_box: (landmarks, world landmarks)
+
+
+def _anyone_else(candidates: Candidates, rgb: np.ndarray, partner: Detection,
                  unlike: float = 0.8) -> Optional[Detection]:
     """The most confident candidate that is not the partner found again (match cost to them above ``unlike``)."""
-    dets = [Detection.from_landmarks(lm, rgb) for lm in candidates]
+    dets = [Detection.from_landmarks(lm, rgb, world) for lm, world in candidates]
     others = [d for d in dets if match_cost(partner.landmarks, partner.box, d) > unlike]
     return max(others, key=lambda d: float(d.landmarks[:, 2].mean()), default=None)
 
 
-def _best_candidate(candidates: list[np.ndarray], rgb: np.ndarray, guess: Detection, partner: Optional[Detection],
+def _best_candidate(candidates: Candidates, rgb: np.ndarray, guess: Detection, partner: Optional[Detection],
                     gate: float) -> Optional[Detection]:
     best, best_cost = None, gate
-    for lm in candidates:
-        det = Detection.from_landmarks(lm, rgb)
+    for lm, world in candidates:
+        det = Detection.from_landmarks(lm, rgb, world)
         cost = match_cost(guess.landmarks, guess.box, det)
         if partner is not None and match_cost(partner.landmarks, partner.box, det) <= cost:
             continue  # the partner found again

@@ -6,11 +6,13 @@ the detections carry them, the colours of the clothes (a running mean per track)
 overlap in the image keep their identities: when only the person in front is detected, their shirt says whose
 track they continue. A match costing more than
 ``gate`` is refused: the track is missing in that frame (keypoints held at the prediction, confidence 0).
-A starts as the leftmost person of the first frame with two people.
+A starts as the leftmost person of the first frame with two people. Each track's world landmarks come from the
+same detections as its 2D landmarks (:func:`track_detections`).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Optional, Sequence
 
 import numpy as np
@@ -110,23 +112,46 @@ def distinct(dets: Sequence[Detection]) -> list[Detection]:
     return kept
 
 
+@dataclass
+class Tracks:
+    """Two people's tracks over a video."""
+
+    landmarks: np.ndarray  # (2, T, L, 3) pixels x, y, confidence (0 where not found)
+    found: np.ndarray  # (2, T) bool
+    world: np.ndarray  # (2, T, L, 4) world landmarks x, y, z, confidence (all 0 where not found or not given)
+
+
 def track_two_people(frames: Sequence[Sequence[Detection]], num_landmarks: int = 33,
                      gate: float = 1.6) -> tuple[np.ndarray, np.ndarray]:
-    """Detections per frame → landmarks ``(2, T, L, 3)`` for A and B, and ``found (2, T)``.
+    """Detections per frame → landmarks ``(2, T, L, 3)`` for A and B, and ``found (2, T)``
+    (:func:`track_detections` without the world landmarks)."""
+    tracks = track_detections(frames, num_landmarks, gate)
+    return tracks.landmarks, tracks.found
+
+
+def track_detections(frames: Sequence[Sequence[Detection]], num_landmarks: int = 33, gate: float = 1.6) -> Tracks:
+    """Detections per frame → :class:`Tracks` of A and B.
 
     Frames before a person is first seen, and frames where the match is refused, hold the nearest known
     landmarks with confidence 0."""
     num_frames = len(frames)
     out = np.zeros((2, num_frames, num_landmarks, 3))
+    world = np.zeros((2, num_frames, num_landmarks, 4))
     found = np.zeros((2, num_frames), bool)
     tracks: list[Optional[_Track]] = [None, None]
+
+    def take(slot: int, t: int, det: Detection) -> None:
+        out[slot, t], found[slot, t] = det.landmarks, True
+        if det.world is not None:
+            world[slot, t] = det.world
+
     for t, dets in enumerate(frames):
         dets = distinct(dets)
         if tracks[0] is None and tracks[1] is None and dets:
             order = sorted(range(len(dets)), key=lambda i: dets[i].box[0] + dets[i].box[2])
             for slot, i in enumerate(order[:2]):
                 tracks[slot] = _Track(dets[i], t)
-                out[slot, t], found[slot, t] = dets[i].landmarks, True
+                take(slot, t, dets[i])
             continue
         live = [k for k in range(2) if tracks[k] is not None]
         preds = {k: tracks[k].predict(t) for k in live}  # type: ignore[union-attr]
@@ -138,7 +163,7 @@ def track_two_people(frames: Sequence[Sequence[Detection]], num_landmarks: int =
                 if cost[r, c] <= gate:
                     k = live[r]
                     tracks[k].update(dets[c], t)  # type: ignore[union-attr]
-                    out[k, t], found[k, t] = dets[c].landmarks, True
+                    take(k, t, dets[c])
                     used.add(int(c))
         for k in range(2):
             if tracks[k] is None:
@@ -146,10 +171,10 @@ def track_two_people(frames: Sequence[Sequence[Detection]], num_landmarks: int =
                 if spare:
                     i = spare[0]
                     tracks[k] = _Track(dets[i], t)
-                    out[k, t], found[k, t] = dets[i].landmarks, True
+                    take(k, t, dets[i])
                     used.add(i)
     _fill_missing(out, found)
-    return out, found
+    return Tracks(out, found, world)
 
 
 def _fill_missing(out: np.ndarray, found: np.ndarray) -> None:
