@@ -66,7 +66,9 @@ def register(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None
     p = sub.add_parser("reconstruct", help="initial two-person reconstruction from a video (or 2D keypoints)")
     p.add_argument("video", type=Path, nargs="?", help="the video (optional with --keypoints)")
     p.add_argument("-o", "--output", type=Path, required=True, help="session file (.smsession)")
-    p.add_argument("--keypoints", type=Path, default=None, help="precomputed keypoints (.npz/.json): skip detection")
+    p.add_argument("--keypoints", type=Path, default=None,
+                   help="precomputed keypoints (.npz/.json: keypoints (2, T, 22, 3), optional world (2, T, 22, 4) "
+                        "metric hip-centred 3D landmarks used as a pose prior): skip detection")
     p.add_argument("--save-keypoints", type=Path, default=None, help="also write the detected keypoints here")
     p.add_argument("--max-frames", type=int, default=None, help="only the first N frames")
     p.add_argument("--fov", type=float, default=None, help="horizontal field of view in degrees (default 55)")
