@@ -147,6 +147,21 @@ def test_a_network_that_adds_nothing_reproduces_interpolation(recon):
     assert np.abs(out.people[0].body_pose - ref.people[0].body_pose).max() < 0.05
 
 
+def test_chunks_never_take_the_estimate_they_replace_as_context(recon):
+    """A long gap is filled in chunks; the frames after a chunk still hold the estimate being replaced (here B
+    thrown 2 m sideways). With a network that adds nothing each chunk holds or interpolates between what is known,
+    so B stays near the borders' placement; taking the next chunk's frames as kept context pulled the first chunk
+    toward the wrong estimate (≈ 2 m)."""
+    bad = recon.copy()
+    seg = Segment(8, 82, "B")
+    bad.people[1].transl[seg.start:seg.stop, 0] += 2.0
+    opts = InfillOptions(**{**FAST, "max_window": 40, "context": 8}, guidance=GuidanceWeights.none())
+    out = infill_segment(bad, seg, "", opts, model=tiny_model())
+    borders = recon.people[1].transl[[seg.start - 1, seg.stop], 0]
+    filled = out.people[1].transl[seg.start:seg.stop, 0]
+    assert filled.min() > borders.min() - 0.05 and filled.max() < borders.max() + 0.05
+
+
 def test_a_60_fps_sequence_is_infilled_at_the_models_rate() -> None:
     recon = generate_clip_at(60.0)
     seg = Segment(100, 160, "B")  # 1 s

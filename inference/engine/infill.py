@@ -11,7 +11,8 @@ on both sides, the other person) is kept exactly and serves as the condition. Tw
   learned enough (docs/eval/README.md). It reads no text: the text's contacts still guide it.
 * ``"network"`` — the paper's diffusion infiller: the text conditions the network (classifier-free guidance);
   geometry guides the sampling. Segments longer than the model's window are filled in consecutive chunks, each
-  using the previous chunk as context.
+  using the previous chunk as context; the frames of later chunks are generated with it, never kept as context
+  (they still hold the estimate being replaced).
 """
 
 from __future__ import annotations
@@ -142,6 +143,7 @@ def _infill(recon: Reconstruction, segment: Segment, text: str, options: InfillO
     chunks = _chunks(segment.start, segment.stop, inner)
     generator = torch.Generator().manual_seed(options.seed)
     out = recon
+    pending = regen.copy()  # still the estimate being replaced: never a kept condition, even beside a chunk
     for k, (c0, c1) in enumerate(chunks):
         check_cancel(cancel)
         w0, w1 = max(0, c0 - options.context), min(recon.num_frames, c1 + options.context)
@@ -152,15 +154,18 @@ def _infill(recon: Reconstruction, segment: Segment, text: str, options: InfillO
             if progress is not None:
                 progress((k + frac) / len(chunks), f"infilling frames {segment.start}–{segment.stop}: {msg}")
 
-        out = _infill_window(out, w0, w1, chunk_regen[w0:w1], rest, floor, emb, model, options, generator,
-                             chunk_progress, cancel)
+        out = _infill_window(out, w0, w1, pending[w0:w1], chunk_regen[w0:w1], rest, floor, emb, model, options,
+                             generator, chunk_progress, cancel)
+        pending[c0:c1] = False
     return out
 
 
-def _infill_window(recon: Reconstruction, w0: int, w1: int, regen: np.ndarray, rest: np.ndarray,
-                   floor: Optional[float], emb: Optional[torch.Tensor], model: MotionDenoiser,
+def _infill_window(recon: Reconstruction, w0: int, w1: int, regen: np.ndarray, write: np.ndarray,
+                   rest: np.ndarray, floor: Optional[float], emb: Optional[torch.Tensor], model: MotionDenoiser,
                    options: InfillOptions, generator: torch.Generator, progress: ProgressFn,
                    cancel: Optional[CancelFn]) -> Reconstruction:
+    """Generate the window's ``regen`` entries (``(W, 2)``; everything else is the kept condition) and write
+    back the ``write`` ones (the chunk's; later chunks' frames are generated only as free context)."""
     keep = ~regen
     device = model_device(model)
     window = read_window(recon, w0, w1, keep, rest)
@@ -170,7 +175,7 @@ def _infill_window(recon: Reconstruction, w0: int, w1: int, regen: np.ndarray, r
         # one round on the matched motion: the sampler's rounds between steps are there to steer a network's sample
         guided = apply_guidance(matched.to(device), problem, options.guidance, options.final_iterations)
         progress(1.0, "matched real motion")
-        return write_window(recon, window, guided.cpu(), rest, regen)
+        return write_window(recon, window, guided.cpu(), rest, write)
     keep_t = torch.as_tensor(keep, device=device)[None]
     base = base_motion("infiller", window.features[None], keep[None]).to(device)
     observed = model.normalise(base)
@@ -196,7 +201,7 @@ def _infill_window(recon: Reconstruction, w0: int, w1: int, regen: np.ndarray, r
 
     result = ddim_sample(predict, schedule, tuple(base.shape), options.steps, refine_x0=refine,
                          generator=generator, progress=progress, cancel=cancel, label="infilling", device=device)
-    return write_window(recon, window, model.from_residual(result, base)[0].cpu(), rest, regen)
+    return write_window(recon, window, model.from_residual(result, base)[0].cpu(), rest, write)
 
 
 def _infill_at_model_rate(recon: Reconstruction, segment: Segment, text: str, options: InfillOptions,
