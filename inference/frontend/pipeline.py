@@ -46,17 +46,18 @@ class VideoKeypoints:
     timings: dict[str, float] = field(default_factory=dict)
     world: Optional[np.ndarray] = None  # (2, T, 22, 4) world landmarks x, y, z (m), confidence; None: not read
 
+    def _per_person(self, index: "slice | tuple[slice, slice]") -> "VideoKeypoints":
+        """The same keypoints with ``index`` applied to every ``(2, T, ...)`` array."""
+        return replace(self, keypoints=self.keypoints[index].copy(), found=self.found[index].copy(),
+                       timings=dict(self.timings), world=None if self.world is None else self.world[index].copy())
+
     def frames(self, start: int, stop: Optional[int] = None) -> "VideoKeypoints":
         """The same keypoints over frames ``[start, stop)``."""
-        span = slice(start, stop)
-        return VideoKeypoints(self.keypoints[:, span], self.width, self.height, self.fps, self.found[:, span],
-                              dict(self.timings), None if self.world is None else self.world[:, span])
+        return self._per_person((slice(None), slice(start, stop)))
 
     def swapped(self) -> "VideoKeypoints":
         """The same keypoints with the two people's tracks exchanged."""
-        return VideoKeypoints(self.keypoints[::-1].copy(), self.width, self.height, self.fps,
-                              self.found[::-1].copy(), dict(self.timings),
-                              None if self.world is None else self.world[::-1].copy())
+        return self._per_person(slice(None, None, -1))
 
 
 def keypoints_from_video(path: Union[str, Path], max_frames: Optional[int] = None,
