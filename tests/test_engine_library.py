@@ -9,7 +9,7 @@ import torch
 from engine_support import single_thread  # noqa: F401 (fixture)
 from inference.engine import GuidanceWeights, InfillOptions, infill_segment
 from inference.engine.bodies import pair_rest_joints
-from inference.engine.dataset import clip_from_reconstruction
+from inference.engine.dataset import clip_from_reconstruction, solo_clip
 from inference.engine.motion_library import build_library, load_library, save_library
 from inference.engine.pair_frame import PairFrame, rot_y
 from inference.engine.window_io import read_window, recon_joints
@@ -99,6 +99,28 @@ def test_library_prior_changes_only_the_segment_and_steps_like_the_truth(takes, 
     at60 = resample(recon, np.arange(0, recon.num_frames - 1, 0.5), 60.0)
     out60 = infill_segment(at60, Segment(80, 140, "B"), "", options)  # another rate: resampled around the gap
     assert np.linalg.norm(recon_joints(out60, rest) - recon_joints(at60, rest), axis=-1)[80:140, 1].mean() < 0.03
+
+
+def test_one_persons_takes_are_matched_to_one_person_alone(takes, tmp_path):
+    """A solo take (its person in both slots) is a candidate only for a person matched alone: hidden with the
+    partner seen, A is filled half from it (the pair set cannot use it) and half from the pairs; hidden with B
+    too, A is found in it exactly, while B, whose motion the library lacks, is not."""
+    push = takes[2]
+    pairs = [clip_from_reconstruction(r, "", f"t{i}") for i, r in enumerate(takes[:2])]
+    library = load_library(save_library(build_library(pairs, [solo_clip(push.people[0], push.fps, "push A")]),
+                                        tmp_path / "library"))
+    assert library.solo.tolist() == [False, False, True] and library.names[2] == "push A"
+    starts_pairs = np.concatenate([s for s, _ in library._candidates(60, alone=False)])
+    assert (library.take[starts_pairs] < 2).all()
+    rest = pair_rest_joints(push)
+    keep = np.ones((60, 2), bool)
+    window = read_window(push, 30, 90, keep, rest)
+    keep[20:45, 0] = False
+    a_error = (library.fill(window.features, keep, window.rest_joints, k=1) - window.features)[20:45, 0].abs()
+    keep[20:45, 1] = False
+    both = library.fill(window.features, keep, window.rest_joints, k=1) - window.features
+    assert both[20:45, 0].abs().max() < 0.02 < a_error.max()  # float16 storage: found again, alone
+    assert both[20:45, 1].abs().max() > 0.05
 
 
 def test_library_errors_are_one_sentence(tmp_path):

@@ -69,6 +69,13 @@ def clip_from_reconstruction(recon: Reconstruction, text: str, name: str,
                       float(fps or recon.fps), name)
 
 
+def solo_clip(person: PersonMotion, person_fps: float, name: str, body: Optional[BodyModel] = None,
+              fps: Optional[float] = None) -> MotionClip:
+    """One person's take as a clip whose two slots hold that person (the motion library matches such takes
+    to one person alone; they are not interactions)."""
+    return clip_from_reconstruction(Reconstruction((person, person), person_fps), "", name, body, fps)
+
+
 def _generated_clip(index: int, seed: int, fps: float, seconds: float, body: Optional[BodyModel]) -> MotionClip:
     from ..generator import INTERACTION_KINDS, generate_clip
 
