@@ -3,16 +3,18 @@
 Interpolation glides across a gap: a dancer's feet stop stepping and the body slides from one border pose to the
 next. A network trained for a few CPU minutes on top of interpolation learns too little to undo that. Real motion
 steps, so the library fills a gap with real motion instead (motion matching): among every window of the
-training takes (both role assignments), it finds those whose *visible* part best matches the window being filled
-— the hidden person's frames before and after the gap and everything the other person does, including during the
-gap — as positions of a few joints, each candidate turned about the vertical and shifted on the ground to fit
-those visible joints best, and takes their motion on the hidden entries. The match is
+captured takes, it finds those whose *visible* part best matches the window being filled, as positions of a few
+joints, each candidate turned about the vertical and shifted on the ground to fit those visible joints best, and
+takes their motion on the hidden entries. Two sets of matches are averaged for a hidden person: windows of
+two-person takes (either role assignment) matching both people — the hidden person's frames before and after the
+gap and everything the other person does, including during the gap — and windows of any take, one-person takes
+too, matching the hidden person's own frames alone (only those when both people are hidden). Each match is
 bent to meet the borders exactly (the offsets to the observed motion at the last visible frame before and the
-first after are interpolated across the gap, like the infiller's base), and ``k`` matches are averaged in feature
-space. Geometric guidance then runs on the result as it does on the infiller's sample.
+first after are interpolated across the gap, like the infiller's base). Geometric guidance then runs on the
+result as it does on the infiller's sample.
 
 The library is motion capture itself (6D rotations and pelvis per frame, float16) and ships in
-``resources/models/motion_library.npz`` with the data's acknowledgment (NOTICE).
+``resources/models/motion_library.npz`` with the data's acknowledgments (NOTICE).
 """
 
 from __future__ import annotations
