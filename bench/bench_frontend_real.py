@@ -55,6 +55,9 @@ CMU = ROOT.parent / "shared" / "data" / "cmu"
 if not CMU.is_dir():
     CMU = Path("/work/shared/data/cmu")
 START_SHIFT = 4
+# bumped when detection, tracking or re-detection change what a clip's cached keypoints would be
+# (2: a track's clothing colours count in full only after 10 frames)
+TRACKING_VERSION = 2
 SHAPE_SIGMA = 1.0
 
 
@@ -120,11 +123,14 @@ def detect(video: Path, folder: Path, fresh: bool):
     from inference.frontend.pipeline import keypoints_from_video, load_keypoints, save_keypoints
 
     path, timings = folder / "keypoints.npz", folder / "detect.json"
-    # detections cached before the world landmarks were kept are redone (the fit would silently lack them)
-    if fresh or not path.is_file() or load_keypoints(path).world is None:
+    stored = json.loads(timings.read_text()) if timings.is_file() else {}
+    # detections cached before the world landmarks were kept, or by an older tracker, are redone (the fit would
+    # silently lack the landmarks or score another tracker's keypoints)
+    if fresh or not path.is_file() or load_keypoints(path).world is None or \
+            stored.get("tracking_version", 1) != TRACKING_VERSION:
         vk = keypoints_from_video(video)
         save_keypoints(vk, path)
-        timings.write_text(json.dumps(vk.timings))
+        timings.write_text(json.dumps({**vk.timings, "tracking_version": TRACKING_VERSION}))
         print(f"  detected: {vk.timings['detect_fps']:.1f} frames/s", flush=True)
     vk = load_keypoints(path)
     vk.timings = json.loads(timings.read_text()) if timings.is_file() else {}
