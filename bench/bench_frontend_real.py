@@ -1,7 +1,7 @@
 """Front end on real two-person motion: CMU salsa pairs rendered as 720p footage, ``reconstruct`` run on it.
 
     nice .venv/bin/python bench/bench_frontend_real.py --test      # the figures of docs/frontend_eval.md §4
-    nice .venv/bin/python bench/bench_frontend_real.py             # train and validation clips only
+    nice .venv/bin/python bench/bench_frontend_real.py             # the development clips only (no test take)
     nice .venv/bin/python bench/bench_frontend_real.py --quick --w-world 0.3 --docs ''   # a weight sweep's run
 
 The table is printed and written into ``docs/frontend_eval.md`` between the ``<!-- bench_frontend_real -->``
@@ -31,8 +31,11 @@ only refits; ``--redo detect`` re-runs the detector on the cached videos (done b
 detections lack BlazePose's world landmarks), ``--redo render`` redoes everything.
 Clip groups: *train* (four clips of train takes, where the flag thresholds were chosen), *validation* (clips
 resembling the hard case, one person hidden behind the other for seconds: the validation take 12 and train
-takes, chosen by the renderer's truth occlusion; designed on) and *test* (salsa take 15, ``--test``: run once
-a change is final, never tuned on). Each group gets its own summary row.
+takes, chosen by the renderer's truth occlusion; designed on), *dev2* (eight more clips of train and validation
+takes, chosen by ``bench/select_dev_clips.py``'s stated rule from the recording and camera alone: long occlusions
+of either person, partial ones, contact without occlusion, cameras 1.2–2.6 m) and *test* (salsa take 15,
+``--test``: run once a change is final, never tuned on). Each group gets its own summary row, and the three
+development groups one together.
 """
 
 from __future__ import annotations
