@@ -7,9 +7,9 @@ Every 4 s window (3 s apart, from 2 s) of the train and validation salsa takes (
 train or validation clip gets one camera: height from a fixed cycle 1.2 … 2.6 m over the windows in order,
 seed from the take and start. Occlusion is scored on the true joints with the fit's occlusion capsules (a
 person-frame is hidden when ≥ 3 joints lie behind the partner's capsules; the renderer's mesh then decides the
-bench's truth), contact as a wrist of one person within 0.15 m of the other's body. Each window falls in at most
-one stratum; the group takes, per stratum, the first windows in the order unused takes (07, 10, 11) first, then
-the others, one window per take where the stratum allows, till its count is met:
+bench's truth), contact as a wrist of one person within 0.15 m of one of the other's joints. Each window falls
+in at most one stratum; the group takes, per stratum, the first windows in the order unused takes (07, 10, 11)
+first, then the others, one window per take where the stratum allows, till its count is met:
 
 * ``A hidden`` / ``B hidden`` (2 each): that person hidden on 30–60 % of frames, the other on < 15 %;
 * ``contact`` (2): both hidden on < 10 %, a wrist on the partner on ≥ 25 % of frames (salsa dancers hold hands
