@@ -4,7 +4,10 @@ Each frame, detections are matched to the tracks by the Hungarian algorithm on a
 keypoint distance to where each track is *predicted* to be (last keypoints moved by a damped velocity) and, when
 the detections carry them, the colours of the clothes (a running mean per track), so two people who cross or
 overlap in the image keep their identities: when only the person in front is detected, their shirt says whose
-track they continue. A match costing more than
+track they continue. A track's colours count in full only once it has been seen on ``COLOUR_EVIDENCE`` frames
+(until then they are the plain mean of its detections): a track started on a misplaced skeleton (landmarks on
+the background, whose "shirt" is the sky) otherwise refused its own person for good — on a development clip of
+the real-motion benchmark one dancer, in plain view, was found on 7 % of frames. A match costing more than
 ``gate`` is refused: the track is missing in that frame (keypoints held at the prediction, confidence 0).
 A starts as the leftmost person of the first frame with two people. Each track's world landmarks come from the
 same detections as its 2D landmarks (:func:`track_detections`).
@@ -47,6 +50,7 @@ class _Track:
         self.box = det.box.copy()
         self.frame = frame
         self.colour = None if det.colour is None else det.colour.copy()
+        self.colours_seen = 0 if det.colour is None else 1
 
     def predict(self, frame: int) -> tuple[np.ndarray, np.ndarray]:
         # a velocity carries a few frames; beyond that it extrapolates a lost person out of the picture
@@ -62,25 +66,34 @@ class _Track:
         self.velocity = 0.5 * self.velocity + 0.5 * step
         self.points, self.box, self.frame = det.landmarks.copy(), det.box.copy(), frame
         if det.colour is not None:
-            self.colour = det.colour.copy() if self.colour is None else 0.9 * self.colour + 0.1 * det.colour
+            self.colours_seen += 1
+            rate = max(1.0 / self.colours_seen, 0.1)  # the mean of the first ten, then a running mean
+            self.colour = det.colour.copy() if self.colour is None else (1 - rate) * self.colour + rate * det.colour
+
+    @property
+    def colour_trust(self) -> float:
+        """How much the track's clothing colours say about who it is: in full after ``COLOUR_EVIDENCE`` frames."""
+        return min(1.0, self.colours_seen / COLOUR_EVIDENCE)
 
 
 POSITION_MEMORY = 5  # frames
 COLOUR_WEIGHT = 6.0  # per unit of RGB distance (two different shirts differ by 0.2–1)
+COLOUR_EVIDENCE = 10  # frames a track is seen on before its clothing colours count in full
 
 
 def match_cost(pred_points: np.ndarray, pred_box: np.ndarray, det: Detection,
-               colour: Optional[np.ndarray] = None, unseen: int = 1) -> float:
+               colour: Optional[np.ndarray] = None, unseen: int = 1, colour_trust: float = 1.0) -> float:
     """Cost of giving ``det`` to a track predicted at ``pred_points``/``pred_box`` with clothes ``colour``,
     last seen ``unseen`` frames ago: the longer a person has been lost, the less their last position says
-    (``POSITION_MEMORY`` frames keep it at full weight) and the more their clothes do."""
+    (``POSITION_MEMORY`` frames keep it at full weight) and the more their clothes do, as far as
+    ``colour_trust`` (0–1) says the track's colour is known."""
     size = max(pred_box[2] - pred_box[0], pred_box[3] - pred_box[1], 1.0)
     conf = np.minimum(pred_points[:, 2], det.landmarks[:, 2])
     dist = np.linalg.norm(pred_points[:, :2] - det.landmarks[:, :2], axis=-1) / size
     kp = float((conf * dist).sum() / conf.sum()) if conf.sum() > 1e-6 else float(dist.mean())
     looks = 0.0
     if colour is not None and det.colour is not None:
-        looks = COLOUR_WEIGHT * float(np.linalg.norm(colour - det.colour)) / np.sqrt(2.0)
+        looks = colour_trust * COLOUR_WEIGHT * float(np.linalg.norm(colour - det.colour)) / np.sqrt(2.0)
     fade = min(1.0, POSITION_MEMORY / max(unseen, 1))
     return fade * ((1.0 - box_iou(pred_box, det.box)) + kp) + looks
 
@@ -155,8 +168,9 @@ def track_detections(frames: Sequence[Sequence[Detection]], num_landmarks: int =
             continue
         live = [k for k in range(2) if tracks[k] is not None]
         preds = {k: tracks[k].predict(t) for k in live}  # type: ignore[union-attr]
-        cost = np.array([[match_cost(*preds[k], d, tracks[k].colour, t - tracks[k].frame)  # type: ignore
-                          for d in dets] for k in live]).reshape(len(live), len(dets))
+        cost = np.array([[match_cost(*preds[k], d, tracks[k].colour, t - tracks[k].frame,  # type: ignore
+                                     tracks[k].colour_trust) for d in dets]  # type: ignore[union-attr]
+                         for k in live]).reshape(len(live), len(dets))
         used: set[int] = set()
         if cost.size:
             for r, c in zip(*linear_sum_assignment(cost)):
