@@ -40,6 +40,22 @@ from .pair_frame import PairFrame, encode, rot_y, to_pair_frame
 from .root_convention import canonical
 
 MATCH_JOINTS = [JOINT_INDEX[n] for n in ("pelvis", "left_ankle", "right_ankle", "left_wrist", "right_wrist", "head")]
+STANCE_SCALE = 0.5  # the stance points lie this many left−right ankle offsets from the pelvis
+
+
+def match_points(joints: Tensor) -> Tensor:
+    """The points a window is matched on, from posed joints ``(..., 22, 3)``: the ``MATCH_JOINTS`` and two *stance
+    points*, the pelvis ± ``STANCE_SCALE`` × (left − right ankle), ``(..., len(MATCH_JOINTS) + 2, 3)``.
+
+    Which foot is ahead is a few centimetres of the ankles' world positions, lost among the pelvis trajectory's
+    errors; the stance points weigh it on its own while still moving rigidly with the body (affine combinations of
+    joints), so the closed-form alignment holds. Training pairs left out of the library (3 seeds): stepping on 1 s
+    gaps 0.60 → 0.65, occluded MPJPE 68.0 → 67.5 mm, root 70.1 → 68.0; validation 53.3 → 52.7; generated
+    validation 36.4 → 37.1 (a scale of 1: stepping 0.66 but MPJPE 69.2, root 76.4; 2: 78.3 mm).
+    """
+    stride = STANCE_SCALE * (joints[..., JOINT_INDEX["left_ankle"], :] - joints[..., JOINT_INDEX["right_ankle"], :])
+    pelvis = joints[..., JOINT_INDEX["pelvis"], :]
+    return torch.cat([joints[..., MATCH_JOINTS, :], torch.stack([pelvis + stride, pelvis - stride], -2)], -2)
 FRAME_STRIDE = 3  # every third frame of the window is compared (motion is smooth at 30 fps)
 START_STRIDE = 2  # candidate windows start every other frame (the bend to the borders absorbs a frame's offset)
 
@@ -75,7 +91,7 @@ class MotionLibrary:
         joints = joints.unflatten(0, (n, 2))
         self._rot = rot
         self._pelvis = pelvis
-        self._joints = joints[:, :, MATCH_JOINTS].numpy()  # (N, 2, J, 3)
+        self._joints = match_points(joints).numpy()  # (N, 2, J, 3)
 
     @property
     def num_frames(self) -> int:
@@ -112,7 +128,7 @@ class MotionLibrary:
         if keep.all() or self._starts(w).size == 0:
             return features
         with torch.no_grad():
-            query = window_joints(features, rest_joints)[:, :, MATCH_JOINTS].numpy().astype(np.float64)
+            query = match_points(window_joints(features, rest_joints)).numpy().astype(np.float64)
         frames = np.arange(0, w, FRAME_STRIDE)
         seen = keep[frames].astype(np.float64)  # (F, 2) visible entries
         hidden = [p for p in (0, 1) if not keep[:, p].all()]
