@@ -123,9 +123,14 @@ def test_one_persons_takes_are_matched_to_one_person_alone(takes, tmp_path):
     assert both[20:45, 1].abs().max() > 0.05
 
 
-def test_library_errors_are_one_sentence(tmp_path):
+def test_library_errors_are_one_sentence(library_path, tmp_path):
     with pytest.raises(MotionError, match="not found"):
         load_library(tmp_path / "missing.npz")
+    with np.load(library_path) as f:
+        fields = dict(f)
+    np.savez(tmp_path / "bad.npz", **{**fields, "solo": np.zeros(5, bool)})  # three takes, five flags
+    with pytest.raises(MotionError, match="bad.npz: field 'solo'"):
+        load_library(tmp_path / "bad.npz")
     with pytest.raises(MotionError, match="prior"):
         infill_segment(generate_clip("hug", 1, seconds=2.0).reconstruction, Segment(10, 20, "A"), "",
                        InfillOptions(prior="magic"))

@@ -7,7 +7,7 @@ import pytest
 
 from inference.frontend.flags import FlagConfig, detect_flags
 from inference.frontend.keypoints import BP, Detection, KeypointError, blazepose_to_body22
-from inference.frontend.tracking import track_two_people
+from inference.frontend.tracking import track_detections
 from inference.segments import SegmentKind
 from inference.skeleton import BODY_PARENTS, JOINT_INDEX
 
@@ -69,7 +69,8 @@ def _crossing(frames: int = 40, missing: tuple[int, ...] = ()) -> tuple[list[lis
 
 def test_tracking_keeps_identities_through_a_crossing_and_a_gap():
     dets, truth = _crossing(missing=(18, 19, 20))
-    landmarks, found = track_two_people(dets)
+    tracks = track_detections(dets)
+    landmarks, found = tracks.landmarks, tracks.found
     assert found[0].all() and not found[1, 18:21].any() and found[1, 21:].all()
     np.testing.assert_allclose(landmarks[0], truth[0])
     keep = np.ones(40, bool)
@@ -80,7 +81,8 @@ def test_tracking_keeps_identities_through_a_crossing_and_a_gap():
 
 def test_flags_mark_shared_evidence_missing_and_jumps_as_segments():
     dets, _ = _crossing(frames=40, missing=(30, 31, 32, 33))
-    landmarks, found = track_two_people(dets)
+    tracks = track_detections(dets)
+    landmarks, found = tracks.landmarks, tracks.found
     kp = blazepose_to_body22(landmarks)
     kp[0, 8:, JOINT_INDEX["left_wrist"], :2] += 0  # unchanged
     kp[0, 5, JOINT_INDEX["left_wrist"], :2] += 200  # a snap: implausible motion
@@ -139,12 +141,12 @@ def test_clothes_keep_identities_when_only_the_person_in_front_is_found():
         dets.append(frame)
     assert np.linalg.norm(clothing_colour(frame_with((person(200.0, 420.0, 300.0), red)),
                                           person(200.0, 420.0, 300.0))[:3] - np.array(red) / 255) < 1e-6
-    _, found = track_two_people(dets)
+    found = track_detections(dets).found
     assert found[:, :10].all()
     assert found[1, 10:].all() and not found[0, 10:].any()
     # the same detections without colours: the lone detection is taken for A
     plain = [[Detection.from_landmarks(d.landmarks) for d in frame] for frame in dets]
-    _, found_plain = track_two_people(plain)
+    found_plain = track_detections(plain).found
     assert found_plain[0, 10:].all()
 
 
@@ -165,7 +167,8 @@ def test_a_person_detected_twice_does_not_become_the_partner():
         if t >= 5:
             frame.append(det(person(420.0, 420.0, 300.0), green))
         dets.append(frame)
-    landmarks, found = track_two_people(dets)
+    tracks = track_detections(dets)
+    landmarks, found = tracks.landmarks, tracks.found
     assert found[0].all() and not found[1, :5].any() and found[1, 5:].all()
     assert np.allclose(landmarks[1, 5:, BP["nose"], 0], 420.0)
 
@@ -186,7 +189,8 @@ def test_a_track_started_on_a_misplaced_skeleton_still_finds_its_person():
     dets = [[det(person(200.0, 420.0, 300.0), light), det(person(430.0, 380.0, 260.0), sky)]]
     for t in range(1, 30):
         dets.append([det(person(200.0, 420.0, 300.0), light), det(person(470.0 + t, 420.0, 300.0), dark)])
-    landmarks, found = track_two_people(dets)
+    tracks = track_detections(dets)
+    landmarks, found = tracks.landmarks, tracks.found
     assert found.all()
     assert np.allclose(landmarks[1, 1:, BP["nose"], 0], 470.0 + np.arange(1, 30))
 

@@ -41,6 +41,8 @@ from .root_convention import canonical
 
 MATCH_JOINTS = [JOINT_INDEX[n] for n in ("pelvis", "left_ankle", "right_ankle", "left_wrist", "right_wrist", "head")]
 STANCE_SCALE = 0.5  # the stance points lie this many left−right ankle offsets from the pelvis
+FRAME_STRIDE = 3  # every third frame of the window is compared (motion is smooth at 30 fps)
+START_STRIDE = 2  # candidate windows start every other frame (the bend to the borders absorbs a frame's offset)
 
 
 def match_points(joints: Tensor) -> Tensor:
@@ -56,8 +58,6 @@ def match_points(joints: Tensor) -> Tensor:
     stride = STANCE_SCALE * (joints[..., JOINT_INDEX["left_ankle"], :] - joints[..., JOINT_INDEX["right_ankle"], :])
     pelvis = joints[..., JOINT_INDEX["pelvis"], :]
     return torch.cat([joints[..., MATCH_JOINTS, :], torch.stack([pelvis + stride, pelvis - stride], -2)], -2)
-FRAME_STRIDE = 3  # every third frame of the window is compared (motion is smooth at 30 fps)
-START_STRIDE = 2  # candidate windows start every other frame (the bend to the borders absorbs a frame's offset)
 
 
 class Match(NamedTuple):
@@ -138,8 +138,10 @@ class MotionLibrary:
         for person in hidden:
             weights = np.zeros_like(seen)
             weights[:, person] = seen[:, person]
+            if not weights.any():  # nothing seen of them in the window: nothing to match on
+                continue
             sets = [s for s in together + [self._nearest(w, frames, query, weights, k, alone=True)] if s[0]]
-            if not weights.any() or not sets:  # nothing seen of them in the window, or nothing to match it
+            if not sets:  # no window of the library long enough
                 continue
             match = self._bent_average([m for matches, _ in sets for m in matches], features, keep)
             trust = match_trust(float(np.mean([distance for _, distance in sets])))
@@ -275,8 +277,12 @@ def load_library(path: "str | Path") -> MotionLibrary:
         raise MotionError(f"{path}: motion library not found")
     with np.load(path) as f:
         take = f["take"].astype(np.int64)
+        names = [str(n) for n in f["names"]]
+        solo = f["solo"] if "solo" in f.files else None  # libraries written before one-person takes have none
+        if solo is not None and solo.shape != (len(names),):
+            raise MotionError(f"{path}: field 'solo' should hold one flag per take ({len(names)}), got {solo.shape}")
         return MotionLibrary(f["rot6d"].astype(np.float32), f["pelvis"].astype(np.float32), f["take_rest"][take],
-                             take, float(f["fps"]), [str(n) for n in f["names"]], f["solo"] if "solo" in f.files else None)
+                             take, float(f["fps"]), names, solo)
 
 
 SHIPPED = MODELS_DIR / "motion_library.npz"

@@ -134,14 +134,6 @@ class Tracks:
     world: np.ndarray  # (2, T, L, 4) world landmarks x, y, z, confidence (all 0 where not found or not given)
 
 
-def track_two_people(frames: Sequence[Sequence[Detection]], num_landmarks: int = 33,
-                     gate: float = 1.6) -> tuple[np.ndarray, np.ndarray]:
-    """Detections per frame → landmarks ``(2, T, L, 3)`` for A and B, and ``found (2, T)``
-    (:func:`track_detections` without the world landmarks)."""
-    tracks = track_detections(frames, num_landmarks, gate)
-    return tracks.landmarks, tracks.found
-
-
 def track_detections(frames: Sequence[Sequence[Detection]], num_landmarks: int = 33, gate: float = 1.6) -> Tracks:
     """Detections per frame → :class:`Tracks` of A and B.
 
