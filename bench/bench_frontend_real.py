@@ -2,7 +2,7 @@
 
     nice .venv/bin/python bench/bench_frontend_real.py --test      # the figures of docs/frontend_eval.md §4
     nice .venv/bin/python bench/bench_frontend_real.py             # the development clips only (no test take)
-    nice .venv/bin/python bench/bench_frontend_real.py --quick --w-world 0.3 --docs ''   # a weight sweep's run
+    nice .venv/bin/python bench/bench_frontend_real.py --quick --fit w_world=0.3 --docs ''   # a weight sweep's run
 
 The table is printed and written into ``docs/frontend_eval.md`` between the ``<!-- bench_frontend_real -->``
 markers (``--docs ''`` to leave the page alone).
@@ -267,8 +267,8 @@ def main(argv: "list[str] | None" = None) -> int:
     parser.add_argument("--rows", type=Path, default=None,
                         help="rows of an earlier run (its --json) to table with this run's, e.g. the train and "
                              "validation clips measured before the test clip is run alone: --groups '' --test")
-    parser.add_argument("--w-world", type=float, default=None,
-                        help="weight of the fit's world-landmark term (default: FitConfig's)")
+    parser.add_argument("--fit", nargs="*", default=[], metavar="NAME=VALUE",
+                        help="FitConfig fields to override, e.g. --fit w_world=0.3 steps_full=100 (numbers only)")
     parser.add_argument("--quick", action="store_true",
                         help="the fit alone: no start-shift refit and no no-floor baseline (for weight sweeps)")
     parser.add_argument("--docs", type=str, default=str(ROOT / "docs" / "frontend_eval.md"),
@@ -278,7 +278,11 @@ def main(argv: "list[str] | None" = None) -> int:
     from inference.frontend.fit import FitConfig
 
     body = load_body_model(device="cpu")
-    config = FitConfig() if args.w_world is None else FitConfig(w_world=args.w_world)
+    try:
+        config = FitConfig(**{k: int(v) if v.lstrip("-").isdigit() else float(v)
+                              for k, v in (item.split("=", 1) for item in args.fit)})
+    except (TypeError, ValueError) as exc:
+        parser.error(f"--fit: {exc}")
     rows = json.loads(args.rows.read_text()) if args.rows else []
     groups = {"train": TRAIN_CLIPS, "validation": VALIDATION_CLIPS, "dev2": DEV2_CLIPS, "test": TEST_CLIPS}
     chosen = [g for g in args.groups.split(",") if g] + (["test"] if args.test else [])
