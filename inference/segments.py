@@ -13,6 +13,8 @@ from dataclasses import dataclass, field, replace
 from enum import Enum
 from typing import Any, Optional
 
+import numpy as np
+
 from .motion import MotionError
 
 WHO = ("A", "B", "both")
@@ -110,6 +112,12 @@ class Segment:
             return cls(d["start"], d["stop"], str(d["who"]), SegmentKind(d["kind"]), history, str(d["id"]))
         except (KeyError, TypeError, ValueError, OverflowError) as exc:
             raise MotionError(f"{where}: malformed ({type(exc).__name__}: {exc})") from None
+
+
+def true_runs(mask: np.ndarray) -> list[tuple[int, int]]:
+    """``[start, stop)`` of each run of True in a 1-D mask."""
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], np.asarray(mask).astype(np.int8), [0]])))
+    return list(zip(edges[::2].tolist(), edges[1::2].tolist()))
 
 
 def segments_from_mask(mask: "list[bool] | Any", who: str, kind: SegmentKind, min_length: int = 3,

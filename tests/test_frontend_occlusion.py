@@ -72,3 +72,21 @@ def test_a_person_missed_in_plain_view_is_not_called_occluded():
                for s in flags.segments())
     without_fit = detect_flags(kp, found, BODY_PARENTS)
     assert without_fit.occluded[1, :6].all()
+
+
+def test_a_person_missed_over_the_partner_is_marked_behind():
+    """Before any fit: B, lost while hidden behind A, is marked behind A on exactly those frames; a miss while
+    standing clear of A (frames 0–5) and a two-frame miss are not."""
+    from inference.frontend.occlusion import missed_behind
+
+    joints = _walk_behind()
+    kp = _keypoints(joints)
+    behind = hidden_joints(joints, K).sum(-1) >= 4
+    found = ~behind
+    found[1, :6] = False
+    found[1, 18:20] = False  # B half over A, missed for two frames only
+    kp[~found] = 0.0
+    marked = missed_behind(kp, found)
+    assert not marked[0].any() and not marked[1, :6].any() and not marked[1, 18:20].any()
+    assert (marked[1, 6:] == behind[1, 6:]).all() and marked[1].sum() >= 15
+    assert not missed_behind(kp, np.ones_like(found)).any()

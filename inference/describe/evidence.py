@@ -27,7 +27,7 @@ import numpy as np
 from scipy.spatial.transform import Rotation
 
 from ..motion import PERSON_IDS, Camera, PersonMotion, Reconstruction
-from ..segments import Segment
+from ..segments import Segment, true_runs
 from ..skeleton import JOINT_INDEX
 
 TRUSTED = 0.5  # reliability at or above which a frame's estimate counts as seen
@@ -49,12 +49,6 @@ class Evidence:
     def to_json(self) -> dict:
         return {pid: {"trusted_share": round(self.trusted_share[pid], 3),
                       "bridged_from": [list(a) for a in self.anchors[pid]]} for pid in PERSON_IDS}
-
-
-def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
-    """``[start, stop)`` runs of True."""
-    edges = np.flatnonzero(np.diff(np.concatenate([[0], mask.astype(np.int8), [0]])))
-    return [(int(a), int(b)) for a, b in zip(edges[::2], edges[1::2])]
 
 
 def _yaw(global_orient: np.ndarray) -> Rotation:
@@ -147,7 +141,7 @@ def bridge_untrusted(recon: Reconstruction, segment: Segment,
         other = people[other_id]
         q = person.copy()
         anchors[pid] = []
-        for a, b in _runs(~trusted[pid]):
+        for a, b in true_runs(~trusted[pid]):
             if b <= segment.start or a >= segment.stop or (a == 0 and b == person.num_frames):
                 continue  # outside the segment, or never seen at all: nothing to bridge from
             relative = bool(trusted[other_id][max(a - 1, 0):b + 1].all())

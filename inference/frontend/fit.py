@@ -18,6 +18,9 @@ Terms, and why each is there:
   jitter, and of the two people's *relative* placement, so their depth order stays consistent over time;
 * ground: feet may not sink below a common plane, and the lower foot of each person touches it;
 * no interpenetration between the two people: penalty on overlapping joint spheres;
+* behind the partner (when person-frames are marked so, e.g. by :func:`.occlusion.missed_behind`): a hinge keeps
+  that pelvis at least :attr:`FitConfig.behind_gap` farther than the partner's, moving only the hidden person.
+  A person missed behind the other is otherwise carried from the frames around, which are read too near;
 * proximity (an opt-in third stage, ``steps_placement``): a confident hand or elbow of one person meeting a
   confident joint of the other in the image may be at most :attr:`FitConfig.touch_m` apart in 3D, and each
   person may only slide along the camera ray through their pelvis to satisfy it. This ties the two people's
@@ -97,6 +100,10 @@ class FitConfig:
     neck_scale: float = NECK_SCALE
     w_world: float = 1.0  # bone directions towards BlazePose's world landmarks (when given); docs/frontend_eval.md §4
     w_penetration: float = 50.0
+    # a person-frame marked behind the partner (``behind``): the pelvis at least ``behind_gap`` m farther than the
+    # partner's (0.2 chosen over 0.28 on the development clips; docs/frontend_eval.md §4)
+    w_behind: float = 50.0
+    behind_gap: float = 0.2
     w_proximity: float = 5.0
     touch_px: float = 0.025  # 2D distance (fraction of the image's longer side) that counts as meeting
     touch_m: float = 0.2
@@ -273,23 +280,24 @@ def world_frame(normal: np.ndarray, offset: float, pelvis_cam: np.ndarray) -> tu
 def fit_two_people(keypoints: np.ndarray, width: int, height: int, fps: float, K: Optional[np.ndarray] = None,
                    body: Optional[BodyModel] = None, config: Optional[FitConfig] = None,
                    progress: Optional[Callable[[int, int], None]] = None,
-                   world: Optional[np.ndarray] = None) -> FitResult:
+                   world: Optional[np.ndarray] = None, behind: Optional[np.ndarray] = None) -> FitResult:
     """Fit both people to ``keypoints (2, T, 22, 3)`` (pixels x, y, confidence; our joint order) and, if given,
     BlazePose's world landmarks ``world (2, T, 22, 4)`` (metres x, y, z along the image's axes, confidence).
+    ``behind (2, T)`` bool, if given, marks person-frames known to be behind the partner.
 
     ``K``: camera intrinsics (default: from ``config.fov_deg``). Returns the reconstruction in a ground-aligned
     world (camera included), the initialisation, and the final loss terms."""
     threads = torch.get_num_threads()
     torch.set_num_threads(1)  # thousands of tiny ops: threading costs more than it gives (6× slower on 2 cores)
     try:
-        return _fit(keypoints, width, height, fps, K, body, config or FitConfig(), progress, world)
+        return _fit(keypoints, width, height, fps, K, body, config or FitConfig(), progress, world, behind)
     finally:
         torch.set_num_threads(threads)
 
 
 def _fit(keypoints: np.ndarray, width: int, height: int, fps: float, K: Optional[np.ndarray],
          body: Optional[BodyModel], cfg: FitConfig, progress: Optional[Callable[[int, int], None]],
-         world: Optional[np.ndarray]) -> FitResult:
+         world: Optional[np.ndarray], behind: Optional[np.ndarray]) -> FitResult:
     kp_np = np.asarray(keypoints, np.float64)
     if kp_np.ndim != 4 or kp_np.shape[0] != 2 or kp_np.shape[2:] != (NUM_BODY_JOINTS, 3):
         raise MotionError(f"keypoints: expected shape (2, T, {NUM_BODY_JOINTS}, 3), got {kp_np.shape}")
@@ -298,6 +306,8 @@ def _fit(keypoints: np.ndarray, width: int, height: int, fps: float, K: Optional
     if world is not None and (np.shape(world) != kp_np.shape[:3] + (4,) or not np.all(np.isfinite(world))):
         raise MotionError(f"world landmarks: expected finite values of shape (2, T, {NUM_BODY_JOINTS}, 4), "
                           f"got {np.shape(world)}")
+    if behind is not None and np.shape(behind) != kp_np.shape[:2]:
+        raise MotionError(f"behind: expected shape {kp_np.shape[:2]}, got {np.shape(behind)}")
     if body is None:
         from ..body import load_body_model
 
@@ -363,6 +373,7 @@ def _fit(keypoints: np.ndarray, width: int, height: int, fps: float, K: Optional
     touching = torch.as_tensor(touch_pairs(kp_np, cfg.touch_px * max(width, height), cfg.touch_confidence),
                                dtype=dtype)
     radii = torch.as_tensor(RADII, dtype=dtype)
+    behind_t = None if behind is None or not np.any(behind) else torch.as_tensor(np.asarray(behind), dtype=dtype)
     pair_r = radii[:, None] + radii[None, :]
 
     torso_only = torch.zeros(NUM_BODY_JOINTS).index_fill(0, torch.tensor(TORSO), 1.0)
@@ -409,6 +420,10 @@ def _fit(keypoints: np.ndarray, width: int, height: int, fps: float, K: Optional
         out["contact"] = (cfg.w_contact_floor if floor else cfg.w_contact) * (h.min(-1).values ** 2).mean()
         d = torch.cdist(joints[0], joints[1])  # (T, 22, 22)
         out["penetration"] = cfg.w_penetration * (torch.relu(pair_r - d) ** 2).sum((-1, -2)).mean()
+        if behind_t is not None:
+            z = joints[:, :, 0, 2]
+            gap = z - z.flip(0).detach()  # the partner's depth is evidence here, not a free variable
+            out["behind"] = cfg.w_behind * (behind_t * torch.relu(cfg.behind_gap - gap) ** 2).mean()
         if placement:
             out["proximity"] = cfg.w_proximity * (touching * torch.relu(d - cfg.touch_m) ** 2).sum() / max(T, 1)
         return out

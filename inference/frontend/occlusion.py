@@ -6,12 +6,16 @@ instead: each bone of the other person is a capsule of a body part's typical rad
 image falls inside such a capsule's outline and that part's near surface lies in front of the joint. This mirrors
 how the renderer decides visibility for ground truth (another person's surface nearer than the joint), with
 capsules standing in for the mesh.
+
+Before any fit, one piece of evidence says who is behind whom: a person the detector misses for several frames
+running while, filled in from time, they stand on the found partner in the image (:func:`missed_behind`).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from ..segments import true_runs
 from ..skeleton import BODY_JOINT_NAMES, BODY_PARENTS
 
 # capsule radius (m) of the bone that ends at each joint (parent -> joint)
@@ -51,4 +55,32 @@ def hidden_joints(joints_cam: np.ndarray, K: np.ndarray, shrink: float = 1.0) ->
         radius = _RADII[None, None]
         surface = z_axis - np.sqrt(np.maximum(radius ** 2 - off ** 2, 0.0))
         out[k] = np.any((off < shrink * radius) & (surface < z[k][:, :, None]), -1)
+    return out
+
+
+def missed_behind(keypoints: np.ndarray, found: np.ndarray, min_run: int = 3, min_overlap: float = 0.5) -> np.ndarray:
+    """``(2, T)`` bool: person-frames where the person was missed on ``min_run`` or more frames running while the
+    partner was found and their box, interpolated between the frames where they were found (held at the ends),
+    lies at least ``min_overlap`` of its area on the partner's.
+
+    A person in plain view is seldom missed that long; one hidden behind the partner is. On the real-motion
+    benchmark's 17 development clips such frames (runs of any length) had the missed person behind the partner on
+    87 % of them (true gap median 0.54 m); the wrong ones were the frames of identity swaps and short misses
+    (docs/frontend_eval.md, *A missed person behind the partner*)."""
+    T = keypoints.shape[1]
+    t = np.arange(T)
+    boxes = np.zeros((2, T, 4))
+    for p in range(2):
+        if found[p].any():
+            pts = keypoints[p, found[p], :, :2]
+            corners = np.concatenate([pts.min(1), pts.max(1)], -1)  # (found frames, 4)
+            boxes[p] = np.stack([np.interp(t, t[found[p]], c) for c in corners.T], -1)
+    lo, hi = np.maximum(boxes[..., :2], boxes[::-1, :, :2]), np.minimum(boxes[..., 2:], boxes[::-1, :, 2:])
+    shared = np.clip(hi - lo, 0, None).prod(-1)
+    area = np.maximum((boxes[..., 2:] - boxes[..., :2]).prod(-1), 1.0)
+    candidate = ~found & found[::-1] & (shared / area >= min_overlap) & found.any(1, keepdims=True)
+    out = np.zeros((2, T), bool)
+    for p in range(2):
+        for start, stop in true_runs(candidate[p]):
+            out[p, start:stop] = stop - start >= min_run
     return out

@@ -28,6 +28,7 @@ from ..video import VideoReader
 from .fit import FitConfig, FitResult
 from .flags import FlagConfig, Flags, detect_flags, fit_evidence
 from .keypoints import DetectionStore, PoseDetector, blazepose_to_body22
+from .occlusion import missed_behind
 from .redetect import redetect
 from .tracking import track_detections
 from .windowed import fit_long
@@ -186,7 +187,8 @@ def _fit_and_flag(vk: VideoKeypoints, weak: np.ndarray, K: Optional[np.ndarray],
         world = vk.world.astype(np.float64).copy()
         world[..., 3] = np.where(weak[..., None], 0.0, world[..., 3])  # a hidden body's 3D pose is a guess
     result = fit_long(kp, vk.width, vk.height, vk.fps, K=K, config=fit_config,  # windows: bounded memory
-                      progress=None if progress is None else (lambda d, t: progress(stage, d, t)), world=world)
+                      progress=None if progress is None else (lambda d, t: progress(stage, d, t)), world=world,
+                      behind=missed_behind(vk.keypoints, vk.found))
     recon = result.reconstruction
     assert recon.camera is not None and result.joints_cam is not None
     # the fitted bodies say which joints the other person hides (touching is not occlusion)
@@ -207,7 +209,10 @@ def reconstruct(vk: VideoKeypoints, video_path: Optional[Union[str, Path]] = Non
     when there are any the clip is fitted again trusting those frames' keypoints as little as the shared ones. On
     the real-motion benchmark's validation clips (one person hidden for seconds) this halved the error of the
     hidden person's placement on some clips (a one-frame re-detection of the hidden person, read 1.7 m too far,
-    no longer pulls their depth), at a small cost on the train clips (relative placement median 204 → 218 mm)."""
+    no longer pulls their depth), at a small cost on the train clips (relative placement median 204 → 218 mm).
+    Both fits keep a person missed for frames on end over their partner (:func:`.occlusion.missed_behind`) behind
+    that partner; carried from the frames around the occlusion they were placed too close behind (§4 of
+    docs/frontend_eval.md)."""
     # before the fit, only a missed person or skeletons sharing pixels lower the keypoints' weight
     prefit = replace(flag_config or FlagConfig(), missing_confidence=0.0)
     weak = detect_flags(vk.keypoints, vk.found, BODY_PARENTS, prefit).occluded

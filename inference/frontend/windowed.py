@@ -70,14 +70,16 @@ class _Person:
 
 def fit_long(keypoints: np.ndarray, width: int, height: int, fps: float, K: Optional[np.ndarray] = None,
              config: Optional[FitConfig] = None, progress: Optional[Callable[[int, int], None]] = None,
-             window: int = WINDOW, overlap: int = OVERLAP, world: Optional[np.ndarray] = None) -> FitResult:
+             window: int = WINDOW, overlap: int = OVERLAP, world: Optional[np.ndarray] = None,
+             behind: Optional[np.ndarray] = None) -> FitResult:
     """:func:`fit_two_people`'s result for ``keypoints (2, T, 22, 3)`` (and world landmarks
-    ``(2, T, 22, 4)`` if any), fitted in windows when long (the joined windows are then also the result's
-    initialisation)."""
+    ``(2, T, 22, 4)`` and person-frames marked behind the partner ``(2, T)``, if any), fitted in windows when
+    long (the joined windows are then also the result's initialisation)."""
     frames = keypoints.shape[1]
     starts = window_starts(frames, window, overlap)
     if len(starts) == 1:
-        return fit_two_people(keypoints, width, height, fps, K=K, config=config, progress=progress, world=world)
+        return fit_two_people(keypoints, width, height, fps, K=K, config=config, progress=progress, world=world,
+                              behind=behind)
     from ..body import load_body_model
 
     body = load_body_model()
@@ -93,7 +95,8 @@ def fit_long(keypoints: np.ndarray, width: int, height: int, fps: float, K: Opti
     for i, start in enumerate(starts):
         report = None if progress is None else (lambda d, t, i=i: progress(i * t + d, len(starts) * t))
         result = fit_two_people(keypoints[:, start:start + window], width, height, fps, K=K, config=config,
-                                progress=report, world=None if world is None else world[:, start:start + window])
+                                progress=report, world=None if world is None else world[:, start:start + window],
+                                behind=None if behind is None else behind[:, start:start + window])
         recon = result.reconstruction
         assert recon.camera is not None
         first = first or recon

@@ -20,7 +20,7 @@ import torch
 from ..body.base import BodyModel
 from ..motion import PERSON_IDS, MotionError, PersonMotion, Reconstruction
 from ..rotations import axis_angle_to_matrix, matrix_to_axis_angle
-from ..segments import Segment, SegmentKind, segments_from_mask
+from ..segments import Segment, SegmentKind, segments_from_mask, true_runs
 from ..skeleton import BODY_PARENTS, JOINT_INDEX, NUM_BODY_JOINTS
 from .clip import GeneratedClip, default_body
 from .geometry import continuous_axis_angle, smoothstep
@@ -117,11 +117,6 @@ def _rotate(aa: np.ndarray, delta: np.ndarray) -> np.ndarray:
     return continuous_axis_angle(matrix_to_axis_angle(m).numpy()).astype(np.float32)
 
 
-def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
-    edges = np.flatnonzero(np.diff(np.concatenate([[0], mask.astype(np.int8), [0]])))
-    return list(zip(edges[::2].tolist(), edges[1::2].tolist()))
-
-
 def degrade(truth: Reconstruction, hidden: dict[str, np.ndarray], occluded: dict[str, np.ndarray],
             rng: np.random.Generator) -> Reconstruction:
     """What an off-the-shelf per-frame estimator would plausibly return.
@@ -144,7 +139,7 @@ def degrade(truth: Reconstruction, hidden: dict[str, np.ndarray], occluded: dict
             view = cam.R[:, 2]  # camera z axis in world coordinates (per frame)
             transl += view * rng.normal(0.0, 0.03, (T, 1))
         frames = np.arange(T)
-        for start, stop in _runs(occluded[pid]):
+        for start, stop in true_runs(occluded[pid]):
             ramp = smoothstep(frames, start - 3, start + 2) * (1 - smoothstep(frames, stop - 2, stop + 3))
             often_hidden = np.flatnonzero(hidden[pid][start:stop].mean(0) >= 0.3)
             bones = {int(p) for j in often_hidden for p in (BODY_PARENTS[j], BODY_PARENTS[BODY_PARENTS[j]])
