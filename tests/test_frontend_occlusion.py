@@ -90,3 +90,6 @@ def test_a_person_missed_over_the_partner_is_marked_behind():
     assert not marked[0].any() and not marked[1, :6].any() and not marked[1, 18:20].any()
     assert (marked[1, 6:] == behind[1, 6:]).all() and marked[1].sum() >= 15
     assert not missed_behind(kp, np.ones_like(found)).any()
+    never = found.copy()
+    never[1] = False  # B never found: no box to lie on A, nothing to say
+    assert not missed_behind(kp, never).any()

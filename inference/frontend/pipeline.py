@@ -175,11 +175,11 @@ def load_keypoints(path: Union[str, Path]) -> VideoKeypoints:
 
 def _fit_and_flag(vk: VideoKeypoints, weak: np.ndarray, K: Optional[np.ndarray], fit_config: Optional[FitConfig],
                   flag_config: Optional[FlagConfig], progress: Optional[Progress],
-                  stage: str) -> tuple[FitResult, Flags]:
+                  stage: str, behind: np.ndarray) -> tuple[FitResult, Flags]:
     """The fit with the keypoints of the ``weak`` person-frames trusted less and their world landmarks not at all
     (BlazePose's 3D pose of a person behind the other is a guess; trusted like their 2D keypoints, × 0.3, it
-    pulled their placement on the benchmark's validation clips: relative error 249 vs 213 mm), and the flags its
-    bodies give."""
+    pulled their placement on the benchmark's validation clips: relative error 249 vs 213 mm) and the ``behind``
+    ones kept behind the partner, and the flags its bodies give."""
     kp = vk.keypoints.astype(np.float64).copy()
     kp[..., 2] = np.where(weak[..., None], kp[..., 2] * 0.3, kp[..., 2])
     world = None
@@ -188,7 +188,7 @@ def _fit_and_flag(vk: VideoKeypoints, weak: np.ndarray, K: Optional[np.ndarray],
         world[..., 3] = np.where(weak[..., None], 0.0, world[..., 3])  # a hidden body's 3D pose is a guess
     result = fit_long(kp, vk.width, vk.height, vk.fps, K=K, config=fit_config,  # windows: bounded memory
                       progress=None if progress is None else (lambda d, t: progress(stage, d, t)), world=world,
-                      behind=missed_behind(vk.keypoints, vk.found))
+                      behind=behind)
     recon = result.reconstruction
     assert recon.camera is not None and result.joints_cam is not None
     # the fitted bodies say which joints the other person hides (touching is not occlusion)
@@ -216,11 +216,12 @@ def reconstruct(vk: VideoKeypoints, video_path: Optional[Union[str, Path]] = Non
     # before the fit, only a missed person or skeletons sharing pixels lower the keypoints' weight
     prefit = replace(flag_config or FlagConfig(), missing_confidence=0.0)
     weak = detect_flags(vk.keypoints, vk.found, BODY_PARENTS, prefit).occluded
+    behind = missed_behind(vk.keypoints, vk.found)
     start = time.perf_counter()
-    result, flags = _fit_and_flag(vk, weak, K, fit_config, flag_config, progress, "fit")
+    result, flags = _fit_and_flag(vk, weak, K, fit_config, flag_config, progress, "fit", behind)
     hidden_seen = flags.occluded & vk.found & ~weak
     if hidden_seen.any():
-        result, flags = _fit_and_flag(vk, weak | hidden_seen, K, fit_config, flag_config, progress, "refit")
+        result, flags = _fit_and_flag(vk, weak | hidden_seen, K, fit_config, flag_config, progress, "refit", behind)
     fit_s = time.perf_counter() - start
     recon = result.reconstruction
     assert recon.camera is not None
