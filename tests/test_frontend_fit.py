@@ -164,3 +164,20 @@ def test_a_person_marked_behind_is_kept_behind_without_moving_the_partner():
     assert np.median(np.abs(fits[1].joints_cam[1, :, 0, 2] - fits[0].joints_cam[1, :, 0, 2])) < 0.05  # of 4.4–6.2 m
     with pytest.raises(MotionError, match="behind"):
         fit_two_people(kp, cam.width, cam.height, 10.0, K=cam.K, config=cfg, behind=behind[:, :5])
+
+
+def test_a_person_marked_behind_starts_behind_along_their_ray():
+    """The fit starts a marked person-frame behind the partner by moving the pelvis along its camera ray (the
+    image stays where the keypoints put it); frames without a mark, and marks already satisfied, are untouched."""
+    from inference.frontend.fit import start_behind
+
+    rest_pelvis = np.array([0.0, 0.9, 0.0])
+    pelvis = np.array([[[0.3, 0.2, 4.0], [0.3, 0.2, 4.0], [0.3, 0.2, 5.0]],
+                       [[0.1, 0.1, 4.5], [0.1, 0.1, 4.5], [0.1, 0.1, 4.5]]])
+    behind = np.array([[False, True, True], [False, False, False]])
+    moved = start_behind(pelvis - rest_pelvis, rest_pelvis, behind, 0.2) + rest_pelvis
+    assert moved[0, 1, 2] == pytest.approx(4.7)
+    np.testing.assert_allclose(moved[0, 1, :2] / moved[0, 1, 2], pelvis[0, 1, :2] / pelvis[0, 1, 2])
+    np.testing.assert_allclose(moved[:, [0]], pelvis[:, [0]])
+    np.testing.assert_allclose(moved[0, 2], pelvis[0, 2])  # already 0.5 m behind
+    np.testing.assert_allclose(moved[1], pelvis[1])

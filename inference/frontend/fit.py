@@ -19,8 +19,9 @@ Terms, and why each is there:
 * ground: feet may not sink below a common plane, and the lower foot of each person touches it;
 * no interpenetration between the two people: penalty on overlapping joint spheres;
 * behind the partner (when person-frames are marked so, e.g. by :func:`.occlusion.missed_behind`): a hinge keeps
-  that pelvis at least :attr:`FitConfig.behind_gap` farther than the partner's, moving only the hidden person.
-  A person missed behind the other is otherwise carried from the frames around, which are read too near;
+  that pelvis at least :attr:`FitConfig.behind_gap` farther than the partner's, moving only the hidden person,
+  who also starts there (:func:`start_behind`). A person missed behind the other is otherwise carried from the
+  frames around, which are read too near;
 * proximity (an opt-in third stage, ``steps_placement``): a confident hand or elbow of one person meeting a
   confident joint of the other in the image may be at most :attr:`FitConfig.touch_m` apart in 3D, and each
   person may only slide along the camera ray through their pelvis to satisfy it. This ties the two people's
@@ -217,6 +218,17 @@ def initial_guess(kp: np.ndarray, K: np.ndarray, rest: np.ndarray, depth: Option
     return orient.astype(np.float64), pelvis - rest[0]
 
 
+def start_behind(transl: np.ndarray, rest_pelvis: np.ndarray, behind: np.ndarray, gap: float) -> np.ndarray:
+    """Initial translations ``(2, T, 3)`` with each person-frame marked ``behind`` moved along the camera ray
+    through its pelvis (its image stays) to at least ``gap`` beyond the partner's depth. Started in front, the
+    hinge would have to drag the hidden person through the partner, and the interpenetration term would push the
+    partner back with them."""
+    pelvis = transl + rest_pelvis
+    z = pelvis[..., 2]
+    factor = np.where(behind, np.maximum(z, z[::-1] + gap) / np.maximum(z, 1e-6), 1.0)
+    return pelvis * factor[..., None] - rest_pelvis
+
+
 def touch_pairs(kp: np.ndarray, max_px: float, min_conf: float) -> np.ndarray:
     """(T, 22, 22) bool: A's joint i and B's joint j meet in the image — for each confident hand or elbow of
     either person, the other person's confident joint nearest to it in 2D, if nearer than ``max_px``."""
@@ -339,8 +351,11 @@ def _fit(keypoints: np.ndarray, width: int, height: int, fps: float, K: Optional
             # a person whose torso was never measured has nothing to check their feet against: no floor depth
             depths = [_median_filter(feet[p], 5) if size_valid[p].any() else None for p in range(2)]
     inits = [initial_guess(kp_np[p], K, rest0, depths[p], cfg.torso_scale) for p in range(2)]
+    init_transl = np.stack([i[1] for i in inits])
+    if behind is not None and np.any(behind):
+        init_transl = start_behind(init_transl, rest0[0], np.asarray(behind, bool), cfg.behind_gap)
     orient = torch.tensor(np.stack([i[0] for i in inits]), dtype=dtype, requires_grad=True)  # (2, T, 3)
-    transl = torch.tensor(np.stack([i[1] for i in inits]), dtype=dtype, requires_grad=True)
+    transl = torch.tensor(init_transl, dtype=dtype, requires_grad=True)
     pose = torch.zeros(2, T, NUM_BODY_JOINTS - 1, 3, dtype=dtype, requires_grad=True)
     betas = torch.zeros(2, body.num_betas, dtype=dtype, requires_grad=True)
     # ground plane in the camera: normal from two tilt angles about "up" (-y), offset along it
