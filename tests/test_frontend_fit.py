@@ -3,6 +3,8 @@ occlusion), fitted, and compared with the truth in the camera frame."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 import torch
@@ -162,6 +164,9 @@ def test_a_person_marked_behind_is_kept_behind_without_moving_the_partner():
     assert np.median(gap[0]) < 0.0
     assert np.median(gap[1]) > cfg.behind_gap - 0.03 and gap[1].min() > 0.1
     assert np.median(np.abs(fits[1].joints_cam[1, :, 0, 2] - fits[0].joints_cam[1, :, 0, 2])) < 0.05  # of 4.4–6.2 m
+    off = fit_two_people(kp, cam.width, cam.height, clip.reconstruction.fps, K=cam.K,
+                         config=replace(cfg, w_behind=0.0), behind=behind)  # weight 0: neither hinge nor start
+    np.testing.assert_allclose(off.joints_cam, fits[0].joints_cam, atol=1e-5)
     with pytest.raises(MotionError, match="behind"):
         fit_two_people(kp, cam.width, cam.height, 10.0, K=cam.K, config=cfg, behind=behind[:, :5])
 

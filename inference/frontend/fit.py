@@ -102,7 +102,8 @@ class FitConfig:
     w_world: float = 1.0  # bone directions towards BlazePose's world landmarks (when given); docs/frontend_eval.md §4
     w_penetration: float = 50.0
     # a person-frame marked behind the partner (``behind``): the pelvis at least ``behind_gap`` m farther than the
-    # partner's (0.2 chosen over 0.28 on the development clips; docs/frontend_eval.md §4)
+    # partner's, where the fit also starts it (0.2 chosen over 0.28 on the development clips; docs/frontend_eval.md
+    # §4; w_behind 0 turns both off)
     w_behind: float = 50.0
     behind_gap: float = 0.2
     w_proximity: float = 5.0
@@ -352,7 +353,7 @@ def _fit(keypoints: np.ndarray, width: int, height: int, fps: float, K: Optional
             depths = [_median_filter(feet[p], 5) if size_valid[p].any() else None for p in range(2)]
     inits = [initial_guess(kp_np[p], K, rest0, depths[p], cfg.torso_scale) for p in range(2)]
     init_transl = np.stack([i[1] for i in inits])
-    if behind is not None and np.any(behind):
+    if behind is not None and np.any(behind) and cfg.w_behind > 0:
         init_transl = start_behind(init_transl, rest0[0], np.asarray(behind, bool), cfg.behind_gap)
     orient = torch.tensor(np.stack([i[0] for i in inits]), dtype=dtype, requires_grad=True)  # (2, T, 3)
     transl = torch.tensor(init_transl, dtype=dtype, requires_grad=True)
@@ -388,7 +389,8 @@ def _fit(keypoints: np.ndarray, width: int, height: int, fps: float, K: Optional
     touching = torch.as_tensor(touch_pairs(kp_np, cfg.touch_px * max(width, height), cfg.touch_confidence),
                                dtype=dtype)
     radii = torch.as_tensor(RADII, dtype=dtype)
-    behind_t = None if behind is None or not np.any(behind) else torch.as_tensor(np.asarray(behind), dtype=dtype)
+    behind_t = None if behind is None or not np.any(behind) or cfg.w_behind <= 0 else \
+        torch.as_tensor(np.asarray(behind), dtype=dtype)
     pair_r = radii[:, None] + radii[None, :]
 
     torso_only = torch.zeros(NUM_BODY_JOINTS).index_fill(0, torch.tensor(TORSO), 1.0)
