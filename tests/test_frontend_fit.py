@@ -160,7 +160,7 @@ def test_a_person_marked_behind_is_kept_behind_without_moving_the_partner():
     cfg = FitConfig(steps_root=20, steps_full=80)
     fits = [fit_two_people(kp, cam.width, cam.height, clip.reconstruction.fps, K=cam.K, config=cfg, behind=mark)
             for mark in (None, behind)]
-    gap = [f.joints_cam[0, 10:20, 0, 2] - f.joints_cam[1, 10:20, 0, 2] for f in fits]  # A farther than B by
+    gap = [f.joints_cam[0, 10:20, 0, 2] - f.joints_cam[1, 10:20, 0, 2] for f in fits]  # how much farther A is
     assert np.median(gap[0]) < 0.0
     assert np.median(gap[1]) > cfg.behind_gap - 0.03 and gap[1].min() > 0.1
     assert np.median(np.abs(fits[1].joints_cam[1, :, 0, 2] - fits[0].joints_cam[1, :, 0, 2])) < 0.05  # of 4.4–6.2 m

@@ -352,9 +352,11 @@ def _fit(keypoints: np.ndarray, width: int, height: int, fps: float, K: Optional
             # a person whose torso was never measured has nothing to check their feet against: no floor depth
             depths = [_median_filter(feet[p], 5) if size_valid[p].any() else None for p in range(2)]
     inits = [initial_guess(kp_np[p], K, rest0, depths[p], cfg.torso_scale) for p in range(2)]
+    # person-frames held behind the partner (none when the term is off): they start there too
+    marked = np.asarray(behind, bool) if behind is not None and np.any(behind) and cfg.w_behind > 0 else None
     init_transl = np.stack([i[1] for i in inits])
-    if behind is not None and np.any(behind) and cfg.w_behind > 0:
-        init_transl = start_behind(init_transl, rest0[0], np.asarray(behind, bool), cfg.behind_gap)
+    if marked is not None:
+        init_transl = start_behind(init_transl, rest0[0], marked, cfg.behind_gap)
     orient = torch.tensor(np.stack([i[0] for i in inits]), dtype=dtype, requires_grad=True)  # (2, T, 3)
     transl = torch.tensor(init_transl, dtype=dtype, requires_grad=True)
     pose = torch.zeros(2, T, NUM_BODY_JOINTS - 1, 3, dtype=dtype, requires_grad=True)
@@ -389,8 +391,7 @@ def _fit(keypoints: np.ndarray, width: int, height: int, fps: float, K: Optional
     touching = torch.as_tensor(touch_pairs(kp_np, cfg.touch_px * max(width, height), cfg.touch_confidence),
                                dtype=dtype)
     radii = torch.as_tensor(RADII, dtype=dtype)
-    behind_t = None if behind is None or not np.any(behind) or cfg.w_behind <= 0 else \
-        torch.as_tensor(np.asarray(behind), dtype=dtype)
+    behind_t = None if marked is None else torch.as_tensor(marked, dtype=dtype)
     pair_r = radii[:, None] + radii[None, :]
 
     torso_only = torch.zeros(NUM_BODY_JOINTS).index_fill(0, torch.tensor(TORSO), 1.0)
